@@ -3,4 +3,12 @@
 //! delivers Dapr's inbound traffic to their exports.
 
 pub mod backend;
+pub mod blocks;
+pub mod config;
+mod host;
+pub mod inbound;
+pub mod runtime;
 pub mod wit;
+pub mod wit_files;
+
+pub use host::{Host, HostOptions, default_app_id};

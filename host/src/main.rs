@@ -1,1 +1,310 @@
-fn main() {}
+//! The `wasmtime-dapr` command line: parse, then call the library.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use wasmtime_dapr::runtime::{Limits, Runtime, RuntimeConfig, Sandbox};
+use wasmtime_dapr::{Host, HostOptions, default_app_id};
+
+/// Run WebAssembly components with Dapr's building blocks.
+#[derive(Parser)]
+#[command(name = "wasmtime-dapr", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve components: HTTP, pub/sub events and service invocations.
+    Serve(ServeArgs),
+    /// Run a `wasi:cli` command component; its exit code becomes ours.
+    Run(RunArgs),
+    /// Write the `dapr:runtime` WIT package (to stdout, or as files to --out).
+    Wit {
+        /// Directory to write the package and its WASI deps into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show what a component imports and exports, and whether it can run here.
+    Inspect {
+        /// The component file.
+        component: PathBuf,
+    },
+}
+
+/// Options shared by `serve` and `run`.
+#[derive(Args)]
+struct CommonArgs {
+    /// Directory of Dapr component manifests (YAML), as daprd's --resources-path.
+    #[arg(long, value_name = "DIR")]
+    resources_path: Option<PathBuf>,
+    /// Where the default components keep their data.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Memory limit per request, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 128)]
+    memory_limit: usize,
+    /// Deadline per request, event or command, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    timeout: f64,
+    /// Preopen a host directory: HOST or HOST::GUEST.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Pass an environment variable: NAME=VALUE, or NAME to copy the host's.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    env: Vec<String>,
+    /// Allow outbound wasi:http requests to HOST (or HOST:PORT); `*` for any.
+    #[arg(long = "allow-http", value_name = "HOST")]
+    allow_http: Vec<String>,
+    /// Where compiled components are cached.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Do not cache compiled components.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Components to serve, each as PATH or APP_ID=PATH.
+    #[arg(required = true, value_name = "[APP_ID=]COMPONENT")]
+    components: Vec<String>,
+    /// Address for HTTP.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The command component, as PATH or APP_ID=PATH.
+    #[arg(value_name = "[APP_ID=]COMPONENT")]
+    component: String,
+    /// Arguments for the command.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "wasmtime_dapr=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|rt| rt.block_on(dispatch(cli.command)));
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Run(args) => run(args).await,
+        Command::Wit { out } => write_wit(out.as_deref()).map(|()| ExitCode::SUCCESS),
+        Command::Inspect { component } => inspect(&component).map(|()| ExitCode::SUCCESS),
+    }
+}
+
+/// Splits `APP_ID=PATH` (or a bare `PATH`) into an app id and a path.
+fn parse_component(spec: &str) -> Result<(String, PathBuf)> {
+    let (id, path) = match spec.split_once('=') {
+        Some((id, path)) => (id.to_string(), PathBuf::from(path)),
+        None => (default_app_id(Path::new(spec)), PathBuf::from(spec)),
+    };
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        bail!("invalid app id `{id}`: use letters, digits, `-`, `_` and `.`");
+    }
+    if !path.is_file() {
+        bail!("{}: no such component file", path.display());
+    }
+    Ok((id, path))
+}
+
+fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio: bool) -> Result<HostOptions> {
+    if !common.timeout.is_finite() || common.timeout <= 0.0 {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    if common.memory_limit == 0 {
+        bail!("--memory-limit must be at least 1 MiB");
+    }
+    let dirs = common
+        .dirs
+        .iter()
+        .map(|d| match d.split_once("::") {
+            Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
+            None => (PathBuf::from(d), d.clone()),
+        })
+        .collect();
+    let env = common
+        .env
+        .iter()
+        .map(|e| match e.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (e.clone(), std::env::var(e).unwrap_or_default()),
+        })
+        .collect();
+    let cache_dir = (!common.no_cache).then(|| common.cache_dir.unwrap_or_else(wasmtime_dapr::config::default_cache_dir));
+    Ok(HostOptions {
+        components,
+        runtime: RuntimeConfig {
+            limits: Limits {
+                memory_bytes: common.memory_limit << 20,
+                timeout: Duration::from_secs_f64(common.timeout),
+                ..Limits::default()
+            },
+            cache_dir,
+            sandbox: Sandbox { dirs, env, allowed_http_hosts: common.allow_http, inherit_stdio },
+        },
+        resources: common.resources_path,
+        data_dir: common.data_dir.unwrap_or_else(wasmtime_dapr::config::default_data_dir),
+    })
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let components = args.components.iter().map(|c| parse_component(c)).collect::<Result<Vec<_>>>()?;
+    let options = options(args.common, components, true)?;
+    let host = Host::load(&options)?;
+    let registry = host.registry();
+    eprintln!("wasmtime-dapr {}: {} backend", env!("CARGO_PKG_VERSION"), registry.runtime());
+    for spec in registry.specs() {
+        let scopes = if spec.scopes.is_empty() { String::new() } else { format!(" scopes: {}", spec.scopes.join(",")) };
+        eprintln!("  component {} ({}){scopes}", spec.name, spec.component_type);
+    }
+    let mut http_apps = Vec::new();
+    for (id, app) in host.apps() {
+        let e = app.exports();
+        let mut serves = Vec::new();
+        if e.http {
+            serves.push("http");
+            http_apps.push(app.clone());
+        }
+        if e.handler {
+            serves.push("events, invocations");
+        }
+        if serves.is_empty() {
+            bail!("app `{id}` exports neither wasi:http/incoming-handler nor dapr:runtime/handler; nothing to serve (use `run` for commands)");
+        }
+        eprintln!("  app {id}: {}", serves.join(", "));
+    }
+    for line in host.start_subscriptions().await? {
+        eprintln!("  subscription {line}");
+    }
+    let shutdown = shutdown_signal();
+    match http_apps.as_slice() {
+        [] => {
+            eprintln!("No HTTP app; serving events and invocations until interrupted");
+            shutdown.await;
+        }
+        [app] => {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            eprintln!("Serving HTTP on http://{}/ (app {})", listener.local_addr()?, app.id());
+            wasmtime_dapr::inbound::http::serve(listener, app.clone(), shutdown).await?;
+        }
+        many => bail!(
+            "{} components export wasi:http ({}); serve one HTTP app per process and reach the others by service invocation",
+            many.len(),
+            many.iter().map(|a| a.id()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+    eprintln!("Stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+async fn run(args: RunArgs) -> Result<ExitCode> {
+    let (id, path) = parse_component(&args.component)?;
+    let mut argv = vec![path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()];
+    argv.extend(args.args);
+    let options = options(args.common, vec![(id.clone(), path)], true)?;
+    let host = Host::load(&options)?;
+    let app = &host.apps()[&id];
+    if !app.exports().command {
+        bail!("{} does not export wasi:cli/run, so it is not a command; use `serve` for apps", args.component);
+    }
+    let code = app.run_command(&argv).await?;
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+fn write_wit(out: Option<&Path>) -> Result<()> {
+    let Some(dir) = out else {
+        print!("{}", wasmtime_dapr::wit_files::package_document());
+        return Ok(());
+    };
+    for (path, text) in wasmtime_dapr::wit_files::FILES {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+    }
+    eprintln!("Wrote {} WIT files to {}", wasmtime_dapr::wit_files::FILES.len(), dir.display());
+    Ok(())
+}
+
+fn inspect(path: &Path) -> Result<()> {
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let component = runtime.compile(path)?;
+    let (imports, exports) = wasmtime_dapr::runtime::interfaces(&component, runtime.engine());
+    println!("{}", path.display());
+    println!("imports:");
+    for name in &imports {
+        println!("  {name}");
+    }
+    println!("exports:");
+    for name in &exports {
+        println!("  {name}");
+    }
+    let has = |prefix: &str| exports.iter().any(|e| e.starts_with(prefix));
+    let mut worlds = Vec::new();
+    if has("wasi:http/incoming-handler@") {
+        worlds.push("http-app (serve)");
+    }
+    if has("dapr:runtime/handler@") {
+        worlds.push("app (serve)");
+    }
+    if has("wasi:cli/run@") {
+        worlds.push("client command (run)");
+    }
+    println!("targets: {}", if worlds.is_empty() { "nothing this host can call".to_string() } else { worlds.join(", ") });
+    let unknown = wasmtime_dapr::runtime::unknown_imports_of(&component, runtime.engine());
+    if unknown.is_empty() {
+        println!("all imports are provided by this host");
+    } else {
+        println!("imports this host does not provide: {}", unknown.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Inbound traffic of an app: the [`Handler`] trait and [`export_handler!`].
+
+use serde::de::DeserializeOwned;
+
+use crate::configuration::Item;
+use crate::invoke::{Request, Response};
+use crate::wit::exports::dapr::runtime::handler as raw;
+use crate::{Metadata, Result};
+
+pub use raw::{BindingEvent, CloudEvent, EventStatus, Subscription};
+
+/// What an app does with the events, invocations, input-binding events and
+/// configuration updates the host delivers. Every call runs in a fresh
+/// instance, so the functions take no `self`: keep state in a building block.
+///
+/// Every function has a default that does nothing useful: no subscriptions,
+/// events acknowledged, invocations answered `404`, no input bindings,
+/// binding events acknowledged, configuration updates ignored. Export the
+/// implementation with [`export_handler!`](crate::export_handler).
+///
+/// ```no_run
+/// use dapr_guest::{CloudEvent, EventStatus, Handler, Subscription};
+///
+/// struct App;
+///
+/// impl Handler for App {
+///     fn subscriptions() -> Vec<Subscription> {
+///         vec![Subscription::new("pubsub", "greetings")]
+///     }
+///
+///     fn on_topic_event(event: CloudEvent) -> EventStatus {
+///         match dapr_guest::state::save("statestore", "last-greeting", event.data) {
+///             Ok(()) => EventStatus::Success,
+///             Err(_) => EventStatus::Retry,
+///         }
+///     }
+/// }
+///
+/// dapr_guest::export_handler!(App);
+/// ```
+pub trait Handler {
+    /// The topics to subscribe to; called once when the app starts.
+    fn subscriptions() -> Vec<Subscription> {
+        Vec::new()
+    }
+
+    /// Handles one event of a subscription.
+    fn on_topic_event(event: CloudEvent) -> EventStatus {
+        let _ = event;
+        EventStatus::Success
+    }
+
+    /// Handles a service invocation addressed to this app.
+    fn on_invoke(request: Request) -> Response {
+        let _ = request;
+        Response::not_found()
+    }
+
+    /// The input bindings to receive events from; called once at start.
+    fn input_bindings() -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Handles one input-binding event: `Ok` acknowledges it (with optional
+    /// response data), `Err` reports a failure to the binding.
+    fn on_binding_event(event: BindingEvent) -> Result<Vec<u8>, String> {
+        let _ = event;
+        Ok(Vec::new())
+    }
+
+    /// Receives the changed items of a configuration subscription.
+    fn on_configuration_update(store: String, subscription_id: String, items: Vec<Item>) {
+        let _ = (store, subscription_id, items);
+    }
+}
+
+impl<T: Handler> raw::Guest for T {
+    fn subscriptions() -> Vec<Subscription> {
+        T::subscriptions()
+    }
+
+    fn on_topic_event(event: CloudEvent) -> EventStatus {
+        T::on_topic_event(event)
+    }
+
+    fn on_invoke(request: Request) -> Response {
+        T::on_invoke(request)
+    }
+
+    fn input_bindings() -> Vec<String> {
+        T::input_bindings()
+    }
+
+    fn on_binding_event(event: BindingEvent) -> Result<Vec<u8>, String> {
+        T::on_binding_event(event)
+    }
+
+    fn on_configuration_update(store: String, subscription_id: String, items: Vec<Item>) {
+        T::on_configuration_update(store, subscription_id, items)
+    }
+}
+
+/// Exports a [`Handler`] implementation as the component's
+/// `dapr:runtime/handler` export. Takes the name of the implementing type.
+#[macro_export]
+macro_rules! export_handler {
+    ($ty:ident) => {
+        $crate::wit::__export_app_world!($ty with_types_in $crate::wit);
+    };
+}
+
+impl Subscription {
+    /// A subscription to `topic` of `pubsub`, without route, metadata or
+    /// dead-letter topic.
+    pub fn new(pubsub: impl Into<String>, topic: impl Into<String>) -> Self {
+        Subscription {
+            pubsub: pubsub.into(),
+            topic: topic.into(),
+            route: None,
+            metadata: Metadata::new(),
+            dead_letter_topic: None,
+        }
+    }
+
+    /// Sets the route handed back in [`CloudEvent::path`].
+    pub fn route(mut self, route: impl Into<String>) -> Self {
+        self.route = Some(route.into());
+        self
+    }
+
+    /// Sends dropped and exhausted events to `topic`.
+    pub fn dead_letter_topic(mut self, topic: impl Into<String>) -> Self {
+        self.dead_letter_topic = Some(topic.into());
+        self
+    }
+
+    /// Adds a metadata entry passed to the broker (such as `rawPayload`).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.push((key.into(), value.into()));
+        self
+    }
+}
+
+impl CloudEvent {
+    /// Deserializes the event's data from JSON.
+    pub fn parse_json<T: DeserializeOwned>(&self) -> Result<T> {
+        Ok(serde_json::from_slice(&self.data)?)
+    }
+}

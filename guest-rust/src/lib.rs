@@ -1,0 +1,79 @@
+//! Guest-side SDK for [wasmtime-dapr]: Dapr building blocks for WebAssembly
+//! components written in Rust.
+//!
+//! The host serves the WIT package `dapr:runtime@0.1.0`. This crate contains
+//! its bindings ([`wit`]) and a thin, idiomatic layer on top, one module per
+//! building block: [`state`], [`pubsub`], [`invoke`], [`bindings`],
+//! [`secrets`], [`configuration`], [`lock`] and [`metadata`]. Every function
+//! returns [`Result`], whose error is [`Error`].
+//!
+//! ```no_run
+//! use dapr_guest::state;
+//!
+//! fn remember_visit() -> dapr_guest::Result<u64> {
+//!     let visits = state::get_json::<u64>("statestore", "visits")?.unwrap_or(0) + 1;
+//!     state::save_json("statestore", "visits", &visits)?;
+//!     Ok(visits)
+//! }
+//! ```
+//!
+//! # Features
+//!
+//! - `handler`: bindings for world `dapr:runtime/app`, the [`Handler`] trait
+//!   and [`export_handler!`], for apps that receive events and invocations.
+//!   Without it the bindings are for world `dapr:runtime/client` (imports
+//!   only), as a component must implement every export of its world.
+//! - `http`: the [`http`](mod@http) module and [`export_http!`] for components
+//!   serving `wasi:http/incoming-handler`.
+//!
+//! [wasmtime-dapr]: https://github.com/wasmtime-dapr/wasmtime-dapr
+#![warn(missing_docs)]
+
+pub mod bindings;
+pub mod configuration;
+mod error;
+#[cfg(feature = "handler")]
+mod handler;
+#[cfg(feature = "http")]
+pub mod http;
+pub mod invoke;
+pub mod lock;
+pub mod metadata;
+pub mod pubsub;
+pub mod secrets;
+pub mod state;
+
+pub use error::{Error, Result, RuntimeError};
+#[cfg(feature = "handler")]
+pub use handler::{BindingEvent, CloudEvent, EventStatus, Handler, Subscription};
+
+/// Free-form key/value pairs passed along with a call (Dapr's "metadata").
+pub type Metadata = Vec<(String, String)>;
+
+/// The raw bindings generated from the WIT package `dapr:runtime@0.1.0`.
+///
+/// Imports are under `wit::dapr::runtime::<interface>` whichever world is
+/// generated; with the `handler` feature the `handler` export is under
+/// `wit::exports::dapr::runtime::handler`.
+#[allow(missing_docs, clippy::all)]
+pub mod wit {
+    #[cfg(not(feature = "handler"))]
+    wit_bindgen::generate!({
+        world: "dapr:runtime/client",
+        path: "../wit",
+    });
+
+    #[cfg(feature = "handler")]
+    wit_bindgen::generate!({
+        world: "dapr:runtime/app",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "__export_app_world",
+        default_bindings_module: "dapr_guest::wit",
+    });
+}
+
+/// Converts a slice of string-like values to the owned strings WIT lists take.
+fn owned_strings<S: AsRef<str>>(items: &[S]) -> Vec<String> {
+    items.iter().map(|s| s.as_ref().to_owned()).collect()
+}

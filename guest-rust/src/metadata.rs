@@ -1,0 +1,11 @@
+//! What the runtime knows about this app (Dapr's metadata API).
+
+use crate::wit::dapr::runtime::metadata as raw;
+use crate::Result;
+
+pub use raw::{AppMetadata, Component};
+
+/// Returns this app's id, runtime and the components it may use.
+pub fn get() -> Result<AppMetadata> {
+    Ok(raw::get()?)
+}

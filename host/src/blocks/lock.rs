@@ -1,0 +1,35 @@
+//! `dapr:runtime/lock`.
+
+use super::{DaprCtx, non_empty};
+use crate::wit::Error;
+use crate::wit::dapr::runtime::lock::{Host, UnlockStatus};
+
+impl Host for DaprCtx {
+    async fn try_lock(
+        &mut self,
+        store: String,
+        resource_id: String,
+        owner: String,
+        expiry_in_seconds: u32,
+    ) -> Result<bool, Error> {
+        non_empty("resource id", &resource_id)?;
+        non_empty("owner", &owner)?;
+        if expiry_in_seconds == 0 {
+            return Err(Error::InvalidArgument("expiry-in-seconds must be > 0".to_string()));
+        }
+        let backend = self.app.lock.get("lock store", &store)?;
+        backend.try_lock(&resource_id, &owner, expiry_in_seconds).await
+    }
+
+    async fn unlock(
+        &mut self,
+        store: String,
+        resource_id: String,
+        owner: String,
+    ) -> Result<UnlockStatus, Error> {
+        non_empty("resource id", &resource_id)?;
+        non_empty("owner", &owner)?;
+        let backend = self.app.lock.get("lock store", &store)?;
+        backend.unlock(&resource_id, &owner).await
+    }
+}

@@ -1,0 +1,39 @@
+//! `dapr:runtime/pubsub`.
+
+use super::{DaprCtx, non_empty};
+use crate::backend::pubsub::Message;
+use crate::wit::dapr::runtime::pubsub::{BulkFailure, BulkMessage, Host};
+use crate::wit::{Error, Metadata};
+
+/// The content type of a message published without one.
+const DEFAULT_CONTENT_TYPE: &str = "application/json";
+
+impl Host for DaprCtx {
+    async fn publish(
+        &mut self,
+        pubsub: String,
+        topic: String,
+        data: Vec<u8>,
+        content_type: Option<String>,
+        metadata: Metadata,
+    ) -> Result<(), Error> {
+        non_empty("topic", &topic)?;
+        let backend = self.app.pubsub.get("pubsub", &pubsub)?;
+        let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
+        backend
+            .publish(&topic, Message { data, content_type, metadata })
+            .await
+    }
+
+    async fn bulk_publish(
+        &mut self,
+        pubsub: String,
+        topic: String,
+        messages: Vec<BulkMessage>,
+        metadata: Metadata,
+    ) -> Result<Vec<BulkFailure>, Error> {
+        non_empty("topic", &topic)?;
+        let backend = self.app.pubsub.get("pubsub", &pubsub)?;
+        backend.bulk_publish(&topic, messages, &metadata).await
+    }
+}

@@ -1,0 +1,68 @@
+//! `dapr:runtime/state`.
+
+use super::{DaprCtx, non_empty};
+use crate::wit::dapr::runtime::state::{
+    BulkValue, Consistency, DeleteItem, Host, Operation, QueryResponse, SaveItem, Value,
+};
+use crate::wit::{Error, Metadata};
+
+impl Host for DaprCtx {
+    async fn get(
+        &mut self,
+        store: String,
+        key: String,
+        consistency: Consistency,
+        metadata: Metadata,
+    ) -> Result<Option<Value>, Error> {
+        non_empty("key", &key)?;
+        let backend = self.app.state.get("state", &store)?;
+        backend.get(&key, consistency, &metadata).await
+    }
+
+    async fn get_bulk(
+        &mut self,
+        store: String,
+        keys: Vec<String>,
+        metadata: Metadata,
+    ) -> Result<Vec<BulkValue>, Error> {
+        keys.iter().try_for_each(|k| non_empty("key", k))?;
+        let backend = self.app.state.get("state", &store)?;
+        backend.get_bulk(&keys, &metadata).await
+    }
+
+    async fn save(&mut self, store: String, items: Vec<SaveItem>) -> Result<(), Error> {
+        items.iter().try_for_each(|i| non_empty("key", &i.key))?;
+        let backend = self.app.state.get("state", &store)?;
+        backend.save(items).await
+    }
+
+    async fn delete(&mut self, store: String, item: DeleteItem) -> Result<(), Error> {
+        non_empty("key", &item.key)?;
+        let backend = self.app.state.get("state", &store)?;
+        backend.delete(item).await
+    }
+
+    async fn transact(
+        &mut self,
+        store: String,
+        operations: Vec<Operation>,
+        metadata: Metadata,
+    ) -> Result<(), Error> {
+        operations.iter().try_for_each(|op| match op {
+            Operation::Upsert(i) => non_empty("key", &i.key),
+            Operation::Delete(i) => non_empty("key", &i.key),
+        })?;
+        let backend = self.app.state.get("state", &store)?;
+        backend.transact(operations, &metadata).await
+    }
+
+    async fn query(
+        &mut self,
+        store: String,
+        query: String,
+        metadata: Metadata,
+    ) -> Result<QueryResponse, Error> {
+        let backend = self.app.state.get("state", &store)?;
+        backend.query(&query, &metadata).await
+    }
+}

@@ -1,0 +1,276 @@
+//! A loaded component serving one app id: what it exports, and how each kind
+//! of inbound call runs in a fresh instance with limits.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use wasmtime::Store;
+use wasmtime::component::{Component, InstancePre};
+use wasmtime_wasi::p2::bindings::CommandPre;
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use super::engine::Runtime;
+use super::store::HostState;
+use crate::config::AppComponents;
+use crate::wit::dapr::runtime::configuration::Item;
+use crate::wit::dapr::runtime::invoke::{Request, Response};
+use crate::wit::exports::dapr::runtime::handler::{
+    BindingEvent, CloudEvent, EventStatus, GuestIndices, Subscription,
+};
+
+/// Which entry points a component exports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Exports {
+    /// `wasi:http/incoming-handler`.
+    pub http: bool,
+    /// `dapr:runtime/handler`.
+    pub handler: bool,
+    /// `wasi:cli/run`.
+    pub command: bool,
+}
+
+/// The kind of component, for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppKind {
+    /// Serves HTTP and Dapr inbound traffic.
+    Service,
+    /// A run-once command.
+    Command,
+    /// Exports nothing the host can call.
+    Library,
+}
+
+/// A component loaded for one app id: compiled once, instantiated per call.
+pub struct App {
+    id: String,
+    runtime: Arc<Runtime>,
+    components: Arc<AppComponents>,
+    component: Component,
+    exports: Exports,
+    proxy: Option<ProxyPre<HostState>>,
+    handler: Option<GuestIndices>,
+    command: Option<CommandPre<HostState>>,
+    pre: InstancePre<HostState>,
+}
+
+impl App {
+    /// Loads `path` for app `id`, with `components` as what it can reach.
+    pub fn load(runtime: Arc<Runtime>, id: &str, path: &Path, components: Arc<AppComponents>) -> Result<Self> {
+        let (component, pre) = runtime.load(path)?;
+        Ok(Self::from_pre(runtime, id, component, pre, components))
+    }
+
+    /// Builds an app from an already pre-instantiated component.
+    pub fn from_pre(
+        runtime: Arc<Runtime>,
+        id: &str,
+        component: Component,
+        pre: InstancePre<HostState>,
+        components: Arc<AppComponents>,
+    ) -> Self {
+        let proxy = ProxyPre::new(pre.clone()).ok();
+        let handler = GuestIndices::new(&pre).ok();
+        let command = CommandPre::new(pre.clone()).ok();
+        let exports = Exports {
+            http: proxy.is_some(),
+            handler: handler.is_some(),
+            command: command.is_some(),
+        };
+        App { id: id.to_string(), runtime, components, component, exports, proxy, handler, command, pre }
+    }
+
+    /// Which component exports exist, from its type alone (no app needed).
+    pub fn exports_of(runtime: &Runtime, pre: &InstancePre<HostState>) -> Exports {
+        let _ = runtime;
+        Exports {
+            http: ProxyPre::new(pre.clone()).is_ok(),
+            handler: GuestIndices::new(pre).is_ok(),
+            command: CommandPre::new(pre.clone()).is_ok(),
+        }
+    }
+
+    /// The app id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What the component exports.
+    pub fn exports(&self) -> Exports {
+        self.exports
+    }
+
+    /// The kind of component.
+    pub fn kind(&self) -> AppKind {
+        match self.exports {
+            Exports { http: true, .. } | Exports { handler: true, .. } => AppKind::Service,
+            Exports { command: true, .. } => AppKind::Command,
+            _ => AppKind::Library,
+        }
+    }
+
+    /// What this app can reach.
+    pub fn components(&self) -> &Arc<AppComponents> {
+        &self.components
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// The pre-instantiated component (for benchmarks and tests).
+    pub fn instance_pre(&self) -> &InstancePre<HostState> {
+        &self.pre
+    }
+
+    /// A fresh store for one call of this app.
+    pub fn new_store(&self, args: &[String]) -> Result<Store<HostState>> {
+        self.runtime.new_store(self.components.clone(), args)
+    }
+
+    /// Runs `call` under the request deadline (the epoch deadline traps
+    /// running guest code; this also bounds time spent in host calls).
+    async fn bounded<T>(&self, what: &str, call: impl Future<Output = Result<T>>) -> Result<T> {
+        let timeout = self.runtime.config.limits.timeout;
+        match tokio::time::timeout(timeout + timeout / 10, call).await {
+            Ok(result) => result.with_context(|| format!("app `{}`: {what} failed", self.id)),
+            Err(_) => Err(anyhow!("app `{}`: {what} exceeded the {timeout:?} deadline", self.id)),
+        }
+    }
+
+    fn handler(&self) -> Result<&GuestIndices> {
+        self.handler
+            .as_ref()
+            .ok_or_else(|| anyhow!("app `{}` does not export dapr:runtime/handler", self.id))
+    }
+
+    /// Calls one `handler` export in a fresh instance.
+    async fn call_handler<T>(
+        &self,
+        what: &str,
+        call: impl AsyncFnOnce(&crate::wit::exports::dapr::runtime::handler::Guest, &mut Store<HostState>) -> Result<T>,
+    ) -> Result<T> {
+        let indices = self.handler()?;
+        self.bounded(what, async {
+            let mut store = self.new_store(&[])?;
+            let instance = self.pre.instantiate_async(&mut store).await?;
+            let guest = indices.load(&mut store, &instance)?;
+            call(&guest, &mut store).await
+        })
+        .await
+    }
+
+    /// The app's topic subscriptions (`handler.subscriptions`).
+    pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
+        self.call_handler("subscriptions", async |g, s| Ok(g.call_subscriptions(s).await?)).await
+    }
+
+    /// The app's input bindings (`handler.input-bindings`).
+    pub async fn input_bindings(&self) -> Result<Vec<String>> {
+        self.call_handler("input-bindings", async |g, s| Ok(g.call_input_bindings(s).await?)).await
+    }
+
+    /// Delivers one topic event.
+    pub async fn on_topic_event(&self, event: CloudEvent) -> Result<EventStatus> {
+        self.call_handler("on-topic-event", async |g, s| Ok(g.call_on_topic_event(s, &event).await?)).await
+    }
+
+    /// Delivers one service invocation.
+    pub async fn on_invoke(&self, request: Request) -> Result<Response> {
+        self.call_handler("on-invoke", async |g, s| Ok(g.call_on_invoke(s, &request).await?)).await
+    }
+
+    /// Delivers one input-binding event.
+    pub async fn on_binding_event(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
+        self.call_handler("on-binding-event", async |g, s| Ok(g.call_on_binding_event(s, &event).await?)).await
+    }
+
+    /// Delivers changed configuration items.
+    pub async fn on_configuration_update(&self, store: &str, id: &str, items: Vec<Item>) -> Result<()> {
+        self.call_handler("on-configuration-update", async |g, s| {
+            Ok(g.call_on_configuration_update(s, store, id, &items).await?)
+        })
+        .await
+    }
+
+    /// Handles one HTTP request in a fresh instance. The response head is
+    /// returned as soon as the guest sets it; the body streams afterwards.
+    pub async fn handle_http<B>(&self, request: hyper::Request<B>) -> Result<hyper::Response<HyperOutgoingBody>>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let proxy = self
+            .proxy
+            .clone()
+            .ok_or_else(|| anyhow!("app `{}` does not export wasi:http/incoming-handler", self.id))?;
+        let mut store = self.new_store(&[])?;
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let request = store
+            .data_mut()
+            .http()
+            .new_incoming_request(wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http, request)?;
+        let outparam = store.data_mut().http().new_response_outparam(sender)?;
+        let id = self.id.clone();
+        let timeout = self.runtime.config.limits.timeout;
+        let task = tokio::spawn(async move {
+            let call = async {
+                let proxy = proxy.instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, request, outparam)
+                    .await?;
+                anyhow::Ok(())
+            };
+            match tokio::time::timeout(timeout + timeout / 10, call).await {
+                Ok(result) => result,
+                Err(_) => Err(anyhow!("exceeded the {timeout:?} deadline")),
+            }
+        });
+        match receiver.await {
+            Ok(Ok(response)) => {
+                // The guest may still be streaming the body; log a late failure.
+                tokio::spawn(async move {
+                    if let Ok(Err(err)) = task.await {
+                        tracing::warn!(app = %id, "request failed after its response began: {err:#}");
+                    }
+                });
+                Ok(response)
+            }
+            Ok(Err(code)) => Err(anyhow!("app `{}` answered with an HTTP error: {code:?}", self.id)),
+            Err(_) => {
+                let err = match task.await {
+                    Ok(Ok(())) => anyhow!("the handler returned without setting a response"),
+                    Ok(Err(err)) => err,
+                    Err(join) => anyhow!("the handler task failed: {join}"),
+                };
+                Err(err.context(format!("app `{}`: HTTP request failed", self.id)))
+            }
+        }
+    }
+
+    /// Runs the component as a `wasi:cli` command with `args` (the first is
+    /// the program name); returns its exit code.
+    pub async fn run_command(&self, args: &[String]) -> Result<i32> {
+        let command = self
+            .command
+            .as_ref()
+            .ok_or_else(|| anyhow!("app `{}` does not export wasi:cli/run; it is not a command", self.id))?;
+        self.bounded("run", async {
+            let mut store = self.new_store(args)?;
+            let command = command.instantiate_async(&mut store).await?;
+            match command.wasi_cli_run().call_run(&mut store).await {
+                Ok(Ok(())) => Ok(0),
+                Ok(Err(())) => Ok(1),
+                Err(err) => match err.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                    Some(exit) => Ok(exit.0),
+                    None => Err(err.into()),
+                },
+            }
+        })
+        .await
+    }
+}

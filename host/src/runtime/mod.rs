@@ -1,0 +1,13 @@
+//! The wasmtime side: engine, linker, component loading, per-request stores
+//! and their limits.
+
+mod app;
+mod cache;
+mod engine;
+mod load;
+mod store;
+
+pub use app::{App, AppKind, Exports};
+pub use engine::{Limits, Runtime, RuntimeConfig};
+pub use load::{LoadError, interfaces, unknown_imports_of};
+pub use store::{HostState, Sandbox};

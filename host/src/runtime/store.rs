@@ -1,0 +1,132 @@
+//! The per-request `Store` data: WASI, `wasi:http`, limits and the Dapr
+//! context, with least-privilege defaults.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+use wasmtime::component::ResourceTable;
+use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use super::engine::{EPOCH_TICK, Runtime};
+use crate::blocks::DaprCtx;
+use crate::config::AppComponents;
+
+/// What a component may reach outside the building blocks. Everything is
+/// denied by default: no files, no environment, no outbound HTTP.
+#[derive(Clone, Debug, Default)]
+pub struct Sandbox {
+    /// Host directories preopened as `(host path, guest path)`.
+    pub dirs: Vec<(PathBuf, String)>,
+    /// Environment variables the guest sees.
+    pub env: Vec<(String, String)>,
+    /// Hosts (`host` or `host:port`) outbound `wasi:http` requests may reach;
+    /// `*` allows any.
+    pub allowed_http_hosts: Vec<String>,
+    /// Whether the guest's stdout/stderr reach the host's.
+    pub inherit_stdio: bool,
+}
+
+/// The data of one request's `Store`.
+pub struct HostState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    http_policy: HttpPolicy,
+    table: ResourceTable,
+    limits: StoreLimits,
+    pub(crate) dapr: DaprCtx,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.http_policy }
+    }
+}
+
+/// Outbound HTTP allow-list.
+struct HttpPolicy {
+    allowed: Arc<[String]>,
+}
+
+impl HttpPolicy {
+    fn allows(&self, authority: &str) -> bool {
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+        self.allowed
+            .iter()
+            .any(|a| a == "*" || a == authority || a == host)
+    }
+}
+
+type SendResult = wasmtime_wasi_http::Result<(
+    http::Response<wasmtime_wasi_http::WasiBody>,
+    Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+)>;
+
+impl WasiHttpHooks for HttpPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> Box<dyn Future<Output = SendResult> + Send> {
+        let authority = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+        if !self.allows(&authority) {
+            tracing::warn!(%authority, "outbound HTTP denied (allow it with --allow-http)");
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+impl Runtime {
+    /// A fresh store for one request of `app`, with limits and a deadline.
+    /// `args` become the guest's command-line arguments.
+    pub(crate) fn new_store(&self, app: Arc<AppComponents>, args: &[String]) -> Result<Store<HostState>> {
+        let sandbox = &self.config.sandbox;
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.args(args);
+        wasi.envs(&sandbox.env);
+        if sandbox.inherit_stdio {
+            wasi.inherit_stdout().inherit_stderr();
+        }
+        for (host, guest) in &sandbox.dirs {
+            wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
+        }
+        let limits = &self.config.limits;
+        let state = HostState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            http_policy: HttpPolicy { allowed: sandbox.allowed_http_hosts.clone().into() },
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .instances(64)
+                .tables(64)
+                .memories(8)
+                .trap_on_grow_failure(true)
+                .build(),
+            dapr: DaprCtx { app },
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        let ticks = (limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        Ok(store)
+    }
+}

@@ -1,0 +1,103 @@
+//! The runner's `handler` export: fixed subscriptions and input bindings,
+//! and everything delivered recorded in `statestore` for scenarios to check.
+
+use dapr_guest::configuration::Item;
+use dapr_guest::invoke::{Request, Response};
+use dapr_guest::state;
+
+use crate::Runner;
+use crate::codec::{self, text};
+use crate::exports::dapr::runtime::handler::{BindingEvent, CloudEvent, EventStatus, Guest, Subscription};
+
+const STORE: &str = "statestore";
+const PUBSUB: &str = "pubsub";
+/// `flaky` events succeed on this attempt.
+const FLAKY_SUCCESS_ATTEMPT: u64 = 3;
+
+impl Guest for Runner {
+    fn subscriptions() -> Vec<Subscription> {
+        [
+            ("orders", None),
+            ("flaky", Some("flaky-dead")),
+            ("poison", Some("poison-dead")),
+            ("flaky-dead", None),
+            ("poison-dead", None),
+        ]
+        .into_iter()
+        .map(|(topic, dead_letter)| Subscription {
+            pubsub: PUBSUB.to_owned(),
+            topic: topic.to_owned(),
+            route: None,
+            metadata: Vec::new(),
+            dead_letter_topic: dead_letter.map(str::to_owned),
+        })
+        .collect()
+    }
+
+    fn on_topic_event(event: CloudEvent) -> EventStatus {
+        let outcome = match event.topic.as_str() {
+            "poison" => return EventStatus::Drop,
+            "flaky" => match count_attempt(&event.id) {
+                Ok(attempt) if attempt < FLAKY_SUCCESS_ATTEMPT => return EventStatus::Retry,
+                Ok(_) => record(&event),
+                Err(e) => Err(e),
+            },
+            _ => record(&event),
+        };
+        match outcome {
+            Ok(()) => EventStatus::Success,
+            Err(_) => EventStatus::Retry,
+        }
+    }
+
+    fn on_invoke(request: Request) -> Response {
+        if request.method == "fail" {
+            return Response { status: 500, headers: Vec::new(), content_type: None, data: b"failed".to_vec() };
+        }
+        let query: Vec<String> = request.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let body = format!(
+            "{}:{}:{}:{}",
+            codec::verb_name(request.verb),
+            request.method,
+            query.join("&"),
+            text(&request.data),
+        );
+        Response::text(200, body)
+    }
+
+    fn input_bindings() -> Vec<String> {
+        vec!["ticker".to_owned()]
+    }
+
+    fn on_binding_event(event: BindingEvent) -> Result<Vec<u8>, String> {
+        state::save(STORE, &format!("binding:{}", event.name), event.data)
+            .map(|()| Vec::new())
+            .map_err(|e| e.to_string())
+    }
+
+    fn on_configuration_update(_store: String, _subscription_id: String, items: Vec<Item>) {
+        for item in items {
+            // Nothing can report a failure here; a missing key shows it.
+            let _ = state::save(STORE, &format!("config-update:{}", item.key), item.value);
+        }
+    }
+}
+
+/// Increments the attempt counter of event `id` and returns the new count.
+fn count_attempt(id: &str) -> dapr_guest::Result<u64> {
+    let key = format!("attempts:{id}");
+    let previous = state::get(STORE, &key)?
+        .and_then(|data| text(&data).trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let attempt = previous + 1;
+    state::save(STORE, &key, attempt.to_string())?;
+    Ok(attempt)
+}
+
+/// Records a delivered event under `received:<topic>:<data>`.
+fn record(event: &CloudEvent) -> dapr_guest::Result<()> {
+    let data = text(&event.data);
+    let key = format!("received:{}:{data}", event.topic);
+    let value = format!("{}|{}|{}|{data}", event.path, event.source, event.data_content_type);
+    state::save(STORE, &key, value)
+}

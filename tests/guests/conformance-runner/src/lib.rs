@@ -1,0 +1,37 @@
+//! The Rust runner of the conformance scenarios: implements world
+//! `dapr:conformance/runner` as `tests/conformance/README.md` describes.
+//!
+//! `execute` translates one JSON step to a `dapr:runtime` call and its
+//! outcome back to JSON ([`step`]); the `handler` export records what the
+//! host delivers in `statestore` so scenarios can observe it ([`handler`]).
+
+mod codec;
+mod handler;
+mod step;
+
+wit_bindgen::generate!({
+    world: "dapr:conformance/runner",
+    path: ["../../../wit", "../../conformance/wit"],
+    with: {
+        "dapr:runtime/types@0.1.0": dapr_guest::wit::dapr::runtime::types,
+        "dapr:runtime/state@0.1.0": dapr_guest::wit::dapr::runtime::state,
+        "dapr:runtime/pubsub@0.1.0": dapr_guest::wit::dapr::runtime::pubsub,
+        "dapr:runtime/invoke@0.1.0": dapr_guest::wit::dapr::runtime::invoke,
+        "dapr:runtime/bindings@0.1.0": dapr_guest::wit::dapr::runtime::bindings,
+        "dapr:runtime/secrets@0.1.0": dapr_guest::wit::dapr::runtime::secrets,
+        "dapr:runtime/configuration@0.1.0": dapr_guest::wit::dapr::runtime::configuration,
+        "dapr:runtime/lock@0.1.0": dapr_guest::wit::dapr::runtime::lock,
+        "dapr:runtime/metadata@0.1.0": dapr_guest::wit::dapr::runtime::metadata,
+    },
+});
+
+/// The component: `execute` plus the `handler` export.
+struct Runner;
+
+impl Guest for Runner {
+    fn execute(step: String) -> String {
+        step::execute(&step)
+    }
+}
+
+export!(Runner);

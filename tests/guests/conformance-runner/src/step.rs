@@ -1,0 +1,292 @@
+//! `execute`: one scenario step, `{"op": "<interface>.<function>", "args":
+//! {...}}`, answered `{"ok": ...}` or `{"err": {"<case>": "<message>"}}`.
+
+use dapr_guest::RuntimeError;
+use dapr_guest::wit::dapr::runtime::{
+    bindings, configuration, invoke, lock, metadata, pubsub, secrets, state,
+};
+use serde_json::{Value, json};
+
+use crate::codec::{self, Decoded, Fields, Invalid, each};
+
+/// Why a step produced no value.
+enum Failure {
+    /// The step could not be decoded.
+    Invalid(Invalid),
+    /// The runtime answered with an error.
+    Runtime(RuntimeError),
+}
+
+impl From<Invalid> for Failure {
+    fn from(e: Invalid) -> Self {
+        Failure::Invalid(e)
+    }
+}
+
+impl From<RuntimeError> for Failure {
+    fn from(e: RuntimeError) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+/// Executes one step given as JSON and answers as JSON; never panics on bad
+/// input.
+pub fn execute(step: &str) -> String {
+    let answer = match run(step) {
+        Ok(value) => json!({ "ok": value }),
+        Err(Failure::Runtime(e)) => json!({ "err": codec::error(&e) }),
+        Err(Failure::Invalid(Invalid(message))) => {
+            json!({ "err": { "invalid-argument": format!("runner: {message}") } })
+        }
+    };
+    answer.to_string()
+}
+
+fn run(step: &str) -> Result<Value, Failure> {
+    let step: Value =
+        serde_json::from_str(step).map_err(|e| Invalid(format!("the step is not JSON: {e}")))?;
+    let step = Fields::of(Some(&step), "step")?;
+    let op = step.string("op")?;
+    let args = step.object("args")?;
+    match op.as_str() {
+        "state.get" => state_get(args),
+        "state.get-bulk" => state_get_bulk(args),
+        "state.save" => state_save(args),
+        "state.delete" => state_delete(args),
+        "state.transact" => state_transact(args),
+        "state.query" => state_query(args),
+        "pubsub.publish" => pubsub_publish(args),
+        "pubsub.bulk-publish" => pubsub_bulk_publish(args),
+        "invoke.invoke-method" => invoke_method(args),
+        "bindings.invoke" => bindings_invoke(args),
+        "secrets.get" => secrets_get(args),
+        "secrets.get-bulk" => secrets_get_bulk(args),
+        "configuration.get" => configuration_get(args),
+        "configuration.subscribe" => configuration_subscribe(args),
+        "configuration.unsubscribe" => configuration_unsubscribe(args),
+        "lock.try-lock" => lock_try_lock(args),
+        "lock.unlock" => lock_unlock(args),
+        "metadata.get" => metadata_get(),
+        "" => Err(Invalid("the step has no `op`".into()).into()),
+        other => Err(Invalid(format!("unknown op `{other}`")).into()),
+    }
+}
+
+// ---- state ----
+
+fn state_get(args: Fields) -> Result<Value, Failure> {
+    let value = state::get(
+        &args.string("store")?,
+        &args.string("key")?,
+        args.consistency("consistency")?,
+        &args.pairs("metadata")?,
+    )?;
+    Ok(value.as_ref().map_or(Value::Null, state_value))
+}
+
+fn state_get_bulk(args: Fields) -> Result<Value, Failure> {
+    let values = state::get_bulk(&args.string("store")?, &args.strings("keys")?, &args.pairs("metadata")?)?;
+    Ok(values
+        .iter()
+        .map(|v| {
+            let value = codec::result(&v.value, |value| value.as_ref().map_or(Value::Null, state_value));
+            json!({ "key": v.key, "value": value })
+        })
+        .collect())
+}
+
+fn state_save(args: Fields) -> Result<Value, Failure> {
+    let items = each(args.array("items")?, "items[]", save_item)?;
+    state::save(&args.string("store")?, &items)?;
+    Ok(Value::Null)
+}
+
+fn state_delete(args: Fields) -> Result<Value, Failure> {
+    state::delete(&args.string("store")?, &delete_item(args.object("item")?)?)?;
+    Ok(Value::Null)
+}
+
+fn state_transact(args: Fields) -> Result<Value, Failure> {
+    let operations = each(args.array("operations")?, "operations[]", operation)?;
+    state::transact(&args.string("store")?, &operations, &args.pairs("metadata")?)?;
+    Ok(Value::Null)
+}
+
+fn state_query(args: Fields) -> Result<Value, Failure> {
+    let response = state::query(&args.string("store")?, &args.string("query")?, &args.pairs("metadata")?)?;
+    let results: Value = response
+        .results
+        .iter()
+        .map(|item| json!({ "key": item.key, "data": codec::data(&item.data), "etag": item.etag }))
+        .collect();
+    Ok(json!({
+        "results": results,
+        "token": response.token,
+        "metadata": codec::pairs(&response.metadata),
+    }))
+}
+
+fn state_value(value: &state::Value) -> Value {
+    json!({
+        "data": codec::data(&value.data),
+        "etag": value.etag,
+        "metadata": codec::pairs(&value.metadata),
+    })
+}
+
+fn save_item(item: Fields) -> Decoded<state::SaveItem> {
+    Ok(state::SaveItem {
+        key: item.string("key")?,
+        data: item.data("data")?,
+        etag: item.opt_string("etag")?,
+        options: item.options("options")?,
+        metadata: item.pairs("metadata")?,
+    })
+}
+
+fn delete_item(item: Fields) -> Decoded<state::DeleteItem> {
+    Ok(state::DeleteItem {
+        key: item.string("key")?,
+        etag: item.opt_string("etag")?,
+        options: item.options("options")?,
+        metadata: item.pairs("metadata")?,
+    })
+}
+
+/// `{"upsert": save-item}` or `{"delete": delete-item}`.
+fn operation(op: Fields) -> Decoded<state::Operation> {
+    match op.variant()? {
+        ("upsert", item) => Ok(state::Operation::Upsert(save_item(item)?)),
+        ("delete", item) => Ok(state::Operation::Delete(delete_item(item)?)),
+        (other, _) => Err(Invalid(format!("unknown operation `{other}`, expected upsert or delete"))),
+    }
+}
+
+// ---- pubsub ----
+
+fn pubsub_publish(args: Fields) -> Result<Value, Failure> {
+    pubsub::publish(
+        &args.string("pubsub")?,
+        &args.string("topic")?,
+        &args.data("data")?,
+        args.opt_string("content-type")?.as_deref(),
+        &args.pairs("metadata")?,
+    )?;
+    Ok(Value::Null)
+}
+
+fn pubsub_bulk_publish(args: Fields) -> Result<Value, Failure> {
+    let messages = each(args.array("messages")?, "messages[]", |m| {
+        Ok(pubsub::BulkMessage {
+            entry_id: m.string("entry-id")?,
+            data: m.data("data")?,
+            content_type: m.string("content-type")?,
+            metadata: m.pairs("metadata")?,
+        })
+    })?;
+    let failures = pubsub::bulk_publish(
+        &args.string("pubsub")?,
+        &args.string("topic")?,
+        &messages,
+        &args.pairs("metadata")?,
+    )?;
+    Ok(failures
+        .iter()
+        .map(|f| json!({ "entry-id": f.entry_id, "error": codec::error(&f.error) }))
+        .collect())
+}
+
+// ---- invoke, bindings ----
+
+fn invoke_method(args: Fields) -> Result<Value, Failure> {
+    let request = args.object("request")?;
+    let request = invoke::Request {
+        method: request.string("method")?,
+        verb: request.verb("verb")?,
+        query: request.pairs("query")?,
+        headers: request.pairs("headers")?,
+        content_type: request.opt_string("content-type")?,
+        data: request.data("data")?,
+    };
+    let response = invoke::invoke_method(&args.string("app-id")?, &request)?;
+    Ok(json!({
+        "status": response.status,
+        "headers": codec::pairs(&response.headers),
+        "content-type": response.content_type,
+        "data": codec::data(&response.data),
+    }))
+}
+
+fn bindings_invoke(args: Fields) -> Result<Value, Failure> {
+    let response = bindings::invoke(
+        &args.string("name")?,
+        &args.string("operation")?,
+        &args.data("data")?,
+        &args.pairs("metadata")?,
+    )?;
+    Ok(json!({ "data": codec::data(&response.data), "metadata": codec::pairs(&response.metadata) }))
+}
+
+// ---- secrets, configuration ----
+
+fn secrets_get(args: Fields) -> Result<Value, Failure> {
+    let secret = secrets::get(&args.string("store")?, &args.string("key")?, &args.pairs("metadata")?)?;
+    Ok(codec::pairs(&secret))
+}
+
+fn secrets_get_bulk(args: Fields) -> Result<Value, Failure> {
+    let all = secrets::get_bulk(&args.string("store")?, &args.pairs("metadata")?)?;
+    Ok(all.iter().map(|(key, secret)| json!([key, codec::pairs(secret)])).collect())
+}
+
+fn configuration_get(args: Fields) -> Result<Value, Failure> {
+    let items = configuration::get(&args.string("store")?, &args.strings("keys")?, &args.pairs("metadata")?)?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            json!({
+                "key": item.key,
+                "value": item.value,
+                "version": item.version,
+                "metadata": codec::pairs(&item.metadata),
+            })
+        })
+        .collect())
+}
+
+fn configuration_subscribe(args: Fields) -> Result<Value, Failure> {
+    let id = configuration::subscribe(&args.string("store")?, &args.strings("keys")?, &args.pairs("metadata")?)?;
+    Ok(id.into())
+}
+
+fn configuration_unsubscribe(args: Fields) -> Result<Value, Failure> {
+    configuration::unsubscribe(&args.string("store")?, &args.string("id")?)?;
+    Ok(Value::Null)
+}
+
+// ---- lock, metadata ----
+
+fn lock_try_lock(args: Fields) -> Result<Value, Failure> {
+    let taken = lock::try_lock(
+        &args.string("store")?,
+        &args.string("resource-id")?,
+        &args.string("owner")?,
+        args.u32("expiry-in-seconds")?,
+    )?;
+    Ok(taken.into())
+}
+
+fn lock_unlock(args: Fields) -> Result<Value, Failure> {
+    let status = lock::unlock(&args.string("store")?, &args.string("resource-id")?, &args.string("owner")?)?;
+    Ok(codec::unlock_status(status))
+}
+
+fn metadata_get() -> Result<Value, Failure> {
+    let meta = metadata::get()?;
+    let components: Value = meta
+        .components
+        .iter()
+        .map(|c| json!({ "name": c.name, "component-type": c.component_type, "version": c.version }))
+        .collect();
+    Ok(json!({ "app-id": meta.app_id, "runtime": meta.runtime, "components": components }))
+}

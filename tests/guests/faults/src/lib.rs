@@ -1,0 +1,79 @@
+//! Misbehaving and heavy HTTP endpoints for the host's fault-isolation and
+//! limit tests:
+//!
+//! - `GET /ok`: `200 ok`.
+//! - `GET /trap`: panics, so the instance traps.
+//! - `GET /loop`: never returns.
+//! - `GET /grow`: allocates 1 MiB chunks, keeping them, until memory runs out.
+//! - `POST /echo`: answers the request body unchanged.
+//! - `POST /save`: saves the body under `big` in `statestore`, answers its
+//!   length.
+//! - `GET /load`: answers the value of `big`.
+
+use std::hint::black_box;
+
+use dapr_guest::http::{HttpHandler, Method, Request, Response};
+use dapr_guest::state;
+
+const STORE: &str = "statestore";
+const KEY: &str = "big";
+const MIB: usize = 1024 * 1024;
+
+struct Faults;
+
+impl HttpHandler for Faults {
+    fn handle(request: Request) -> Response {
+        match (request.method(), request.path()) {
+            (Method::Get, "/ok") => Response::text(200, "ok"),
+            (Method::Get, "/trap") => panic!("trap requested"),
+            (Method::Get, "/loop") => spin(),
+            (Method::Get, "/grow") => grow(),
+            (Method::Post, "/echo") => with_body(request, |body| Response::new(200).body(body, "application/octet-stream")),
+            (Method::Post, "/save") => with_body(request, save),
+            (Method::Get, "/load") => load(),
+            _ => Response::not_found(),
+        }
+    }
+}
+
+/// Runs `f` on the whole request body; `400` if it cannot be read.
+fn with_body(request: Request, f: impl FnOnce(Vec<u8>) -> Response) -> Response {
+    match request.into_body() {
+        Ok(body) => f(body),
+        Err(e) => Response::text(400, e.to_string()),
+    }
+}
+
+/// Loops forever without side effects the optimizer could drop.
+fn spin() -> ! {
+    loop {
+        black_box(());
+    }
+}
+
+/// Allocates and touches 1 MiB chunks until allocation fails (and traps).
+fn grow() -> ! {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        chunks.push(vec![1; MIB]);
+        black_box(&mut chunks);
+    }
+}
+
+fn save(body: Vec<u8>) -> Response {
+    let len = body.len();
+    match state::save(STORE, KEY, body) {
+        Ok(()) => Response::text(200, len.to_string()),
+        Err(e) => Response::text(500, e.to_string()),
+    }
+}
+
+fn load() -> Response {
+    match state::get(STORE, KEY) {
+        Ok(Some(data)) => Response::new(200).body(data, "application/octet-stream"),
+        Ok(None) => Response::not_found(),
+        Err(e) => Response::text(500, e.to_string()),
+    }
+}
+
+dapr_guest::export_http!(Faults);
