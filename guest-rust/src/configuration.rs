@@ -13,7 +13,7 @@ pub fn get<S: AsRef<str>>(store: &str, keys: &[S]) -> Result<Vec<Item>> {
 }
 
 /// Watches `keys` of `store` (every key if empty); changes are delivered to
-/// [`Handler::on_configuration_update`](crate::Handler). Returns the
+/// `Handler::on_configuration_update` (feature `handler`). Returns the
 /// subscription id.
 pub fn subscribe<S: AsRef<str>>(store: &str, keys: &[S]) -> Result<String> {
     Ok(raw::subscribe(store, &owned_strings(keys), &[])?)

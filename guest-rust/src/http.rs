@@ -72,12 +72,16 @@ impl Request {
 
     /// The path, without the query string.
     pub fn path(&self) -> &str {
-        self.path_with_query.split_once('?').map_or(&self.path_with_query, |(path, _)| path)
+        self.path_with_query
+            .split_once('?')
+            .map_or(&self.path_with_query, |(path, _)| path)
     }
 
     /// The query string (after `?`), empty if there is none.
     pub fn query(&self) -> &str {
-        self.path_with_query.split_once('?').map_or("", |(_, query)| query)
+        self.path_with_query
+            .split_once('?')
+            .map_or("", |(_, query)| query)
     }
 
     /// The first value of query parameter `name` (not percent-decoded).
@@ -102,14 +106,21 @@ impl Request {
 
     /// Reads the whole body.
     pub fn into_body(self) -> Result<Vec<u8>, BodyError> {
-        let body = self.inner.consume().map_err(|()| BodyError("body already consumed".into()))?;
-        let stream = body.stream().map_err(|()| BodyError("body stream unavailable".into()))?;
+        let body = self
+            .inner
+            .consume()
+            .map_err(|()| BodyError("body already consumed".into()))?;
+        let stream = body
+            .stream()
+            .map_err(|()| BodyError("body stream unavailable".into()))?;
         let mut data = Vec::new();
         loop {
             match stream.blocking_read(READ_CHUNK) {
                 Ok(chunk) => data.extend_from_slice(&chunk),
                 Err(StreamError::Closed) => break,
-                Err(StreamError::LastOperationFailed(e)) => return Err(BodyError(e.to_debug_string())),
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(BodyError(e.to_debug_string()));
+                }
             }
         }
         drop(stream);
@@ -144,7 +155,11 @@ pub struct Response {
 impl Response {
     /// A response with `status`, no headers and an empty body.
     pub fn new(status: u16) -> Self {
-        Response { status, headers: Vec::new(), body: Vec::new() }
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     /// A `404 Not Found` response.
@@ -181,7 +196,9 @@ impl Response {
         if response.set_status_code(self.status).is_err() {
             return Response::text(500, "invalid response status").send(out);
         }
-        let body = response.body().expect("a new response's body is available once");
+        let body = response
+            .body()
+            .expect("a new response's body is available once");
         ResponseOutparam::set(out, Ok(response));
         let stream = body.write().expect("a new body's stream is available once");
         for chunk in self.body.chunks(WRITE_CHUNK) {

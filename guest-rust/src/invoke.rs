@@ -1,13 +1,13 @@
 //! Calling methods of other apps (Dapr's service invocation building block).
 //!
-//! [`Request`] and [`Response`] are also what a [`Handler`](crate::Handler)
+//! [`Request`] and [`Response`] are also what a `Handler`
 //! receives and answers in `on_invoke`.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::wit::dapr::runtime::invoke as raw;
 use crate::Result;
+use crate::wit::dapr::runtime::invoke as raw;
 
 pub use raw::{HttpVerb, Request, Response};
 
@@ -17,8 +17,16 @@ pub fn get(app_id: &str, method: &str) -> Result<Response> {
 }
 
 /// Calls `method` of app `app_id` with `POST` and a body.
-pub fn post(app_id: &str, method: &str, data: impl Into<Vec<u8>>, content_type: &str) -> Result<Response> {
-    invoke(app_id, &Request::new(HttpVerb::Post, method).body(data, content_type))
+pub fn post(
+    app_id: &str,
+    method: &str,
+    data: impl Into<Vec<u8>>,
+    content_type: &str,
+) -> Result<Response> {
+    invoke(
+        app_id,
+        &Request::new(HttpVerb::Post, method).body(data, content_type),
+    )
 }
 
 /// Calls `method` of app `app_id` with `POST` and `value` as JSON body.
@@ -78,7 +86,12 @@ impl Request {
 impl Response {
     /// A response with `status` and no headers or body.
     pub fn new(status: u16) -> Self {
-        Response { status, headers: Vec::new(), content_type: None, data: Vec::new() }
+        Response {
+            status,
+            headers: Vec::new(),
+            content_type: None,
+            data: Vec::new(),
+        }
     }
 
     /// A `404 Not Found` response.

@@ -19,11 +19,11 @@
 //!
 //! # Features
 //!
-//! - `handler`: bindings for world `dapr:runtime/app`, the [`Handler`] trait
-//!   and [`export_handler!`], for apps that receive events and invocations.
+//! - `handler`: bindings for world `dapr:runtime/app`, the `Handler` trait
+//!   and `export_handler!`, for apps that receive events and invocations.
 //!   Without it the bindings are for world `dapr:runtime/client` (imports
 //!   only), as a component must implement every export of its world.
-//! - `http`: the [`http`](mod@http) module and [`export_http!`] for components
+//! - `http`: the `http` module and `export_http!` for components
 //!   serving `wasi:http/incoming-handler`.
 //!
 //! [wasmtime-dapr]: https://github.com/wasmtime-dapr/wasmtime-dapr

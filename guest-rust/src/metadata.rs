@@ -1,7 +1,7 @@
 //! What the runtime knows about this app (Dapr's metadata API).
 
-use crate::wit::dapr::runtime::metadata as raw;
 use crate::Result;
+use crate::wit::dapr::runtime::metadata as raw;
 
 pub use raw::{AppMetadata, Component};
 

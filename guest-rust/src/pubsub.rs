@@ -1,6 +1,6 @@
 //! Publishing to topics (Dapr's publish & subscribe building block).
 //!
-//! Subscribing is done by exporting a [`Handler`](crate::Handler) (feature
+//! Subscribing is done by exporting a `Handler` (feature
 //! `handler`).
 
 use serde::Serialize;
@@ -29,17 +29,30 @@ pub fn publish_with(
 
 /// Publishes `value` serialized as JSON.
 pub fn publish_json<T: Serialize + ?Sized>(pubsub: &str, topic: &str, value: &T) -> Result<()> {
-    publish(pubsub, topic, &serde_json::to_vec(value)?, Some("application/json"))
+    publish(
+        pubsub,
+        topic,
+        &serde_json::to_vec(value)?,
+        Some("application/json"),
+    )
 }
 
 /// Publishes many messages; returns those that failed (empty on success).
-pub fn bulk_publish(pubsub: &str, topic: &str, messages: &[BulkMessage]) -> Result<Vec<BulkFailure>> {
+pub fn bulk_publish(
+    pubsub: &str,
+    topic: &str,
+    messages: &[BulkMessage],
+) -> Result<Vec<BulkFailure>> {
     Ok(raw::bulk_publish(pubsub, topic, messages, &[])?)
 }
 
 impl BulkMessage {
     /// A message of a bulk publish.
-    pub fn new(entry_id: impl Into<String>, data: impl Into<Vec<u8>>, content_type: impl Into<String>) -> Self {
+    pub fn new(
+        entry_id: impl Into<String>,
+        data: impl Into<Vec<u8>>,
+        content_type: impl Into<String>,
+    ) -> Self {
         BulkMessage {
             entry_id: entry_id.into(),
             data: data.into(),

@@ -1,7 +1,7 @@
 //! Reading secrets (Dapr's secrets building block).
 
-use crate::wit::dapr::runtime::secrets as raw;
 use crate::Result;
+use crate::wit::dapr::runtime::secrets as raw;
 
 pub use raw::Secret;
 

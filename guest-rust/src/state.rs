@@ -27,8 +27,8 @@ use crate::wit::dapr::runtime::state as raw;
 use crate::{Metadata, Result, owned_strings};
 
 pub use raw::{
-    BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse,
-    SaveItem, Value, WriteOptions,
+    BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse, SaveItem,
+    Value, WriteOptions,
 };
 
 /// Reads `key` from `store`; `None` if it does not exist or has expired.

@@ -37,10 +37,13 @@ fn increment() -> dapr_guest::Result<u64> {
             Some(value) => {
                 let count = parse_count(&value.data) + 1;
                 let item = SaveItem::new(KEY, count.to_string());
-                (count, match value.etag {
-                    Some(etag) => item.etag(etag),
-                    None => item,
-                })
+                (
+                    count,
+                    match value.etag {
+                        Some(etag) => item.etag(etag),
+                        None => item,
+                    },
+                )
             }
             None => (1, SaveItem::new(KEY, "1").first_write()),
         };
@@ -53,7 +56,10 @@ fn increment() -> dapr_guest::Result<u64> {
 
 /// The stored count; anything unreadable counts as 0.
 fn parse_count(data: &[u8]) -> u64 {
-    std::str::from_utf8(data).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+    std::str::from_utf8(data)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 dapr_guest::export_http!(Counter);

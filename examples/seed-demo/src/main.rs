@@ -18,7 +18,9 @@ struct Planet {
 }
 
 fn main() -> ExitCode {
-    let store = std::env::args().nth(1).unwrap_or_else(|| "statestore".to_owned());
+    let store = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "statestore".to_owned());
     match run(&store) {
         Ok(problems) if problems.is_empty() => {
             println!("Test successfully!");
@@ -40,22 +42,42 @@ fn main() -> ExitCode {
 /// Seeds `store` and returns what did not round-trip.
 fn run(store: &str) -> dapr_guest::Result<Vec<String>> {
     let weapon = "Death Star".to_owned();
-    let planet = Planet { name: "Tatooine".to_owned(), test: 123 };
+    let planet = Planet {
+        name: "Tatooine".to_owned(),
+        test: 123,
+    };
 
     state::save_json(store, "weapon", &weapon)?;
     state::save_bulk(store, &[SaveItem::json("planets", &planet)?])?;
 
     let mut problems = Vec::new();
-    check(&mut problems, "weapon", &weapon, state::get_json(store, "weapon")?);
-    check(&mut problems, "planets", &planet, state::get_json(store, "planets")?);
+    check(
+        &mut problems,
+        "weapon",
+        &weapon,
+        state::get_json(store, "weapon")?,
+    );
+    check(
+        &mut problems,
+        "planets",
+        &planet,
+        state::get_json(store, "planets")?,
+    );
     Ok(problems)
 }
 
 /// Records a problem unless `key` read back as `expected`.
-fn check<T: PartialEq + std::fmt::Debug>(problems: &mut Vec<String>, key: &str, expected: &T, actual: Option<T>) {
+fn check<T: PartialEq + std::fmt::Debug>(
+    problems: &mut Vec<String>,
+    key: &str,
+    expected: &T,
+    actual: Option<T>,
+) {
     match actual {
         Some(actual) if actual == *expected => {}
         Some(actual) => problems.push(format!("`{key}`: expected {expected:?}, read {actual:?}")),
-        None => problems.push(format!("`{key}`: expected {expected:?}, but the key is missing")),
+        None => problems.push(format!(
+            "`{key}`: expected {expected:?}, but the key is missing"
+        )),
     }
 }

@@ -30,10 +30,14 @@ pub const VERBS: &[(&str, HttpVerb)] = &[
     ("patch", HttpVerb::Patch),
     ("options", HttpVerb::Options),
 ];
-const CONSISTENCIES: &[(&str, Consistency)] =
-    &[("eventual", Consistency::Eventual), ("strong", Consistency::Strong)];
-const CONCURRENCIES: &[(&str, Concurrency)] =
-    &[("first-write", Concurrency::FirstWrite), ("last-write", Concurrency::LastWrite)];
+const CONSISTENCIES: &[(&str, Consistency)] = &[
+    ("eventual", Consistency::Eventual),
+    ("strong", Consistency::Strong),
+];
+const CONCURRENCIES: &[(&str, Concurrency)] = &[
+    ("first-write", Concurrency::FirstWrite),
+    ("last-write", Concurrency::LastWrite),
+];
 const UNLOCK_STATUSES: &[(&str, UnlockStatus)] = &[
     ("success", UnlockStatus::Success),
     ("lock-does-not-exist", UnlockStatus::LockDoesNotExist),
@@ -54,7 +58,10 @@ impl<'a> Fields<'a> {
     pub fn of(value: Option<&'a Value>, what: &'a str) -> Decoded<Self> {
         match value {
             None | Some(Value::Null) => Ok(Fields { what, map: None }),
-            Some(Value::Object(map)) => Ok(Fields { what, map: Some(map) }),
+            Some(Value::Object(map)) => Ok(Fields {
+                what,
+                map: Some(map),
+            }),
             Some(other) => Err(Invalid(format!("`{what}` must be an object, not {other}"))),
         }
     }
@@ -96,7 +103,10 @@ impl<'a> Fields<'a> {
     pub fn u32(&self, name: &str) -> Decoded<u32> {
         match self.get(name) {
             None => Ok(0),
-            Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| self.wrong(name, "a u32")),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| self.wrong(name, "a u32")),
         }
     }
 
@@ -113,7 +123,11 @@ impl<'a> Fields<'a> {
     pub fn strings(&self, name: &str) -> Decoded<Vec<String>> {
         self.array(name)?
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| self.wrong(name, "an array of strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| self.wrong(name, "an array of strings"))
+            })
             .collect()
     }
 
@@ -131,15 +145,24 @@ impl<'a> Fields<'a> {
     /// This object as a variant: its only field's name (the case) and value
     /// (the payload, an object).
     pub fn variant(&self) -> Decoded<(&'a str, Fields<'a>)> {
-        match self.map.map(|map| map.iter().collect::<Vec<_>>()).as_deref() {
+        match self
+            .map
+            .map(|map| map.iter().collect::<Vec<_>>())
+            .as_deref()
+        {
             Some([(case, payload)]) => Ok((case.as_str(), Fields::of(Some(payload), case)?)),
-            _ => Err(Invalid(format!("`{}` must be an object with exactly one field", self.what))),
+            _ => Err(Invalid(format!(
+                "`{}` must be an object with exactly one field",
+                self.what
+            ))),
         }
     }
 
     /// An enum given by its case name.
     pub fn case<T: Copy>(&self, name: &str, cases: &[(&str, T)], default: T) -> Decoded<T> {
-        let Some(value) = self.get(name) else { return Ok(default) };
+        let Some(value) = self.get(name) else {
+            return Ok(default);
+        };
         value
             .as_str()
             .and_then(|s| cases.iter().find(|(case, _)| *case == s))
@@ -171,13 +194,23 @@ impl<'a> Fields<'a> {
 }
 
 /// Decodes each element of `items` with `decode`; `what` names them.
-pub fn each<T>(items: &[Value], what: &str, decode: impl Fn(Fields<'_>) -> Decoded<T>) -> Decoded<Vec<T>> {
-    items.iter().map(|item| decode(Fields::of(Some(item), what)?)).collect()
+pub fn each<T>(
+    items: &[Value],
+    what: &str,
+    decode: impl Fn(Fields<'_>) -> Decoded<T>,
+) -> Decoded<Vec<T>> {
+    items
+        .iter()
+        .map(|item| decode(Fields::of(Some(item), what)?))
+        .collect()
 }
 
 /// The name of `value` in `cases`.
 fn name_of<T: PartialEq>(cases: &[(&'static str, T)], value: &T) -> &'static str {
-    cases.iter().find(|(_, v)| v == value).map_or("unknown", |(name, _)| name)
+    cases
+        .iter()
+        .find(|(_, v)| v == value)
+        .map_or("unknown", |(name, _)| name)
 }
 
 /// The JSON name of an HTTP verb.
@@ -215,5 +248,81 @@ pub fn result<T>(result: &Result<T, RuntimeError>, ok: impl FnOnce(&T) -> Value)
     match result {
         Ok(value) => json!({ "ok": ok(value) }),
         Err(e) => json!({ "err": error(e) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(value: &Value) -> Fields<'_> {
+        Fields::of(Some(value), "args").unwrap()
+    }
+
+    #[test]
+    fn omitted_fields_take_their_defaults() {
+        let empty = json!({ "etag": null });
+        let args = fields(&empty);
+        assert_eq!(args.string("key").unwrap(), "");
+        assert_eq!(args.opt_string("etag").unwrap(), None);
+        assert!(args.data("data").unwrap().is_empty());
+        assert!(args.pairs("metadata").unwrap().is_empty());
+        assert!(args.strings("keys").unwrap().is_empty());
+        assert_eq!(
+            args.consistency("consistency").unwrap(),
+            Consistency::Eventual
+        );
+        assert_eq!(args.verb("verb").unwrap(), HttpVerb::Post);
+        let options = args.options("options").unwrap();
+        assert_eq!(options.concurrency, Concurrency::LastWrite);
+        assert_eq!(options.consistency, Consistency::Eventual);
+    }
+
+    #[test]
+    fn present_fields_are_decoded() {
+        let value = json!({
+            "data": "héllo",
+            "metadata": [["ttlInSeconds", "5"]],
+            "options": { "concurrency": "first-write" },
+            "verb": "delete",
+            "n": 42,
+            "op": { "upsert": { "key": "k" } },
+        });
+        let args = fields(&value);
+        assert_eq!(args.data("data").unwrap(), "héllo".as_bytes());
+        assert_eq!(
+            args.pairs("metadata").unwrap(),
+            [("ttlInSeconds".to_owned(), "5".to_owned())]
+        );
+        let options = args.options("options").unwrap();
+        assert_eq!(options.concurrency, Concurrency::FirstWrite);
+        assert_eq!(options.consistency, Consistency::Eventual);
+        assert_eq!(args.verb("verb").unwrap(), HttpVerb::Delete);
+        assert_eq!(args.u32("n").unwrap(), 42);
+        let (case, payload) = args.object("op").unwrap().variant().unwrap();
+        assert_eq!(
+            (case, payload.string("key").unwrap().as_str()),
+            ("upsert", "k")
+        );
+    }
+
+    #[test]
+    fn values_are_encoded() {
+        assert_eq!(data(b"a\xffb"), json!("a\u{fffd}b"));
+        assert_eq!(pairs(&[("k".into(), "v".into())]), json!([["k", "v"]]));
+        assert_eq!(
+            error(&RuntimeError::EtagMismatch("m".into())),
+            json!({ "etag-mismatch": "m" })
+        );
+        assert_eq!(
+            result::<()>(&Err(RuntimeError::NotFound("x".into())), |_| Value::Null),
+            json!({ "err": { "not-found": "x" } })
+        );
+        assert_eq!(result(&Ok(Some(1)), |v| json!(v)), json!({ "ok": 1 }));
+        assert_eq!(verb_name(HttpVerb::Patch), "patch");
+        assert_eq!(
+            unlock_status(UnlockStatus::LockBelongsToOthers),
+            json!("lock-belongs-to-others")
+        );
     }
 }

@@ -7,7 +7,9 @@ use dapr_guest::state;
 
 use crate::Runner;
 use crate::codec::{self, text};
-use crate::exports::dapr::runtime::handler::{BindingEvent, CloudEvent, EventStatus, Guest, Subscription};
+use crate::exports::dapr::runtime::handler::{
+    BindingEvent, CloudEvent, EventStatus, Guest, Subscription,
+};
 
 const STORE: &str = "statestore";
 const PUBSUB: &str = "pubsub";
@@ -52,9 +54,18 @@ impl Guest for Runner {
 
     fn on_invoke(request: Request) -> Response {
         if request.method == "fail" {
-            return Response { status: 500, headers: Vec::new(), content_type: None, data: b"failed".to_vec() };
+            return Response {
+                status: 500,
+                headers: Vec::new(),
+                content_type: None,
+                data: b"failed".to_vec(),
+            };
         }
-        let query: Vec<String> = request.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let body = format!(
             "{}:{}:{}:{}",
             codec::verb_name(request.verb),
@@ -98,6 +109,9 @@ fn count_attempt(id: &str) -> dapr_guest::Result<u64> {
 fn record(event: &CloudEvent) -> dapr_guest::Result<()> {
     let data = text(&event.data);
     let key = format!("received:{}:{data}", event.topic);
-    let value = format!("{}|{}|{}|{data}", event.path, event.source, event.data_content_type);
+    let value = format!(
+        "{}|{}|{}|{data}",
+        event.path, event.source, event.data_content_type
+    );
     state::save(STORE, &key, value)
 }

@@ -85,11 +85,17 @@ fn state_get(args: Fields) -> Result<Value, Failure> {
 }
 
 fn state_get_bulk(args: Fields) -> Result<Value, Failure> {
-    let values = state::get_bulk(&args.string("store")?, &args.strings("keys")?, &args.pairs("metadata")?)?;
+    let values = state::get_bulk(
+        &args.string("store")?,
+        &args.strings("keys")?,
+        &args.pairs("metadata")?,
+    )?;
     Ok(values
         .iter()
         .map(|v| {
-            let value = codec::result(&v.value, |value| value.as_ref().map_or(Value::Null, state_value));
+            let value = codec::result(&v.value, |value| {
+                value.as_ref().map_or(Value::Null, state_value)
+            });
             json!({ "key": v.key, "value": value })
         })
         .collect())
@@ -108,12 +114,20 @@ fn state_delete(args: Fields) -> Result<Value, Failure> {
 
 fn state_transact(args: Fields) -> Result<Value, Failure> {
     let operations = each(args.array("operations")?, "operations[]", operation)?;
-    state::transact(&args.string("store")?, &operations, &args.pairs("metadata")?)?;
+    state::transact(
+        &args.string("store")?,
+        &operations,
+        &args.pairs("metadata")?,
+    )?;
     Ok(Value::Null)
 }
 
 fn state_query(args: Fields) -> Result<Value, Failure> {
-    let response = state::query(&args.string("store")?, &args.string("query")?, &args.pairs("metadata")?)?;
+    let response = state::query(
+        &args.string("store")?,
+        &args.string("query")?,
+        &args.pairs("metadata")?,
+    )?;
     let results: Value = response
         .results
         .iter()
@@ -158,7 +172,9 @@ fn operation(op: Fields) -> Decoded<state::Operation> {
     match op.variant()? {
         ("upsert", item) => Ok(state::Operation::Upsert(save_item(item)?)),
         ("delete", item) => Ok(state::Operation::Delete(delete_item(item)?)),
-        (other, _) => Err(Invalid(format!("unknown operation `{other}`, expected upsert or delete"))),
+        (other, _) => Err(Invalid(format!(
+            "unknown operation `{other}`, expected upsert or delete"
+        ))),
     }
 }
 
@@ -230,17 +246,28 @@ fn bindings_invoke(args: Fields) -> Result<Value, Failure> {
 // ---- secrets, configuration ----
 
 fn secrets_get(args: Fields) -> Result<Value, Failure> {
-    let secret = secrets::get(&args.string("store")?, &args.string("key")?, &args.pairs("metadata")?)?;
+    let secret = secrets::get(
+        &args.string("store")?,
+        &args.string("key")?,
+        &args.pairs("metadata")?,
+    )?;
     Ok(codec::pairs(&secret))
 }
 
 fn secrets_get_bulk(args: Fields) -> Result<Value, Failure> {
     let all = secrets::get_bulk(&args.string("store")?, &args.pairs("metadata")?)?;
-    Ok(all.iter().map(|(key, secret)| json!([key, codec::pairs(secret)])).collect())
+    Ok(all
+        .iter()
+        .map(|(key, secret)| json!([key, codec::pairs(secret)]))
+        .collect())
 }
 
 fn configuration_get(args: Fields) -> Result<Value, Failure> {
-    let items = configuration::get(&args.string("store")?, &args.strings("keys")?, &args.pairs("metadata")?)?;
+    let items = configuration::get(
+        &args.string("store")?,
+        &args.strings("keys")?,
+        &args.pairs("metadata")?,
+    )?;
     Ok(items
         .iter()
         .map(|item| {
@@ -255,7 +282,11 @@ fn configuration_get(args: Fields) -> Result<Value, Failure> {
 }
 
 fn configuration_subscribe(args: Fields) -> Result<Value, Failure> {
-    let id = configuration::subscribe(&args.string("store")?, &args.strings("keys")?, &args.pairs("metadata")?)?;
+    let id = configuration::subscribe(
+        &args.string("store")?,
+        &args.strings("keys")?,
+        &args.pairs("metadata")?,
+    )?;
     Ok(id.into())
 }
 
@@ -277,7 +308,11 @@ fn lock_try_lock(args: Fields) -> Result<Value, Failure> {
 }
 
 fn lock_unlock(args: Fields) -> Result<Value, Failure> {
-    let status = lock::unlock(&args.string("store")?, &args.string("resource-id")?, &args.string("owner")?)?;
+    let status = lock::unlock(
+        &args.string("store")?,
+        &args.string("resource-id")?,
+        &args.string("owner")?,
+    )?;
     Ok(codec::unlock_status(status))
 }
 
@@ -286,7 +321,46 @@ fn metadata_get() -> Result<Value, Failure> {
     let components: Value = meta
         .components
         .iter()
-        .map(|c| json!({ "name": c.name, "component-type": c.component_type, "version": c.version }))
+        .map(
+            |c| json!({ "name": c.name, "component-type": c.component_type, "version": c.version }),
+        )
         .collect();
     Ok(json!({ "app-id": meta.app_id, "runtime": meta.runtime, "components": components }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(step: &str) -> Value {
+        serde_json::from_str(&execute(step)).expect("answers are JSON")
+    }
+
+    fn runner_error(step: &str) -> String {
+        let answer = answer(step);
+        let message = answer["err"]["invalid-argument"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{answer}"));
+        assert!(message.starts_with("runner: "), "{message}");
+        message.to_owned()
+    }
+
+    #[test]
+    fn undecodable_steps_are_invalid_arguments() {
+        runner_error("not json");
+        runner_error("[1, 2]");
+        runner_error(r#"{"args": {}}"#);
+        assert!(runner_error(r#"{"op": "state.nope"}"#).contains("state.nope"));
+        runner_error(r#"{"op": "state.get", "args": []}"#);
+        runner_error(r#"{"op": "state.get", "args": {"key": 7}}"#);
+        runner_error(r#"{"op": "state.get", "args": {"consistency": "sometimes"}}"#);
+        runner_error(r#"{"op": "state.save", "args": {"items": [{"data": {}}]}}"#);
+        runner_error(
+            r#"{"op": "state.transact", "args": {"operations": [{"upsert": {}, "delete": {}}]}}"#,
+        );
+        runner_error(r#"{"op": "state.transact", "args": {"operations": [{"merge": {}}]}}"#);
+        runner_error(r#"{"op": "lock.try-lock", "args": {"expiry-in-seconds": -1}}"#);
+        runner_error(r#"{"op": "invoke.invoke-method", "args": {"request": {"verb": "GET"}}}"#);
+        runner_error(r#"{"op": "pubsub.publish", "args": {"metadata": [["a"]]}}"#);
+    }
 }

@@ -28,7 +28,9 @@ impl HttpHandler for Faults {
             (Method::Get, "/trap") => panic!("trap requested"),
             (Method::Get, "/loop") => spin(),
             (Method::Get, "/grow") => grow(),
-            (Method::Post, "/echo") => with_body(request, |body| Response::new(200).body(body, "application/octet-stream")),
+            (Method::Post, "/echo") => with_body(request, |body| {
+                Response::new(200).body(body, "application/octet-stream")
+            }),
             (Method::Post, "/save") => with_body(request, save),
             (Method::Get, "/load") => load(),
             _ => Response::not_found(),

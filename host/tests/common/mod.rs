@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests: the guest components (built
+//! once per test binary) and the CLI binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
+}
+
+/// The path of a built guest component, building every guest on first use
+/// (a no-op when they are up to date).
+pub fn guest(file: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(build_guests);
+    let path = repo().join("target/wasm32-wasip2/release").join(file);
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
+}
+
+fn build_guests() {
+    let manifest = repo().join("examples/Cargo.toml");
+    let target = repo().join("target");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `order-store` enables the SDK's `handler` feature, which must not be
+    // unified into the other components: it gets its own invocation.
+    for selection in [&["--workspace", "--exclude", "order-store"][..], &["-p", "order-store"][..]] {
+        let status = Command::new(&cargo)
+            .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+            .arg(&manifest)
+            .args(selection)
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("running cargo to build the guest components");
+        assert!(status.success(), "building the guest components failed");
+    }
+}
+
+/// The `wasmtime-dapr` binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_wasmtime-dapr"))
+}
