@@ -31,7 +31,8 @@ impl Handler for OrderStore {
     }
 
     fn on_invoke(request: Request) -> Response {
-        match (request.verb, request.method.strip_prefix("orders/")) {
+        let method = request.method.trim_start_matches('/');
+        match (request.verb, method.strip_prefix("orders/")) {
             (HttpVerb::Get, Some(id)) if !id.is_empty() => match state::get(STORE, &key(id)) {
                 Ok(Some(order)) => Response::new(200).body(order, "application/json"),
                 Ok(None) => Response::not_found(),

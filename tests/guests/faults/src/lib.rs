@@ -62,6 +62,7 @@ fn grow() -> ! {
     }
 }
 
+/// Saves `body` under `big` and answers its length.
 fn save(body: Vec<u8>) -> Response {
     let len = body.len();
     match state::save(STORE, KEY, body) {
@@ -70,6 +71,7 @@ fn save(body: Vec<u8>) -> Response {
     }
 }
 
+/// Answers the value of `big`, `404` if missing.
 fn load() -> Response {
     match state::get(STORE, KEY) {
         Ok(Some(data)) => Response::new(200).body(data, "application/octet-stream"),

@@ -1,0 +1,311 @@
+//! End-to-end tests of the `wasmtime-dapr` binary: the examples, bad input,
+//! and faults that must fail only their own request.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `wasmtime-dapr serve`, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Starts `serve` with `args` on a free loopback port and waits until it
+    /// prints its address.
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(common::bin())
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting wasmtime-dapr serve");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().expect("stderr is piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(remaining) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
+                        let addr = rest.split('/').next().unwrap().parse().expect("an address");
+                        return Server { child, addr, log: rx };
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("serve did not start:\n{}", seen.join("\n"));
+                }
+            }
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        http(self.addr, method, path, body)
+    }
+
+    /// Sends `signal` and waits for the exit; returns the log lines after start.
+    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.log.try_iter().collect();
+        (status, rest.join("\n"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request per connection).
+fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).expect("connecting");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("reading the response");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16).unwrap();
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(common::bin()).args(args).stdin(Stdio::null()).output().expect("running wasmtime-dapr")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts a one-line, non-panicking error that contains `needle`.
+fn assert_clean_error(output: &Output, needle: &str) {
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "expected a failure, got success; stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panicked: {stderr}");
+    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "expected one error line: {stderr}");
+    assert!(error_lines[0].contains(needle), "expected `{needle}` in: {stderr}");
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn seed_demo_prints_test_successfully() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = common::guest("seed-demo.wasm");
+    let out = run(&["run", path(&demo), "--data-dir", path(data.path())]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Test successfully!"), "stdout: {}", text(&out.stdout));
+}
+
+#[test]
+fn a_failing_command_exit_code_becomes_ours() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = common::guest("seed-demo.wasm");
+    let out = run(&["run", path(&demo), "--data-dir", path(data.path()), "no-such-store"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("Test successfully!"));
+}
+
+#[test]
+fn counter_keeps_counting_across_restarts() {
+    let data = tempfile::tempdir().unwrap();
+    let counter = common::guest("counter.wasm");
+    let args = [path(&counter), "--data-dir", path(data.path())];
+    let server = Server::start(&args);
+    assert_eq!(server.request("GET", "/", b""), (200, b"1".to_vec()));
+    assert_eq!(server.request("GET", "/", b""), (200, b"2".to_vec()));
+    let (status, _) = server.stop("-TERM");
+    assert!(status.success());
+    let server = Server::start(&args);
+    assert_eq!(server.request("GET", "/", b""), (200, b"3".to_vec()));
+    assert_eq!(server.request("GET", "/nope", b"").0, 404);
+}
+
+#[test]
+fn orders_flow_publishes_stores_and_invokes() {
+    let data = tempfile::tempdir().unwrap();
+    let (orders, store) = (common::guest("orders.wasm"), common::guest("order_store.wasm"));
+    let server = Server::start(&[path(&orders), path(&store), "--data-dir", path(data.path())]);
+    let order = br#"{"id":"42","item":"hyperdrive"}"#;
+    assert_eq!(server.request("POST", "/orders", order).0, 202);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = server.request("GET", "/orders/42", b"");
+        if status == 200 {
+            let got: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(got, serde_json::from_slice::<serde_json::Value>(order).unwrap());
+            break;
+        }
+        assert!(Instant::now() < deadline, "order never arrived: {status} {}", text(&body));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.request("GET", "/orders/missing", b"").0, 404);
+}
+
+#[test]
+fn graceful_shutdown_on_sigint() {
+    let data = tempfile::tempdir().unwrap();
+    let hello = common::guest("hello.wasm");
+    let server = Server::start(&[path(&hello), "--data-dir", path(data.path())]);
+    assert_eq!(server.request("GET", "/", b""), (200, b"Hello, world!".to_vec()));
+    let (status, log) = server.stop("-INT");
+    assert!(status.success(), "exit: {status:?}");
+    assert!(log.contains("Stopped"), "log: {log}");
+}
+
+#[test]
+fn faults_fail_only_their_own_request() {
+    let data = tempfile::tempdir().unwrap();
+    let faults = common::guest("faults.wasm");
+    let server = Server::start(&[
+        path(&faults),
+        "--data-dir",
+        path(data.path()),
+        "--timeout",
+        "2",
+        "--memory-limit",
+        "64",
+    ]);
+    assert_eq!(server.request("GET", "/ok", b""), (200, b"ok".to_vec()));
+
+    let (status, body) = server.request("GET", "/trap", b"");
+    assert_eq!(status, 500, "{}", text(&body));
+    assert_eq!(server.request("GET", "/ok", b"").0, 200);
+
+    let started = Instant::now();
+    let (status, body) = server.request("GET", "/loop", b"");
+    assert_eq!(status, 500, "{}", text(&body));
+    assert!(text(&body).contains("interrupt") || text(&body).contains("deadline"), "{}", text(&body));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(server.request("GET", "/ok", b"").0, 200);
+
+    let (status, body) = server.request("GET", "/grow", b"");
+    assert_eq!(status, 500, "{}", text(&body));
+    assert_eq!(server.request("GET", "/ok", b"").0, 200);
+
+    let big: Vec<u8> = (0..10 << 20).map(|i| (i % 251) as u8).collect();
+    let (status, echoed) = server.request("POST", "/echo", &big);
+    assert_eq!(status, 200);
+    assert!(echoed == big, "the 10 MiB body did not round-trip ({} bytes back)", echoed.len());
+
+    let (status, body) = server.request("POST", "/save", &big);
+    assert_eq!(status, 200, "{}", text(&body));
+    let (status, loaded) = server.request("GET", "/load", b"");
+    assert_eq!(status, 200);
+    assert!(loaded == big, "the 10 MiB value did not round-trip ({} bytes back)", loaded.len());
+
+    assert_eq!(server.request("GET", "/ok", b""), (200, b"ok".to_vec()));
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let missing = dir.path().join("missing.wasm");
+    assert_clean_error(&run(&["run", path(&missing)]), "no such component file");
+
+    let not_wasm = write("notes.wasm", b"hello, I am text");
+    assert_clean_error(&run(&["run", path(&not_wasm)]), "is not a WebAssembly file");
+
+    let core = write("core.wasm", b"\0asm\x01\0\0\0");
+    assert_clean_error(&run(&["run", path(&core)]), "core WebAssembly module, not a component");
+
+    let corrupt = write("corrupt.wasm", b"\0asm\x0d\0\x01\0\xff\xff\xff");
+    assert_clean_error(&run(&["run", path(&corrupt)]), "is not a valid component");
+
+    let unknown = write("unknown.wat", br#"(component (import "acme:rockets/launch@1.0.0" (instance)))"#);
+    assert_clean_error(&run(&["run", path(&unknown)]), "acme:rockets/launch@1.0.0");
+
+    let empty = write("empty.wat", b"(component)");
+    assert_clean_error(&run(&["run", path(&empty)]), "not a command");
+    assert_clean_error(&run(&["serve", path(&empty), "--listen", "127.0.0.1:0"]), "nothing to serve");
+
+    let demo = common::guest("seed-demo.wasm");
+    assert_clean_error(&run(&["serve", path(&demo), "--listen", "127.0.0.1:0"]), "nothing to serve");
+
+    let resources = dir.path().join("resources");
+    std::fs::create_dir(&resources).unwrap();
+    std::fs::write(
+        resources.join("redis.yaml"),
+        "kind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  version: v1\n",
+    )
+    .unwrap();
+    assert_clean_error(
+        &run(&["run", path(&demo), "--resources-path", path(&resources)]),
+        "run with a Dapr sidecar",
+    );
+}
+
+#[test]
+fn wit_and_inspect_describe_the_interfaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["wit", "--out", path(dir.path())]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let worlds = std::fs::read_to_string(dir.path().join("worlds.wit")).unwrap();
+    assert!(worlds.contains("world http-app"));
+    assert!(dir.path().join("deps/http/http.wit").is_file());
+
+    let out = run(&["wit"]);
+    assert!(text(&out.stdout).starts_with("package dapr:runtime@0.1.0;"));
+
+    let counter = common::guest("counter.wasm");
+    let out = run(&["inspect", path(&counter)]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("wasi:http/incoming-handler@"), "{stdout}");
+    assert!(stdout.contains("dapr:runtime/state@0.1.0"), "{stdout}");
+    assert!(stdout.contains("all imports are provided"), "{stdout}");
+}
