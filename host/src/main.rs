@@ -112,7 +112,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
+            eprintln!("error: {}", wasmtime_dapr::runtime::failure_message(&err));
             ExitCode::FAILURE
         }
     }

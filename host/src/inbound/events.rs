@@ -29,7 +29,7 @@ impl TopicSubscriber for AppTopicSubscriber {
         let status = app.on_topic_event(event).await;
         match &status {
             Ok(s) => tracing::debug!(app = app.id(), %topic, %id, status = ?s, "event delivered"),
-            Err(err) => tracing::warn!(app = app.id(), %topic, %id, "event handler failed: {err:#}"),
+            Err(err) => tracing::warn!(app = app.id(), %topic, %id, "event handler failed: {}", crate::runtime::failure_message(err)),
         }
         status
     }
@@ -53,7 +53,7 @@ impl ConfigurationSubscriber for AppConfigurationSubscriber {
     async fn update(&self, subscription_id: &str, items: Vec<Item>) {
         let Some(app) = self.app.upgrade() else { return };
         if let Err(err) = app.on_configuration_update(&self.store, subscription_id, items).await {
-            tracing::warn!(app = app.id(), store = %self.store, "configuration update failed: {err:#}");
+            tracing::warn!(app = app.id(), store = %self.store, "configuration update failed: {}", crate::runtime::failure_message(&err));
         }
     }
 }

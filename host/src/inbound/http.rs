@@ -63,8 +63,10 @@ async fn respond(app: &App, request: hyper::Request<hyper::body::Incoming>) -> h
     match app.handle_http(request).await {
         Ok(response) => response,
         Err(err) => {
-            tracing::error!(app = app.id(), %method, %path, "{err:#}");
-            error_response(500, &format!("{err:#}\n"))
+            let message = crate::runtime::failure_message(&err);
+            tracing::error!(app = app.id(), %method, %path, "{message}");
+            tracing::debug!(app = app.id(), "{err:?}");
+            error_response(500, &format!("{message}\n"))
         }
     }
 }

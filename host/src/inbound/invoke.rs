@@ -49,7 +49,7 @@ impl Invoker for LocalInvoker {
                 "app `{app_id}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler"
             )));
         };
-        result.map_err(|err| Error::Internal(format!("{err:#}")))
+        result.map_err(|err| Error::Internal(crate::runtime::failure_message(&err)))
     }
 }
 

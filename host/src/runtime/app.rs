@@ -274,3 +274,28 @@ impl App {
         .await
     }
 }
+
+/// A one-line description of a failed call for logs and error responses:
+/// the error chain without the wasm backtrace, with traps explained.
+pub fn failure_message(err: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        // Wasmtime attaches the wasm backtrace as a context layer.
+        if cause.to_string().starts_with("error while executing at wasm backtrace") {
+            continue;
+        }
+        let text = match cause.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => "the guest ran past its deadline and was interrupted".to_string(),
+            Some(wasmtime::Trap::UnreachableCodeReached) => "the guest trapped (unreachable; a Rust guest panicked)".to_string(),
+            Some(trap) => format!("the guest trapped: {trap}"),
+            None if cause.to_string().starts_with("forcing trap when growing memory") => {
+                format!("{cause} (past the per-request memory limit, --memory-limit)")
+            }
+            None => cause.to_string(),
+        };
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}

@@ -1,0 +1,42 @@
+# The commands people type. `just --list` shows them all.
+
+guest_target := "wasm32-wasip2"
+guests := "examples/Cargo.toml"
+export CARGO_TARGET_DIR := justfile_directory() / "target"
+
+# Show the recipes.
+default:
+    @just --list
+
+# The host (release) and every guest and example component.
+build: build-host build-guests
+
+# The `wasmtime-dapr` binary in target/release.
+build-host:
+    cargo build --release -p wasmtime-dapr
+
+# Every guest component into target/wasm32-wasip2/release. `order-store`
+# enables the SDK's `handler` feature, which must not be unified into the
+# other components, so it gets its own cargo invocation.
+build-guests:
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store
+
+# Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
+demo: build
+    scripts/demo.sh
+
+# The whole test suite.
+test: build
+    cargo test --release --workspace
+    cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
+
+# The benchmarks (see BENCHMARKS.md).
+bench: build
+    cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools
+    cargo bench -p wasmtime-dapr --bench runtime
+
+# Format and lint.
+lint:
+    cargo fmt --all --check
+    cargo clippy --release --workspace --all-targets -- -D warnings
