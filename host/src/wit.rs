@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
-pub use dapr::runtime::types::{Error, Metadata};
+pub use self::dapr::runtime::types::{Error, Metadata};
 
 impl Error {
     /// The error as one line: its case, then its message (`not found: ...`).

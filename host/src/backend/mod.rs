@@ -7,6 +7,7 @@
 
 pub mod bindings;
 pub mod configuration;
+pub mod dapr;
 pub mod embedded;
 pub mod invoke;
 pub mod lock;

@@ -1,0 +1,34 @@
+//! Output bindings through daprd.
+
+use ::dapr::dapr::proto::runtime::v1 as proto;
+
+use super::{Sidecar, error_from_status, from_map, to_map};
+use crate::backend::bindings::{OutputBinding, Response};
+use crate::backend::{BackendResult, Metadata};
+
+/// One output binding component of the sidecar.
+pub struct DaprBinding {
+    sidecar: Sidecar,
+    name: String,
+}
+
+impl DaprBinding {
+    /// The binding `name` served by `sidecar`.
+    pub fn new(sidecar: Sidecar, name: &str) -> Self {
+        DaprBinding { sidecar, name: name.to_string() }
+    }
+}
+
+#[async_trait::async_trait]
+impl OutputBinding for DaprBinding {
+    async fn invoke(&self, operation: &str, data: Vec<u8>, metadata: &Metadata) -> BackendResult<Response> {
+        let request = proto::InvokeBindingRequest {
+            name: self.name.clone(),
+            data,
+            metadata: to_map(metadata),
+            operation: operation.to_string(),
+        };
+        let r = self.sidecar.client().invoke_binding(request).await.map_err(error_from_status)?.into_inner();
+        Ok(Response { data: r.data, metadata: from_map(r.metadata) })
+    }
+}

@@ -1,0 +1,71 @@
+//! Publishing through daprd.
+
+use ::dapr::dapr::proto::runtime::v1 as proto;
+
+use super::{Sidecar, error_from_status, to_map};
+use crate::backend::pubsub::{BulkFailure, BulkMessage, Message, PubSub};
+use crate::backend::{BackendResult, Metadata};
+use crate::wit::Error;
+
+/// One pub/sub component of the sidecar.
+pub struct DaprPubSub {
+    sidecar: Sidecar,
+    name: String,
+}
+
+impl DaprPubSub {
+    /// The pub/sub `name` served by `sidecar`.
+    pub fn new(sidecar: Sidecar, name: &str) -> Self {
+        DaprPubSub { sidecar, name: name.to_string() }
+    }
+}
+
+#[async_trait::async_trait]
+impl PubSub for DaprPubSub {
+    async fn publish(&self, topic: &str, message: Message) -> BackendResult<()> {
+        let request = proto::PublishEventRequest {
+            pubsub_name: self.name.clone(),
+            topic: topic.to_string(),
+            data: message.data,
+            data_content_type: message.content_type,
+            metadata: to_map(&message.metadata),
+        };
+        self.sidecar.client().publish_event(request).await.map_err(error_from_status)?;
+        Ok(())
+    }
+
+    async fn bulk_publish(
+        &self,
+        topic: &str,
+        messages: Vec<BulkMessage>,
+        metadata: &Metadata,
+    ) -> BackendResult<Vec<BulkFailure>> {
+        let entries = messages
+            .into_iter()
+            .map(|m| proto::BulkPublishRequestEntry {
+                entry_id: m.entry_id,
+                event: m.data,
+                content_type: m.content_type,
+                metadata: to_map(&m.metadata),
+            })
+            .collect();
+        let request = proto::BulkPublishRequest {
+            pubsub_name: self.name.clone(),
+            topic: topic.to_string(),
+            entries,
+            metadata: to_map(metadata),
+        };
+        let response = self
+            .sidecar
+            .client()
+            .bulk_publish_event(request)
+            .await
+            .map_err(error_from_status)?
+            .into_inner();
+        Ok(response
+            .failed_entries
+            .into_iter()
+            .map(|f| BulkFailure { entry_id: f.entry_id, error: Error::Internal(f.error) })
+            .collect())
+    }
+}
