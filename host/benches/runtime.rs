@@ -16,7 +16,7 @@
 //!   and warm.
 //!
 //! Tuning through the environment (defaults in brackets):
-//! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [5],
+//! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [15],
 //! `BENCH_SERVE_CONNS` [16], `BENCH_SERVE_SECS` [10], `BENCH_SERVE_WARMUP_SECS`
 //! [2], `BENCH_COLD_RUNS` [10], `WASMTIME` (path of the `wasmtime` CLI;
 //! default `target/bench-tools/bin/wasmtime`).
@@ -34,6 +34,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
+use wasmtime_dapr::backend::embedded::state_core::{Engine as _, Record};
 use wasmtime_dapr::backend::embedded::state_sqlite::SqliteStateDb;
 use wasmtime_dapr::backend::state::{Concurrency, Consistency, SaveItem, StateStore, WriteOptions};
 use wasmtime_dapr::runtime::{App, RuntimeConfig};
@@ -417,7 +418,7 @@ fn print_latency_table(rows: &[(String, Stats)]) {
 
 fn bench_state() -> Result<()> {
     let n = env_usize("BENCH_STATE_OPS", 2_000);
-    let rounds = env_usize("BENCH_STATE_ROUNDS", 5).max(1);
+    let rounds = env_usize("BENCH_STATE_ROUNDS", 15).max(1);
     let state_loop = guest("state_loop")?;
     let dir = tempfile::tempdir()?;
     let guest_data = dir.path().join("guest");
@@ -437,38 +438,55 @@ fn bench_state() -> Result<()> {
             native_db.display()
         );
 
-        let mut results: [[Vec<f64>; 2]; 2] = Default::default(); // [save, get][guest, native]
+        // [save, get][guest, native, sqlite transaction only]
+        let mut results: [[Vec<f64>; 3]; 2] = Default::default();
         for round in 0..=rounds {
             for (op_index, op) in ["save", "get"].into_iter().enumerate() {
                 let guest_elapsed = guest_round(&app, op, n).await?;
                 let native_elapsed = native_round(&*native, op, n).await?;
+                let sqlite_elapsed = sqlite_round(&db, op, n)?;
                 if round > 0 {
-                    results[op_index][0].push(n as f64 / guest_elapsed.as_secs_f64());
-                    results[op_index][1].push(n as f64 / native_elapsed.as_secs_f64());
+                    for (i, elapsed) in [guest_elapsed, native_elapsed, sqlite_elapsed].into_iter().enumerate() {
+                        results[op_index][i].push(n as f64 / elapsed.as_secs_f64());
+                    }
                 }
             }
         }
         println!(
-            "{:<6}  {:>16}  {:>16}  {:>13}  {:>13}  {:>18}  {:>13}",
-            "op", "guest ops/s p50", "native ops/s p50", "guest us/op", "native us/op", "ratio guest/native", "extra us/op"
+            "{:<5}  {:>12}  {:>12}  {:>11}  {:>12}  {:>12}  {:>18}  {:>12}",
+            "op", "guest ops/s", "native ops/s", "guest us/op", "native us/op", "extra us/op", "ratio guest/native", "sqlite ops/s"
         );
         for (op_index, op) in [(1, "get"), (0, "save")] {
             let guest = median(&results[op_index][0]);
             let native = median(&results[op_index][1]);
+            let sqlite = median(&results[op_index][2]);
             println!(
-                "{:<6}  {:>16.0}  {:>16.0}  {:>13.2}  {:>13.2}  {:>18.2}  {:>13.2}",
+                "{:<5}  {:>12.0}  {:>12.0}  {:>11.2}  {:>12.2}  {:>12.2}  {:>18.2}  {:>12.0}",
                 op,
                 guest,
                 native,
                 1e6 / guest,
                 1e6 / native,
+                1e6 / guest - 1e6 / native,
                 guest / native,
-                1e6 / guest - 1e6 / native
+                sqlite
             );
         }
+        println!(
+            "(medians over {rounds} rounds; `sqlite ops/s`: the same rows read/written in \
+             SqliteStateDb's own transaction on the calling thread, without StateStore's spawn_blocking hop)"
+        );
         for (op_index, op) in [(1, "get"), (0, "save")] {
-            let fmt = |v: &Vec<f64>| v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(" ");
-            println!("  {op} rounds ops/s: guest [{}]  native [{}]", fmt(&results[op_index][0]), fmt(&results[op_index][1]));
+            let range = |v: &Vec<f64>| {
+                let (lo, hi) = v.iter().fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+                format!("{lo:.0}..{hi:.0}")
+            };
+            println!(
+                "  {op} ops/s range over rounds: guest {}  native {}  sqlite {}",
+                range(&results[op_index][0]),
+                range(&results[op_index][1]),
+                range(&results[op_index][2])
+            );
         }
         Ok(())
     })
@@ -508,6 +526,34 @@ async fn native_round(store: &dyn StateStore, op: &str, n: usize) -> Result<Dura
                     bail!("native get: key `bench` missing");
                 }
                 std::hint::black_box(value);
+            }
+        }
+    }
+    Ok(start.elapsed())
+}
+
+/// The rows behind the same ops, in the database's own transaction on this
+/// thread: what SQLite costs without the `StateStore` layer and its
+/// `spawn_blocking` hop (no etag checks or generation either).
+fn sqlite_round(db: &SqliteStateDb, op: &str, n: usize) -> Result<Duration> {
+    let key = "state-loop||bench";
+    let start = Instant::now();
+    for _ in 0..n {
+        match op {
+            "save" => db
+                .atomic(|rows| {
+                    let current = rows.load(key)?;
+                    std::hint::black_box(current);
+                    let record = Record { data: vec![b'x'; 64], etag: "1".to_string(), expires_at: None };
+                    rows.store(key, &record)
+                })
+                .map_err(|e| anyhow!("sqlite save: {}", e.describe()))?,
+            _ => {
+                let record = db.atomic(|rows| rows.load(key)).map_err(|e| anyhow!("sqlite get: {}", e.describe()))?;
+                if record.is_none() {
+                    bail!("sqlite get: key `{key}` missing");
+                }
+                std::hint::black_box(record);
             }
         }
     }

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::backend::dapr::{Sidecar, SidecarOptions};
 use crate::config::{self, ConfigurationSink, Registry};
 use crate::inbound::events::{AppConfigurationSubscriber, AppTopicSubscriber};
 use crate::inbound::invoke::LocalInvoker;
@@ -24,6 +26,11 @@ pub struct HostOptions {
     pub resources: Option<PathBuf>,
     /// Where the default components keep their data.
     pub data_dir: PathBuf,
+    /// The Dapr sidecar serving the building blocks; `None` for the
+    /// embedded backend.
+    pub sidecar: Option<SidecarOptions>,
+    /// How long to wait for the sidecar at start.
+    pub sidecar_timeout: Duration,
 }
 
 /// Components loaded and wired to their backend.
@@ -34,16 +41,35 @@ pub struct Host {
 }
 
 impl Host {
-    /// Loads every component and the embedded backend. Must run inside a
-    /// Tokio runtime (backends start background tasks).
-    pub fn load(options: &HostOptions) -> Result<Host> {
+    /// Loads every component and the backend: the sidecar (waiting for it
+    /// for at most `sidecar_timeout`) or the embedded one.
+    pub async fn load(options: &HostOptions) -> Result<Host> {
         let runtime = Arc::new(Runtime::new(options.runtime.clone())?);
         let invoker = LocalInvoker::new();
-        let registry = Arc::new(config::embedded_registry(
-            options.resources.as_deref(),
-            &options.data_dir,
-            invoker.clone(),
-        )?);
+        let registry = match &options.sidecar {
+            Some(sidecar) => {
+                if options.components.len() > 1 {
+                    bail!("with a Dapr sidecar, serve one component per process (one app per sidecar)");
+                }
+                if options.resources.is_some() {
+                    bail!("--resources-path configures the embedded backend; with a sidecar, pass it to daprd");
+                }
+                let sidecar = Sidecar::new(sidecar)?;
+                let metadata = sidecar.wait_ready(options.sidecar_timeout).await?;
+                if let Some((id, _)) = options.components.first()
+                    && !metadata.id.is_empty()
+                    && metadata.id != *id
+                {
+                    tracing::warn!("app id `{id}` differs from the sidecar's app id `{}`", metadata.id);
+                }
+                Arc::new(config::sidecar_registry(&sidecar, &metadata))
+            }
+            None => Arc::new(config::embedded_registry(
+                options.resources.as_deref(),
+                &options.data_dir,
+                invoker.clone(),
+            )?),
+        };
         let mut apps = BTreeMap::new();
         for (id, path) in &options.components {
             if apps.contains_key(id) {
@@ -81,6 +107,12 @@ impl Host {
     /// The component registry.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
+    }
+
+    /// Whether the building blocks are served by a Dapr sidecar (which
+    /// then delivers events through the app channel).
+    pub fn uses_sidecar(&self) -> bool {
+        self.registry.runtime() == "dapr"
     }
 
     /// Asks every app that exports `handler` for its subscriptions and

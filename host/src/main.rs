@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use wasmtime_dapr::backend::dapr::SidecarOptions;
+use wasmtime_dapr::inbound::app_channel::{self, AppSlot};
 use wasmtime_dapr::runtime::{Limits, Runtime, RuntimeConfig, Sandbox};
 use wasmtime_dapr::{Host, HostOptions, default_app_id};
 
@@ -67,6 +69,14 @@ struct CommonArgs {
     /// Do not cache compiled components.
     #[arg(long)]
     no_cache: bool,
+    /// Serve the building blocks through the Dapr sidecar at this gRPC
+    /// endpoint (default: DAPR_GRPC_ENDPOINT or DAPR_GRPC_PORT if set,
+    /// else the embedded backend).
+    #[arg(long, value_name = "URL")]
+    dapr_grpc_endpoint: Option<String>,
+    /// How long to wait for the sidecar at start, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    sidecar_timeout: f64,
 }
 
 #[derive(Args)]
@@ -77,6 +87,10 @@ struct ServeArgs {
     /// Address for HTTP.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Port of the gRPC app channel daprd calls (`daprd --app-port`, with
+    /// `--app-protocol grpc`); only with a sidecar.
+    #[arg(long, env = "APP_PORT", value_name = "PORT")]
+    app_port: Option<u16>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -146,6 +160,9 @@ fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio
     if !common.timeout.is_finite() || common.timeout <= 0.0 {
         bail!("--timeout must be a positive number of seconds");
     }
+    if !common.sidecar_timeout.is_finite() || common.sidecar_timeout < 0.0 {
+        bail!("--sidecar-timeout must be a non-negative number of seconds");
+    }
     if common.memory_limit == 0 {
         bail!("--memory-limit must be at least 1 MiB");
     }
@@ -179,13 +196,45 @@ fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio
         },
         resources: common.resources_path,
         data_dir: common.data_dir.unwrap_or_else(wasmtime_dapr::config::default_data_dir),
+        sidecar: match common.dapr_grpc_endpoint {
+            Some(endpoint) => Some(SidecarOptions::at(&endpoint)),
+            None => SidecarOptions::from_env(),
+        },
+        sidecar_timeout: Duration::from_secs_f64(common.sidecar_timeout),
     })
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let components = args.components.iter().map(|c| parse_component(c)).collect::<Result<Vec<_>>>()?;
     let options = options(args.common, components, true)?;
-    let host = Host::load(&options)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let shutdown = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    // daprd waits for the app channel before it is ready, so the channel
+    // listens before the sidecar is awaited; calls wait for the app to load.
+    let slot = AppSlot::new();
+    let mut channel = None;
+    if let Some(port) = args.app_port.filter(|_| options.sidecar.is_some()) {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on the app port {addr}"))?;
+        drop(listener);
+        channel = Some(tokio::spawn(app_channel::serve(addr, slot.clone(), shutdown())));
+        eprintln!("App channel (gRPC) on {addr}");
+    }
+    if let Some(sidecar) = &options.sidecar {
+        eprintln!("Waiting for the Dapr sidecar at {}", sidecar.endpoint);
+    }
+    let host = Host::load(&options).await?;
     let registry = host.registry();
     eprintln!("wasmtime-dapr {}: {} backend", env!("CARGO_PKG_VERSION"), registry.runtime());
     for spec in registry.specs() {
@@ -208,10 +257,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
         }
         eprintln!("  app {id}: {}", serves.join(", "));
     }
-    for line in host.start_subscriptions().await? {
-        eprintln!("  subscription {line}");
+    if host.uses_sidecar() {
+        if let Some(app) = host.apps().values().next() {
+            slot.set(app.clone());
+        }
+        if channel.is_none() {
+            eprintln!("  no --app-port: daprd cannot deliver events or invocations to this app");
+        }
+    } else {
+        for line in host.start_subscriptions().await? {
+            eprintln!("  subscription {line}");
+        }
     }
-    let shutdown = shutdown_signal();
+    let shutdown = shutdown();
     match http_apps.as_slice() {
         [] => {
             eprintln!("No HTTP app; serving events and invocations until interrupted");
@@ -229,6 +287,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
             many.len(),
             many.iter().map(|a| a.id()).collect::<Vec<_>>().join(", ")
         ),
+    }
+    if let Some(channel) = channel {
+        channel.await??;
     }
     eprintln!("Stopped");
     Ok(())
@@ -251,7 +312,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     let mut argv = vec![path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()];
     argv.extend(args.args);
     let options = options(args.common, vec![(id.clone(), path)], true)?;
-    let host = Host::load(&options)?;
+    let host = Host::load(&options).await?;
     let app = &host.apps()[&id];
     if !app.exports().command {
         bail!("{} does not export wasi:cli/run, so it is not a command; use `serve` for apps", args.component);

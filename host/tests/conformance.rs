@@ -141,8 +141,10 @@ async fn run_scenario(language: &Language, scenario: &Value) -> Result<()> {
         runtime: RuntimeConfig { cache_dir: Some(common::repo().join("target/test-cache")), ..Default::default() },
         resources: Some(dir.path().join("components")),
         data_dir: dir.path().join("data"),
+        sidecar: None,
+        sidecar_timeout: std::time::Duration::from_secs(30),
     };
-    let host = Host::load(&options)?;
+    let host = Host::load(&options).await?;
     host.start_subscriptions().await?;
     let app = host.apps()["runner"].clone();
     let mut captured = Map::new();

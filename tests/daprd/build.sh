@@ -45,10 +45,25 @@ key="$TAG-$(hash_inputs)"
 out_dir="$cache_root/daprd/$key"
 bin="$out_dir/daprd"
 
-if [[ -x "$bin" ]] && "$bin" --version >/dev/null 2>&1; then
-  log "cached: $bin ($("$bin" --version 2>/dev/null | head -n1))"
-  printf '%s\n' "$bin"
-  exit 0
+use_cached() {
+  if [[ -x "$bin" ]] && "$bin" --version >/dev/null 2>&1; then
+    log "cached: $bin ($("$bin" --version 2>/dev/null | head -n1))"
+    printf '%s\n' "$bin"
+    exit 0
+  fi
+}
+use_cached
+
+# Serialise concurrent invocations (e.g. several test binaries at once): the
+# first one builds, the others wait and then reuse its binary.
+mkdir -p "$out_dir"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$out_dir/.lock"
+  if ! flock -n 9; then
+    log "another build of $key is running; waiting for it"
+    flock 9
+  fi
+  use_cached
 fi
 
 # Run the go command outside any workspace or repo module, with a clean
@@ -59,8 +74,8 @@ export CGO_ENABLED=0
 
 log "go: $(go version)"
 log "downloading $MODULE@$TAG from the module proxy"
-mod_json=$(cd / && go mod download -json "$MODULE@$TAG") \
-  || die "go mod download $MODULE@$TAG failed (is the Go module proxy reachable?)"
+# On failure `go mod download -json` still prints JSON with an "Error" field.
+mod_json=$(cd / && go mod download -json "$MODULE@$TAG") || true
 json_field() {
   printf '%s\n' "$mod_json" | sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n1
 }
@@ -68,7 +83,8 @@ mod_err=$(json_field Error)
 [[ -z "$mod_err" ]] || die "go mod download $MODULE@$TAG: $mod_err"
 src=$(json_field Dir)
 commit=$(json_field Hash)
-[[ -n "$src" && -f "$src/go.mod" ]] || die "could not locate $MODULE@$TAG in the module cache"
+[[ -n "$src" && -f "$src/go.mod" ]] \
+  || die "go mod download $MODULE@$TAG failed (is the Go module proxy reachable?)"
 log "module source: $src"
 
 # Fail early, with a clear message, if the local Go is older than the module
@@ -83,7 +99,7 @@ fi
 # Scratch copy of the module (the module cache is read-only). The whole
 # upstream component directory is replaced by our single registration file.
 build_root="$cache_root/daprd-build"
-mkdir -p "$build_root" "$out_dir"
+mkdir -p "$build_root"
 work=$(mktemp -d "$build_root/$key.XXXXXX")
 cleanup() {
   if [[ "${DAPRD_BUILD_KEEP:-0}" == 1 ]]; then
@@ -112,15 +128,14 @@ ldflags+=" -X github.com/dapr/kit/logger.DaprVersion=$version"
 
 log "building daprd $TAG (slim; this takes a while on first run)"
 start=$(date +%s)
-# -mod=mod only lets go fill go.sum gaps for the trimmed module graph; all
-# versions still come from the pinned go.mod, and downloads are verified
-# against go.sum and the checksum database.
-if ! (cd "$work" && go build -mod=mod -trimpath -ldflags "$ldflags" \
-        -o "$out_dir/daprd.tmp" ./cmd/daprd) >&2; then
-  rm -f "$out_dir/daprd.tmp"
+# -mod=readonly: every version comes from the tag's go.mod and every download
+# is verified against the tag's go.sum (which covers the whole build).
+if ! (cd "$work" && go build -mod=readonly -trimpath -ldflags "$ldflags" \
+        -o "$out_dir/daprd.tmp.$$" ./cmd/daprd) >&2; then
+  rm -f "$out_dir/daprd.tmp.$$"
   die "go build of daprd $TAG failed (see the output above)"
 fi
-mv -f "$out_dir/daprd.tmp" "$bin"
+mv -f "$out_dir/daprd.tmp.$$" "$bin"
 log "built in $(( $(date +%s) - start ))s: $bin ($(du -h "$bin" | cut -f1))"
 
 "$bin" --version >/dev/null 2>&1 || die "built $bin but '$bin --version' failed"

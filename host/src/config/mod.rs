@@ -4,6 +4,7 @@
 mod components;
 mod embedded;
 mod registry;
+mod sidecar;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use anyhow::{Context, Result};
 
 pub use components::{ComponentSpec, load_resources};
 pub use embedded::EMBEDDED_TYPES;
+pub use sidecar::sidecar_registry;
 pub use registry::{AppComponents, Bound, ConfigurationSink, Component, ComponentInfo, Granted, Named, Registry};
 
 use crate::backend::invoke::Invoker;

@@ -39,16 +39,7 @@ impl Invoker for LocalInvoker {
             .and_then(|apps| apps.get(app_id))
             .and_then(Weak::upgrade)
             .ok_or_else(|| Error::NotFound(format!("no app with id `{app_id}` in this host")))?;
-        let exports = app.exports();
-        let result = if exports.handler {
-            app.on_invoke(request).await
-        } else if exports.http {
-            invoke_http(&app, request).await
-        } else {
-            return Err(Error::Unsupported(format!(
-                "app `{app_id}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler"
-            )));
-        };
+        let result = app.invoke_local(request).await;
         result.map_err(|err| Error::Internal(crate::runtime::failure_message(&err)))
     }
 }
@@ -66,7 +57,7 @@ fn verb(verb: HttpVerb) -> http::Method {
 }
 
 /// Calls an HTTP app's handler with the invocation as a request.
-async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
+pub(crate) async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
     let mut uri = format!("http://{}/{}", app.id(), request.method.trim_start_matches('/'));
     if !request.query.is_empty() {
         let query: Vec<String> = request.query.iter().map(|(k, v)| format!("{k}={v}")).collect();

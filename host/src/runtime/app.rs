@@ -183,6 +183,21 @@ impl App {
         self.call_handler("on-invoke", async |g, s| Ok(g.call_on_invoke(s, &request).await?)).await
     }
 
+    /// Delivers one service invocation to this app: its `on-invoke` export,
+    /// or, for an HTTP-only app, its HTTP handler at `/{method}`.
+    pub async fn invoke_local(&self, request: Request) -> Result<Response> {
+        if self.exports.handler {
+            self.on_invoke(request).await
+        } else if self.exports.http {
+            crate::inbound::invoke::invoke_http(self, request).await
+        } else {
+            Err(anyhow!(
+                "app `{}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler",
+                self.id
+            ))
+        }
+    }
+
     /// Delivers one input-binding event.
     pub async fn on_binding_event(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
         self.call_handler("on-binding-event", async |g, s| Ok(g.call_on_binding_event(s, &event).await?)).await

@@ -5,7 +5,7 @@
 
 mod bindings;
 mod configuration;
-mod invoke;
+pub mod invoke;
 mod lock;
 mod pubsub;
 mod secrets;
