@@ -96,23 +96,9 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     let mut body = raw[split + 4..].to_vec();
     if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
+        body = common::dechunk(&body);
     }
     (status, body)
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16).unwrap();
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
-    }
 }
 
 fn run(args: &[&str]) -> Output {

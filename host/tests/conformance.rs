@@ -23,7 +23,10 @@ fn languages() -> Vec<Language> {
 }
 
 /// The backends every scenario runs against.
-const BACKENDS: &[&str] = &["embedded"];
+const BACKENDS: &[&str] = &["embedded", "daprd"];
+
+/// The configuration items every scenario starts with.
+const INITIAL_CONFIGURATION: &[(&str, &str)] = &[("greeting", "hello"), ("color", "blue")];
 
 /// How one scenario ended for one language and backend.
 enum Outcome {
@@ -39,7 +42,7 @@ fn write_resources(dir: &Path) -> Result<()> {
     let secrets = dir.join("secrets.json");
     let config = dir.join("config.yaml");
     std::fs::write(&secrets, r#"{"db-password": "s3cret", "nested": {"inner": "v"}}"#)?;
-    std::fs::write(&config, "greeting: hello\ncolor: blue\n")?;
+    write_configuration(&config, INITIAL_CONFIGURATION)?;
     let component = |name: &str, ty: &str, metadata: &[(&str, String)], scopes: &[&str]| {
         let mut doc = format!(
             "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n"
@@ -76,6 +79,29 @@ fn write_resources(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir.join("components"))?;
     std::fs::write(dir.join("components/components.yaml"), docs.join("---\n"))?;
     Ok(())
+}
+
+fn write_configuration(path: &Path, items: &[(&str, &str)]) -> Result<()> {
+    let text: String = items.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// The manifests of the non-redis components a daprd scenario gets.
+fn daprd_extra_resources(dir: &Path) -> String {
+    let secrets = dir.join("secrets.json");
+    std::fs::write(&secrets, r#"{"db-password": "s3cret", "nested": {"inner": "v"}}"#).unwrap();
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    format!(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: memstore\nspec:\n  type: state.in-memory\n  version: v1\n---\n\
+         apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: files\nspec:\n  type: bindings.localstorage\n  version: v1\n  metadata:\n  - name: rootPath\n    value: \"{}\"\n---\n\
+         apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: secretstore\nspec:\n  type: secretstores.local.file\n  version: v1\n  metadata:\n  - name: secretsFile\n    value: \"{}\"\n  - name: nestedSeparator\n    value: \":\"\n",
+        files.display(),
+        secrets.display()
+    )
 }
 
 /// Runs one step in a fresh instance of the runner.
@@ -115,38 +141,123 @@ fn substitute(value: &Value, captured: &Map<String, Value>) -> Value {
     }
 }
 
-/// Carries out a `host.*` step.
-fn host_step(op: &str, args: &Value, dir: &Path) -> Result<()> {
-    match op {
-        "host.write-file" => {
-            let name = args["name"].as_str().context("host.write-file needs a name")?;
-            let text = args["text"].as_str().context("host.write-file needs a text")?;
-            let tmp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, text)?;
-            std::fs::rename(&tmp, dir.join(name))?;
-            Ok(())
+/// Where a scenario runs: the host with the runner, and the backend's own
+/// handles for `host.*` steps.
+struct Fixture {
+    host: Host,
+    dir: tempfile::TempDir,
+    daprd: Option<common::dapr::Daprd>,
+    _channel: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Fixture {
+    fn host_options(language: &Language, components: Vec<(String, PathBuf)>, dir: &Path) -> HostOptions {
+        let _ = language;
+        HostOptions {
+            components,
+            runtime: RuntimeConfig { cache_dir: Some(common::repo().join("target/test-cache")), ..Default::default() },
+            resources: Some(dir.join("components")),
+            data_dir: dir.join("data"),
+            sidecar: None,
+            sidecar_timeout: Duration::from_secs(30),
         }
-        other => bail!("unknown harness op `{other}`"),
+    }
+
+    /// The runner and `hello` on the embedded backend, fresh resources.
+    async fn embedded(language: &Language) -> Result<Fixture> {
+        let dir = tempfile::tempdir()?;
+        write_resources(dir.path())?;
+        let components = vec![
+            ("runner".into(), language.runner.clone()),
+            ("hello".into(), common::guest("hello.wasm")),
+        ];
+        let host = Host::load(&Self::host_options(language, components, dir.path())).await?;
+        host.start_subscriptions().await?;
+        Ok(Fixture { host, dir, daprd: None, _channel: None })
+    }
+
+    /// The runner behind a real daprd with redis.
+    async fn daprd(language: &Language) -> Result<Fixture> {
+        use wasmtime_dapr::inbound::app_channel::{self, AppSlot};
+        let dir = tempfile::tempdir()?;
+        let slot = AppSlot::new();
+        let app_port = common::dapr::free_port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], app_port));
+        tokio::spawn(app_channel::serve(addr, slot.clone(), async move {
+            let _ = stopped.await;
+        }));
+        let extra = daprd_extra_resources(dir.path());
+        let daprd = tokio::task::block_in_place(|| common::dapr::Daprd::start("runner", app_port, &extra));
+        let commands: Vec<Vec<String>> = std::iter::once(vec!["SELECT".to_string(), "1".to_string()])
+            .chain(INITIAL_CONFIGURATION.iter().map(|(k, v)| vec!["SET".into(), k.to_string(), format!("{v}||1")]))
+            .collect();
+        let commands: Vec<Vec<&str>> = commands.iter().map(|c| c.iter().map(String::as_str).collect()).collect();
+        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
+        daprd.redis.pipeline(&commands).context("seeding the configuration")?;
+        let mut options = Self::host_options(language, vec![("runner".into(), language.runner.clone())], dir.path());
+        options.resources = None;
+        options.sidecar = Some(wasmtime_dapr::backend::dapr::SidecarOptions::at(&daprd.endpoint()));
+        let host = Host::load(&options).await?;
+        slot.set(host.apps()["runner"].clone());
+        // Wait until daprd has asked the app for its subscriptions.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, body) = tokio::task::block_in_place(|| daprd.http_get("/v1.0/metadata"));
+            let metadata: Value = serde_json::from_slice(&body).unwrap_or_default();
+            if metadata["subscriptions"].as_array().is_some_and(|s| !s.is_empty()) {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("daprd never subscribed the runner:\n{}", daprd.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Fixture { host, dir, daprd: Some(daprd), _channel: Some(stop) })
+    }
+
+    fn runner(&self) -> &std::sync::Arc<App> {
+        &self.host.apps()["runner"]
+    }
+
+    /// Carries out a `host.*` step.
+    fn host_step(&self, op: &str, args: &Value) -> Result<()> {
+        match op {
+            "host.set-configuration" => {
+                let items = args["items"].as_object().context("host.set-configuration needs items")?;
+                match &self.daprd {
+                    Some(daprd) => {
+                        let mut commands: Vec<Vec<String>> = vec![vec!["SELECT".into(), "1".into()]];
+                        for (k, v) in items {
+                            commands.push(vec!["SET".into(), k.clone(), format!("{}||2", v.as_str().unwrap_or_default())]);
+                        }
+                        let commands: Vec<Vec<&str>> = commands.iter().map(|c| c.iter().map(String::as_str).collect()).collect();
+                        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
+                        daprd.redis.pipeline(&commands).context("setting configuration")?;
+                    }
+                    None => {
+                        let mut all: Vec<(String, String)> =
+                            INITIAL_CONFIGURATION.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                        for (k, v) in items {
+                            let v = v.as_str().unwrap_or_default().to_string();
+                            match all.iter_mut().find(|(key, _)| key == k) {
+                                Some(entry) => entry.1 = v,
+                                None => all.push((k.clone(), v)),
+                            }
+                        }
+                        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        write_configuration(&self.dir.path().join("config.yaml"), &all)?;
+                    }
+                }
+                Ok(())
+            }
+            other => bail!("unknown harness op `{other}`"),
+        }
     }
 }
 
-async fn run_scenario(language: &Language, scenario: &Value) -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    write_resources(dir.path())?;
-    let options = HostOptions {
-        components: vec![
-            ("runner".into(), language.runner.clone()),
-            ("hello".into(), common::guest("hello.wasm")),
-        ],
-        runtime: RuntimeConfig { cache_dir: Some(common::repo().join("target/test-cache")), ..Default::default() },
-        resources: Some(dir.path().join("components")),
-        data_dir: dir.path().join("data"),
-        sidecar: None,
-        sidecar_timeout: std::time::Duration::from_secs(30),
-    };
-    let host = Host::load(&options).await?;
-    host.start_subscriptions().await?;
-    let app = host.apps()["runner"].clone();
+async fn run_scenario(fixture: &Fixture, scenario: &Value) -> Result<()> {
+    let app = fixture.runner().clone();
     let mut captured = Map::new();
     let steps = scenario["steps"].as_array().context("a scenario needs steps")?;
     for (index, step) in steps.iter().enumerate() {
@@ -154,7 +265,7 @@ async fn run_scenario(language: &Language, scenario: &Value) -> Result<()> {
         let args = substitute(step.get("args").unwrap_or(&Value::Null), &captured);
         let at = || format!("step {} ({op})", index + 1);
         if op.starts_with("host.") {
-            host_step(op, &args, dir.path()).with_context(at)?;
+            fixture.host_step(op, &args).with_context(at)?;
             continue;
         }
         let request = serde_json::json!({"op": op, "args": args});
@@ -202,6 +313,9 @@ async fn run_block(block: &str) {
     let (mut passed, mut unsupported) = (0, 0);
     for language in languages() {
         for backend in BACKENDS {
+            // The daprd fixture is shared by the block's scenarios (each
+            // writes its own keys); the embedded one is fresh per scenario.
+            let mut shared: Option<Fixture> = None;
             for scenario in scenarios {
                 let name = scenario["name"].as_str().unwrap_or("<unnamed>");
                 let supported = scenario
@@ -211,9 +325,23 @@ async fn run_block(block: &str) {
                 let outcome = if !supported {
                     Outcome::Unsupported
                 } else {
-                    match run_scenario(&language, scenario).await {
-                        Ok(()) => Outcome::Passed,
+                    let fixture = match (*backend, shared.take()) {
+                        ("daprd", Some(f)) => Ok(f),
+                        ("daprd", None) => Fixture::daprd(&language).await,
+                        _ => Fixture::embedded(&language).await,
+                    };
+                    match fixture {
                         Err(err) => Outcome::Failed(format!("{err:#}")),
+                        Ok(fixture) => {
+                            let result = run_scenario(&fixture, scenario).await;
+                            if *backend == "daprd" {
+                                shared = Some(fixture);
+                            }
+                            match result {
+                                Ok(()) => Outcome::Passed,
+                                Err(err) => Outcome::Failed(format!("{err:#}")),
+                            }
+                        }
                     }
                 };
                 let row = format!("{block:<14} {:<6} {backend:<9} {name}", language.name);

@@ -1,0 +1,240 @@
+//! A real Dapr sidecar for tests: the slim daprd built by
+//! `tests/daprd/build.sh` and a private redis-server, on free loopback
+//! ports, stopped when dropped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use super::repo;
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The daprd binary, built (or taken from the cache) once per test process.
+pub fn daprd() -> PathBuf {
+    static DAPRD: OnceLock<PathBuf> = OnceLock::new();
+    DAPRD
+        .get_or_init(|| {
+            let out = Command::new(repo().join("tests/daprd/build.sh"))
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("running tests/daprd/build.sh");
+            assert!(out.status.success(), "building daprd failed");
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            PathBuf::from(stdout.lines().last().expect("build.sh prints the binary path").trim())
+        })
+        .clone()
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A private redis-server.
+pub struct Redis {
+    pub port: u16,
+    _process: Process,
+}
+
+impl Redis {
+    /// Starts redis on a free port and waits for PING.
+    pub fn start(dir: &Path) -> Redis {
+        let port = free_port();
+        let child = Command::new(repo().join("tests/daprd/redis.sh"))
+            .arg(port.to_string())
+            .arg(dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("starting redis");
+        let redis = Redis { port, _process: Process(child) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while redis.command(&["PING"]).as_deref() != Some("+PONG") {
+            assert!(Instant::now() < deadline, "redis did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        redis
+    }
+
+    /// Sends one command; returns the first line of the reply.
+    pub fn command(&self, args: &[&str]) -> Option<String> {
+        self.pipeline(&[args])
+    }
+
+    /// Sends commands on one connection (so `SELECT` applies to the rest);
+    /// returns the first line of the replies.
+    pub fn pipeline(&self, commands: &[&[&str]]) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let mut request = String::new();
+        for args in commands {
+            request.push_str(&format!("*{}\r\n", args.len()));
+            for a in *args {
+                request.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+            }
+        }
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 512];
+        while reply.iter().filter(|b| **b == b'\n').count() < commands.len() {
+            let n = stream.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            reply.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&reply).lines().next().map(str::to_string)
+    }
+}
+
+/// A running daprd with its redis.
+pub struct Daprd {
+    pub grpc_port: u16,
+    pub http_port: u16,
+    pub app_port: u16,
+    pub redis: Redis,
+    pub dir: tempfile::TempDir,
+    process: Option<Process>,
+    app_id: String,
+}
+
+/// Component manifests for the redis-backed test components, plus
+/// `extra` YAML documents.
+fn resources(dir: &Path, redis_port: u16, extra: &str) -> PathBuf {
+    let resources = dir.join("resources");
+    std::fs::create_dir_all(&resources).unwrap();
+    let redis = |name: &str, ty: &str, more: &str| {
+        format!(
+            "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n  - name: redisHost\n    value: \"127.0.0.1:{redis_port}\"\n  - name: redisPassword\n    value: \"\"\n{more}"
+        )
+    };
+    let docs = [
+        redis("statestore", "state.redis", ""),
+        redis(
+            "pubsub",
+            "pubsub.redis",
+            "  - name: redeliverInterval\n    value: \"200ms\"\n  - name: processingTimeout\n    value: \"300ms\"\n",
+        ),
+        redis("configstore", "configuration.redis", "  - name: redisDB\n    value: \"1\"\n"),
+        redis("lockstore", "lock.redis", ""),
+        extra.to_string(),
+    ];
+    std::fs::write(resources.join("components.yaml"), docs.join("\n---\n")).unwrap();
+    resources
+}
+
+impl Daprd {
+    /// Starts redis and a daprd for `app_id` whose app channel is `app_port`
+    /// (gRPC), with the redis components and `extra` manifests.
+    pub fn start(app_id: &str, app_port: u16, extra: &str) -> Daprd {
+        let dir = tempfile::tempdir().unwrap();
+        let redis = Redis::start(&dir.path().join("redis"));
+        resources(dir.path(), redis.port, extra);
+        std::fs::write(
+            dir.path().join("config.yaml"),
+            format!(
+                "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: test\nspec:\n  nameResolution:\n    component: sqlite\n    configuration:\n      connectionString: {}\n",
+                dir.path().join("names.db").display()
+            ),
+        )
+        .unwrap();
+        let mut daprd = Daprd {
+            grpc_port: free_port(),
+            http_port: free_port(),
+            app_port,
+            redis,
+            dir,
+            process: None,
+            app_id: app_id.to_string(),
+        };
+        daprd.spawn();
+        daprd
+    }
+
+    /// (Re)starts the daprd process and waits until its APIs answer.
+    pub fn spawn(&mut self) {
+        let internal = free_port();
+        let log = std::fs::File::create(self.dir.path().join("daprd.log")).unwrap();
+        let child = Command::new(daprd())
+            .args(["--app-id", &self.app_id, "--app-port", &self.app_port.to_string(), "--app-protocol", "grpc"])
+            .args(["--dapr-grpc-port", &self.grpc_port.to_string(), "--dapr-http-port", &self.http_port.to_string()])
+            .args(["--dapr-internal-grpc-port", &internal.to_string()])
+            .args(["--dapr-listen-addresses", "127.0.0.1", "--dapr-internal-grpc-listen-address", "127.0.0.1"])
+            .args(["--enable-metrics=false", "--log-level", "warn"])
+            .arg("--resources-path")
+            .arg(self.dir.path().join("resources"))
+            .arg("--config")
+            .arg(self.dir.path().join("config.yaml"))
+            .env_remove("DAPR_API_TOKEN")
+            .env_remove("DAPR_SCHEDULER_HOST_ADDRESS")
+            .env_remove("DAPR_SCHEDULER_HOST_ADDRESS_DNS_A")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("starting daprd");
+        self.process = Some(Process(child));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.http_get("/v1.0/healthz/outbound").0 != 204 {
+            assert!(Instant::now() < deadline, "daprd did not start:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the daprd process (redis stays up).
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    /// The gRPC endpoint.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.grpc_port)
+    }
+
+    /// daprd's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daprd.log")).unwrap_or_default()
+    }
+
+    /// A request to daprd's HTTP API: (status, body).
+    pub fn http(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.http_port)) else {
+            return (0, Vec::new());
+        };
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(body).is_err() {
+            return (0, Vec::new());
+        }
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            return (0, Vec::new());
+        };
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut body = raw[split + 4..].to_vec();
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            body = super::dechunk(&body);
+        }
+        (status, body)
+    }
+
+    /// GET on daprd's HTTP API.
+    pub fn http_get(&self, path: &str) -> (u16, Vec<u8>) {
+        self.http("GET", path, b"")
+    }
+}
