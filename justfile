@@ -26,7 +26,11 @@ build-guests:
 demo: build
     scripts/demo.sh
 
-# The whole test suite.
+# The slim daprd the tests run against (built once per machine, cached by tag).
+daprd:
+    tests/daprd/build.sh
+
+# The whole test suite (starts its own redis-server and daprd).
 test: build
     cargo test --release --workspace
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu

@@ -124,7 +124,7 @@ fn resources(dir: &Path, redis_port: u16, extra: &str) -> PathBuf {
         redis(
             "pubsub",
             "pubsub.redis",
-            "  - name: redeliverInterval\n    value: \"200ms\"\n  - name: processingTimeout\n    value: \"300ms\"\n",
+            "  - name: redeliverInterval\n    value: \"200\"\n  - name: processingTimeout\n    value: \"300\"\n",
         ),
         redis("configstore", "configuration.redis", "  - name: redisDB\n    value: \"1\"\n"),
         redis("lockstore", "lock.redis", ""),

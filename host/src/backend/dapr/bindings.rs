@@ -19,6 +19,19 @@ impl DaprBinding {
     }
 }
 
+/// Bindings report what went wrong only in their messages.
+fn binding_error(status: tonic::Status) -> crate::wit::Error {
+    let message = status.message().to_string();
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("no such file") || lower.contains("not found") {
+        crate::wit::Error::NotFound(message)
+    } else if lower.contains("not support") || lower.contains("unsupported operation") {
+        crate::wit::Error::Unsupported(message)
+    } else {
+        error_from_status(status)
+    }
+}
+
 #[async_trait::async_trait]
 impl OutputBinding for DaprBinding {
     async fn invoke(&self, operation: &str, data: Vec<u8>, metadata: &Metadata) -> BackendResult<Response> {
@@ -28,7 +41,7 @@ impl OutputBinding for DaprBinding {
             metadata: to_map(metadata),
             operation: operation.to_string(),
         };
-        let r = self.sidecar.client().invoke_binding(request).await.map_err(error_from_status)?.into_inner();
+        let r = self.sidecar.client().invoke_binding(request).await.map_err(binding_error)?.into_inner();
         Ok(Response { data: r.data, metadata: from_map(r.metadata) })
     }
 }

@@ -96,7 +96,7 @@ impl Invoker for DaprInvoker {
                 }),
                 None => {
                     let lower = err.message().to_ascii_lowercase();
-                    if lower.contains("couldn't find") || lower.contains("not found") || lower.contains("no such host") {
+                    if ["couldn't find", "not found", "no such host", "no host found"].iter().any(|m| lower.contains(m)) {
                         Err(Error::NotFound(err.message().to_string()))
                     } else {
                         Err(error_from_status(err))

@@ -142,6 +142,7 @@ pub fn error_from_status(status: tonic::Status) -> Error {
             Error::EtagMismatch(message)
         }
         Code::InvalidArgument | Code::OutOfRange => Error::InvalidArgument(message),
+        _ if lower.contains("failed to parse") => Error::InvalidArgument(message),
         Code::PermissionDenied | Code::Unauthenticated => Error::Denied(message),
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => Error::Unavailable(message),
         Code::Unimplemented => Error::Unsupported(message),

@@ -34,6 +34,7 @@ impl PubSub for DaprPubSub {
         Ok(())
     }
 
+    #[allow(deprecated)]
     async fn bulk_publish(
         &self,
         topic: &str,
@@ -58,7 +59,8 @@ impl PubSub for DaprPubSub {
         let response = self
             .sidecar
             .client()
-            .bulk_publish_event(request)
+            // The alpha method is the one every supported daprd serves.
+            .bulk_publish_event_alpha1(request)
             .await
             .map_err(error_from_status)?
             .into_inner();

@@ -30,10 +30,15 @@ fn consistency(c: Consistency) -> i32 {
     }
 }
 
-fn options(o: WriteOptions) -> common::StateOptions {
+/// The WIT checks an etag whenever one is given; some Dapr stores ignore
+/// it under an explicit last-write, so a last-write with an etag is sent
+/// with the concurrency unspecified (which every store checks).
+fn options(o: WriteOptions, has_etag: bool) -> common::StateOptions {
+    use common::state_options::StateConcurrency;
     let concurrency = match o.concurrency {
-        Concurrency::FirstWrite => common::state_options::StateConcurrency::ConcurrencyFirstWrite,
-        Concurrency::LastWrite => common::state_options::StateConcurrency::ConcurrencyLastWrite,
+        Concurrency::FirstWrite => StateConcurrency::ConcurrencyFirstWrite,
+        Concurrency::LastWrite if has_etag => StateConcurrency::ConcurrencyUnspecified,
+        Concurrency::LastWrite => StateConcurrency::ConcurrencyLastWrite,
     };
     common::StateOptions { concurrency: concurrency as i32, consistency: consistency(o.consistency) }
 }
@@ -47,22 +52,36 @@ fn non_empty(s: String) -> Option<String> {
 }
 
 fn state_item(item: SaveItem) -> common::StateItem {
+    let options = options(item.options, item.etag.is_some());
     common::StateItem {
         key: item.key,
         value: item.data,
         etag: etag(item.etag),
         metadata: to_map(&item.metadata),
-        options: Some(options(item.options)),
+        options: Some(options),
     }
 }
 
 fn delete_item(item: DeleteItem) -> common::StateItem {
+    let options = options(item.options, item.etag.is_some());
     common::StateItem {
         key: item.key,
         value: Vec::new(),
         etag: etag(item.etag),
         metadata: to_map(&item.metadata),
-        options: Some(options(item.options)),
+        options: Some(options),
+    }
+}
+
+/// A write conflict some stores (state.redis) report as a failed script
+/// rather than an etag error: a first-write on an existing key, or an etag
+/// that no longer matches inside a transaction.
+fn write_error(status: tonic::Status) -> crate::wit::Error {
+    let lower = status.message().to_ascii_lowercase();
+    if lower.contains("user_script") && (lower.contains("failed to set key") || lower.contains("failed to delete")) {
+        crate::wit::Error::EtagMismatch(status.message().to_string())
+    } else {
+        error_from_status(status)
     }
 }
 
@@ -116,7 +135,7 @@ impl StateStore for DaprStateStore {
         // semantics (daprd saves a multi-item request in parallel).
         for item in items {
             let request = proto::SaveStateRequest { store_name: self.name.clone(), states: vec![state_item(item)] };
-            self.sidecar.client().save_state(request).await.map_err(error_from_status)?;
+            self.sidecar.client().save_state(request).await.map_err(write_error)?;
         }
         Ok(())
     }
@@ -130,7 +149,7 @@ impl StateStore for DaprStateStore {
             options: item.options,
             metadata: item.metadata,
         };
-        self.sidecar.client().delete_state(request).await.map_err(error_from_status)?;
+        self.sidecar.client().delete_state(request).await.map_err(write_error)?;
         Ok(())
     }
 
@@ -153,7 +172,7 @@ impl StateStore for DaprStateStore {
             operations,
             metadata: to_map(metadata),
         };
-        self.sidecar.client().execute_state_transaction(request).await.map_err(error_from_status)?;
+        self.sidecar.client().execute_state_transaction(request).await.map_err(write_error)?;
         Ok(())
     }
 
