@@ -45,7 +45,7 @@ impl Drop for Process {
 /// A private redis-server.
 pub struct Redis {
     pub port: u16,
-    _process: Process,
+    _process: Option<Process>,
 }
 
 impl Redis {
@@ -58,7 +58,7 @@ impl Redis {
             .stdout(Stdio::null())
             .spawn()
             .expect("starting redis");
-        let redis = Redis { port, _process: Process(child) };
+        let redis = Redis { port, _process: Some(Process(child)) };
         let deadline = Instant::now() + Duration::from_secs(30);
         while redis.command(&["PING"]).as_deref() != Some("+PONG") {
             assert!(Instant::now() < deadline, "redis did not start");
@@ -140,12 +140,26 @@ impl Daprd {
     pub fn start(app_id: &str, app_port: u16, extra: &str) -> Daprd {
         let dir = tempfile::tempdir().unwrap();
         let redis = Redis::start(&dir.path().join("redis"));
+        let names = dir.path().join("names.db");
+        Self::start_on(app_id, app_port, extra, dir, redis, &names)
+    }
+
+    /// Starts a second daprd for another app next to `first`: the same redis
+    /// (so the same state and topics) and the same name-resolution database
+    /// (so the apps can invoke each other).
+    pub fn start_next_to(first: &Daprd, app_id: &str, app_port: u16) -> Daprd {
+        let dir = tempfile::tempdir().unwrap();
+        let redis = Redis { port: first.redis.port, _process: None };
+        Self::start_on(app_id, app_port, "", dir, redis, &first.dir.path().join("names.db"))
+    }
+
+    fn start_on(app_id: &str, app_port: u16, extra: &str, dir: tempfile::TempDir, redis: Redis, names: &Path) -> Daprd {
         resources(dir.path(), redis.port, extra);
         std::fs::write(
             dir.path().join("config.yaml"),
             format!(
                 "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: test\nspec:\n  nameResolution:\n    component: sqlite\n    configuration:\n      connectionString: {}\n",
-                dir.path().join("names.db").display()
+                names.display()
             ),
         )
         .unwrap();
