@@ -229,9 +229,11 @@ impl App {
             .http()
             .new_incoming_request(wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http, request)?;
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
-        let id = self.id.clone();
         let timeout = self.runtime.config.limits.timeout;
-        let task = tokio::spawn(async move {
+        // The guest runs on this task until it sets the response; only if it
+        // is still running then (streaming the body) does it move to its own
+        // task. Small responses thus cost no task spawn.
+        let mut call = Box::pin(async move {
             let call = async {
                 let proxy = proxy.instantiate_async(&mut store).await?;
                 proxy
@@ -245,25 +247,36 @@ impl App {
                 Err(_) => Err(anyhow!("exceeded the {timeout:?} deadline")),
             }
         });
-        match receiver.await {
-            Ok(Ok(response)) => {
-                // The guest may still be streaming the body; log a late failure.
+        let mut receiver = receiver;
+        let (response, finished) = tokio::select! {
+            biased;
+            response = &mut receiver => (response.ok(), None),
+            result = &mut call => (receiver.try_recv().ok(), Some(result)),
+        };
+        let failed = |err: anyhow::Error| Err(err.context(format!("app `{}`: HTTP request failed", self.id)));
+        match (response, finished) {
+            (Some(Ok(response)), None) => {
+                let id = self.id.clone();
                 tokio::spawn(async move {
-                    if let Ok(Err(err)) = task.await {
-                        tracing::warn!(app = %id, "request failed after its response began: {err:#}");
+                    if let Err(err) = call.await {
+                        tracing::warn!(app = %id, "request failed after its response began: {}", failure_message(&err));
                     }
                 });
                 Ok(response)
             }
-            Ok(Err(code)) => Err(anyhow!("app `{}` answered with an HTTP error: {code:?}", self.id)),
-            Err(_) => {
-                let err = match task.await {
-                    Ok(Ok(())) => anyhow!("the handler returned without setting a response"),
-                    Ok(Err(err)) => err,
-                    Err(join) => anyhow!("the handler task failed: {join}"),
-                };
-                Err(err.context(format!("app `{}`: HTTP request failed", self.id)))
+            (Some(Ok(response)), Some(result)) => {
+                if let Err(err) = result {
+                    tracing::warn!(app = %self.id, "request failed after its response began: {}", failure_message(&err));
+                }
+                Ok(response)
             }
+            (Some(Err(code)), _) => Err(anyhow!("app `{}` answered with an HTTP error: {code:?}", self.id)),
+            (None, Some(Err(err))) => failed(err),
+            (None, Some(Ok(()))) => failed(anyhow!("the handler returned without setting a response")),
+            (None, None) => match call.await {
+                Err(err) => failed(err),
+                Ok(()) => failed(anyhow!("the handler returned without setting a response")),
+            },
         }
     }
 
