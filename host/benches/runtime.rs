@@ -14,12 +14,22 @@
 //!   `wasmtime serve hello.wasm`, one in-bench HTTP/1.1 load generator.
 //! - `cold-start`: process spawn to the first HTTP 200, compile cache cold
 //!   and warm.
+//! - `dapr`: state get/save and publish against a real daprd + redis started
+//!   here, from a guest through the host against the `dapr` crate's client,
+//!   plus CPU seconds per 1,000 calls (see `support/sidecar.rs`; skipped
+//!   with the reason when daprd or redis-server is unavailable).
 //!
 //! Tuning through the environment (defaults in brackets):
 //! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [15],
 //! `BENCH_SERVE_CONNS` [16], `BENCH_SERVE_SECS` [10], `BENCH_SERVE_WARMUP_SECS`
 //! [2], `BENCH_COLD_RUNS` [10], `WASMTIME` (path of the `wasmtime` CLI;
-//! default `target/bench-tools/bin/wasmtime`).
+//! default `target/bench-tools/bin/wasmtime`); for `dapr`: `BENCH_DAPR_OPS`
+//! [3000], `BENCH_DAPR_ROUNDS` [3], `BENCH_DAPR_BATCH` [50],
+//! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
+//! `tests/daprd/build.sh` prints).
+
+#[path = "support/sidecar.rs"]
+mod sidecar;
 
 use std::convert::Infallible;
 use std::io::{Read, Write};
@@ -34,6 +44,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
+use wasmtime_dapr::backend::dapr::SidecarOptions;
 use wasmtime_dapr::backend::embedded::state_core::{Engine as _, Record};
 use wasmtime_dapr::backend::embedded::state_sqlite::SqliteStateDb;
 use wasmtime_dapr::backend::state::{Concurrency, Consistency, SaveItem, StateStore, WriteOptions};
@@ -44,7 +55,7 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
-const GROUPS: &[&str] = &["instantiate", "state", "serve", "cold-start"];
+const GROUPS: &[&str] = &["instantiate", "state", "serve", "cold-start", "dapr"];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
 
@@ -74,6 +85,7 @@ fn main() {
             "state" => bench_state(),
             "serve" => bench_serve(),
             "cold-start" => bench_cold_start(),
+            "dapr" => sidecar::bench_dapr(),
             _ => unreachable!(),
         };
         match result {
@@ -133,13 +145,21 @@ where
     rt.block_on(async { tokio::spawn(work).await.map_err(|e| anyhow!("benchmark task failed: {e}"))? })
 }
 
-fn load_host(components: &[(&str, PathBuf)], data_dir: &Path) -> Result<Host> {
+/// A host on the embedded backend (`sidecar: None`), or on the sidecar given.
+async fn load_host_with(components: &[(&str, PathBuf)], data_dir: &Path, sidecar: Option<SidecarOptions>) -> Result<Host> {
     Host::load(&HostOptions {
         components: components.iter().map(|(id, p)| (id.to_string(), p.clone())).collect(),
         runtime: RuntimeConfig { cache_dir: Some(shared_cache_dir()), ..RuntimeConfig::default() },
         resources: None,
         data_dir: data_dir.to_path_buf(),
+        sidecar,
+        sidecar_timeout: Duration::from_secs(30),
     })
+    .await
+}
+
+async fn load_host(components: &[(&str, PathBuf)], data_dir: &Path) -> Result<Host> {
+    load_host_with(components, data_dir, None).await
 }
 
 fn empty_body() -> impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
@@ -255,7 +275,7 @@ fn bench_instantiate() -> Result<()> {
     let data = tempfile::tempdir()?;
     let data_dir = data.path().to_path_buf();
     on_tokio_worker(async move {
-        let host = load_host(&[("runner", runner_path), ("hello", hello_path)], &data_dir)?;
+        let host = load_host(&[("runner", runner_path), ("hello", hello_path)], &data_dir).await?;
         let runner = host.apps()["runner"].clone();
         let hello = host.apps()["hello"].clone();
         println!(
@@ -426,7 +446,7 @@ fn bench_state() -> Result<()> {
     std::fs::create_dir_all(native_db.parent().unwrap())?;
     on_tokio_worker(async move {
         // The default `statestore` of `serve`: state.sqlite in <data-dir>/state.db.
-        let host = load_host(&[("state-loop", state_loop)], &guest_data)?;
+        let host = load_host(&[("state-loop", state_loop)], &guest_data).await?;
         let app = host.apps()["state-loop"].clone();
         // The same backend type and settings, in a file of its own.
         let db = SqliteStateDb::open("statestore", &native_db)?;

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::backend::dapr::{Sidecar, SidecarOptions};
 use crate::config::{self, ConfigurationSink, Registry};
-use crate::inbound::events::{AppConfigurationSubscriber, AppTopicSubscriber};
+use crate::inbound::events::{AppBindingSubscriber, AppConfigurationSubscriber, AppTopicSubscriber};
 use crate::inbound::invoke::LocalInvoker;
 use crate::runtime::{App, Runtime, RuntimeConfig};
 
@@ -135,6 +135,28 @@ impl Host {
                     .subscribe(app.id(), subscription, AppTopicSubscriber::new(app))
                     .with_context(|| format!("app `{}` cannot subscribe", app.id()))?;
                 lines.push(line);
+            }
+        }
+        Ok(lines)
+    }
+}
+
+impl Host {
+    /// Asks every app that exports `handler` for its input bindings and
+    /// starts them; returns a summary line per binding.
+    pub async fn start_input_bindings(&self) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        for app in self.apps.values().filter(|a| a.exports().handler) {
+            for name in app.input_bindings().await? {
+                let component = self
+                    .registry
+                    .component(&name, app.id())
+                    .map_err(|e| anyhow::anyhow!(e.describe()))
+                    .with_context(|| format!("app `{}` reads input binding `{name}`", app.id()))?;
+                component
+                    .start_input(app.id(), AppBindingSubscriber::new(app))
+                    .with_context(|| format!("app `{}` cannot read input binding `{name}`", app.id()))?;
+                lines.push(format!("{} <- {name}", app.id()));
             }
         }
         Ok(lines)

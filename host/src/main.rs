@@ -268,6 +268,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         for line in host.start_subscriptions().await? {
             eprintln!("  subscription {line}");
         }
+        for line in host.start_input_bindings().await? {
+            eprintln!("  input binding {line}");
+        }
     }
     let shutdown = shutdown();
     match http_apps.as_slice() {

@@ -78,6 +78,7 @@ fn write_resources(dir: &Path) -> Result<()> {
             &[],
         ),
         component("lockstore", "lock.in-memory", &[], &[]),
+        component("ticker", "bindings.cron", &[("schedule", "@every 200ms".into())], &[]),
     ];
     std::fs::create_dir_all(dir.join("components"))?;
     std::fs::write(dir.join("components/components.yaml"), docs.join("---\n"))?;
@@ -101,7 +102,8 @@ fn daprd_extra_resources(dir: &Path) -> String {
     format!(
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: memstore\nspec:\n  type: state.in-memory\n  version: v1\n---\n\
          apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: files\nspec:\n  type: bindings.localstorage\n  version: v1\n  metadata:\n  - name: rootPath\n    value: \"{}\"\n---\n\
-         apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: secretstore\nspec:\n  type: secretstores.local.file\n  version: v1\n  metadata:\n  - name: secretsFile\n    value: \"{}\"\n  - name: nestedSeparator\n    value: \":\"\n",
+         apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: secretstore\nspec:\n  type: secretstores.local.file\n  version: v1\n  metadata:\n  - name: secretsFile\n    value: \"{}\"\n  - name: nestedSeparator\n    value: \":\"\n---\n\
+         apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ticker\nspec:\n  type: bindings.cron\n  version: v1\n  metadata:\n  - name: schedule\n    value: \"@every 1s\"\n",
         files.display(),
         secrets.display()
     )
@@ -176,6 +178,7 @@ impl Fixture {
         ];
         let host = Host::load(&Self::host_options(language, components, dir.path())).await?;
         host.start_subscriptions().await?;
+        host.start_input_bindings().await?;
         Ok(Fixture { host, dir, daprd: None, _channel: None })
     }
 

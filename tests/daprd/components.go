@@ -35,7 +35,8 @@ import (
 	secretFile "github.com/dapr/components-contrib/secretstores/local/file"
 	secretstoresLoader "github.com/dapr/dapr/pkg/components/secretstores"
 
-	// Bindings (output only).
+	// Bindings: localstorage (output) and cron (input).
+	bindingCron "github.com/dapr/components-contrib/bindings/cron"
 	bindingLocalStorage "github.com/dapr/components-contrib/bindings/localstorage"
 	bindingsLoader "github.com/dapr/dapr/pkg/components/bindings"
 
@@ -60,6 +61,7 @@ func init() {
 	secretstoresLoader.DefaultRegistry.RegisterComponent(secretEnv.NewEnvSecretStore, "local.env")
 
 	bindingsLoader.DefaultRegistry.RegisterOutputBinding(bindingLocalStorage.NewLocalStorage, "localstorage")
+	bindingsLoader.DefaultRegistry.RegisterInputBinding(bindingCron.NewCron, "cron")
 
 	nrLoader.DefaultRegistry.RegisterComponent(nrSqlite.NewResolver, "sqlite")
 }

@@ -8,8 +8,9 @@ use anyhow::{Result, bail};
 
 use super::ComponentSpec;
 use super::registry::{Bound, Component};
+use crate::backend::bindings::BindingSubscriber;
 use crate::backend::embedded::{
-    bindings_localstorage::LocalStorageBinding, configuration_file::FileConfigurationStore,
+    bindings_cron::CronBinding, bindings_localstorage::LocalStorageBinding, configuration_file::FileConfigurationStore,
     lock_memory::MemoryLockStore, pubsub_memory::MemoryBroker, secrets_env::EnvSecretStore,
     secrets_file::FileSecretStore, state_memory::MemoryStateStore, state_sqlite::SqliteStateDb,
 };
@@ -21,6 +22,7 @@ pub const EMBEDDED_TYPES: &[&str] = &[
     "state.in-memory",
     "pubsub.in-memory",
     "bindings.localstorage",
+    "bindings.cron",
     "secretstores.local.file",
     "secretstores.local.env",
     "configuration.local.file",
@@ -43,6 +45,7 @@ pub fn instantiate(spec: &ComponentSpec) -> Result<Arc<dyn Component>> {
             Bound::Lock(s.for_app(app))
         })),
         "pubsub.in-memory" => Arc::new(Broker(MemoryBroker::from_metadata(name, &md)?)),
+        "bindings.cron" => Arc::new(Cron(CronBinding::from_metadata(name, &md)?)),
         "bindings.localstorage" => Arc::new(Shared(Bound::Binding(LocalStorageBinding::from_metadata(name, &md)?))),
         "secretstores.local.file" => Arc::new(Shared(Bound::Secrets(FileSecretStore::from_metadata(name, &md)?))),
         "secretstores.local.env" => Arc::new(Shared(Bound::Secrets(EnvSecretStore::from_metadata(name, &md)?))),
@@ -92,5 +95,18 @@ impl Component for Broker {
         subscriber: Arc<dyn TopicSubscriber>,
     ) -> Result<()> {
         self.0.subscribe(app_id, subscription, subscriber)
+    }
+}
+
+/// The cron input binding: no output side, events on its schedule.
+struct Cron(Arc<CronBinding>);
+
+impl Component for Cron {
+    fn bind(&self, _app_id: &str) -> Bound {
+        Bound::Input
+    }
+
+    fn start_input(&self, app_id: &str, subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
+        self.0.start(app_id, subscriber)
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::ComponentSpec;
-use crate::backend::bindings::OutputBinding;
+use crate::backend::bindings::{BindingSubscriber, OutputBinding};
 use crate::backend::configuration::{ConfigurationStore, ConfigurationSubscriber};
 use crate::backend::invoke::Invoker;
 use crate::backend::lock::LockStore;
@@ -34,6 +34,8 @@ pub enum Bound {
     Configuration(Arc<dyn ConfigurationStore>),
     /// A lock store.
     Lock(Arc<dyn LockStore>),
+    /// An input binding: nothing to call, it delivers events.
+    Input,
 }
 
 /// A configured component instance, shared by every app of the runtime.
@@ -50,6 +52,13 @@ pub trait Component: Send + Sync {
         _subscriber: Arc<dyn TopicSubscriber>,
     ) -> Result<()> {
         anyhow::bail!("this component does not deliver events in-process")
+    }
+
+    /// Starts delivering this input binding's events to `subscriber`; only
+    /// in-process bindings can (with a sidecar, events arrive through the
+    /// app channel).
+    fn start_input(&self, _app_id: &str, _subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
+        anyhow::bail!("this component is not an input binding")
     }
 }
 
@@ -134,6 +143,7 @@ impl Registry {
                 Bound::Secrets(b) => app.secrets.grant(info, b),
                 Bound::Configuration(b) => app.configuration.grant(info, b),
                 Bound::Lock(b) => app.lock.grant(info, b),
+                Bound::Input => {}
             }
         }
         app
@@ -223,6 +233,7 @@ impl AppComponents {
             Bound::Secrets(_) => self.secrets.deny(name),
             Bound::Configuration(_) => self.configuration.deny(name),
             Bound::Lock(_) => self.lock.deny(name),
+            Bound::Input => {}
         }
     }
 

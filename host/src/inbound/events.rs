@@ -5,6 +5,7 @@ use std::sync::{Arc, Weak};
 
 use anyhow::{Result, anyhow};
 
+use crate::backend::bindings::{BindingEvent, BindingSubscriber};
 use crate::backend::configuration::{ConfigurationSubscriber, Item};
 use crate::backend::pubsub::{CloudEvent, EventStatus, TopicSubscriber};
 use crate::runtime::App;
@@ -32,6 +33,26 @@ impl TopicSubscriber for AppTopicSubscriber {
             Err(err) => tracing::warn!(app = app.id(), %topic, %id, "event handler failed: {}", crate::runtime::failure_message(err)),
         }
         status
+    }
+}
+
+/// Delivers input-binding events to one app.
+pub struct AppBindingSubscriber {
+    app: Weak<App>,
+}
+
+impl AppBindingSubscriber {
+    /// A subscriber for `app` (held weakly: a stopped app receives nothing).
+    pub fn new(app: &Arc<App>) -> Arc<Self> {
+        Arc::new(AppBindingSubscriber { app: Arc::downgrade(app) })
+    }
+}
+
+#[async_trait::async_trait]
+impl BindingSubscriber for AppBindingSubscriber {
+    async fn deliver(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
+        let app = self.app.upgrade().ok_or_else(|| anyhow!("the app has stopped"))?;
+        app.on_binding_event(event).await
     }
 }
 
