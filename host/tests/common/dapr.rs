@@ -131,6 +131,13 @@ fn resources(dir: &Path, redis_port: u16, extra: &str) -> PathBuf {
         extra.to_string(),
     ];
     std::fs::write(resources.join("components.yaml"), docs.join("\n---\n")).unwrap();
+    // Redelivery of events the app answers with `retry`: with a dead-letter
+    // topic, daprd retries only as its resiliency policy says.
+    std::fs::write(
+        resources.join("resiliency.yaml"),
+        "apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: pubsub-retries\nspec:\n  policies:\n    retries:\n      redeliver:\n        policy: constant\n        duration: 100ms\n        maxRetries: 5\n  targets:\n    components:\n      pubsub:\n        inbound:\n          retry: redeliver\n",
+    )
+    .unwrap();
     resources
 }
 
