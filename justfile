@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR := justfile_directory() / "target"
 default:
     @just --list
 
-# The host (release) and every guest and example component.
-build: build-host build-guests
+# The host (release) and every guest and example component, Rust and AssemblyScript.
+build: build-host build-guests build-assemblyscript
 
 # The `wasmtime-dapr` binary in target/release.
 build-host:
@@ -22,6 +22,12 @@ build-guests:
     cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store
     cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store
 
+# The AssemblyScript SDK's dependencies and the AssemblyScript examples
+# (asc, then `wasmtime-dapr componentize`).
+build-assemblyscript: build-host
+    cd guest-assemblyscript && npm ci --no-audit --no-fund
+    cd examples/seed-demo-as && npm ci --no-audit --no-fund && npm run build
+
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build
     scripts/demo.sh
@@ -33,6 +39,7 @@ daprd:
 # The whole test suite (starts its own redis-server and daprd).
 test: build
     cargo test --release --workspace
+    cd guest-assemblyscript && npm run check
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups

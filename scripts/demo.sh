@@ -13,6 +13,9 @@ wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; slee
 step "seed-demo: save, bulk-save and read back through dapr:runtime/state"
 "$bin" run "$wasm/seed-demo.wasm" --data-dir "$data"
 
+step "seed-demo-as: the same demo in AssemblyScript (asc + wasmtime-dapr componentize)"
+"$bin" run examples/seed-demo-as/build/seed-demo-as.wasm --data-dir "$data"
+
 step "counter: a counter in the state store, across a restart"
 "$bin" serve "$wasm/counter.wasm" --listen 127.0.0.1:8080 --data-dir "$data" & pid=$!
 wait_for http://127.0.0.1:8080/ready

@@ -37,6 +37,40 @@ enum Command {
         /// The component file.
         component: PathBuf,
     },
+    /// Generate guest bindings of the dapr:runtime world for a language
+    /// without Component Model tooling.
+    Bindgen {
+        #[command(subcommand)]
+        language: BindgenLanguage,
+    },
+    /// Turn a core WebAssembly module (such as asc's output) into a
+    /// dapr:runtime component.
+    Componentize {
+        /// The core module.
+        module: PathBuf,
+        /// Where to write the component.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// The world the module implements: app, client or http-app.
+        #[arg(long, default_value = "app")]
+        world: String,
+        /// The string encoding of the module's canonical ABI: utf16 (AssemblyScript) or utf8.
+        #[arg(long, default_value = "utf16")]
+        encoding: wasmtime_dapr::guest::componentize::Encoding,
+    },
+}
+
+#[derive(Subcommand)]
+enum BindgenLanguage {
+    /// AssemblyScript bindings (canonical-ABI glue with UTF-16 strings).
+    Assemblyscript {
+        /// Directory to write the bindings into.
+        #[arg(long)]
+        out: PathBuf,
+        /// The world: app or client.
+        #[arg(long, default_value = "app")]
+        world: String,
+    },
 }
 
 /// Options shared by `serve` and `run`.
@@ -138,6 +172,19 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Run(args) => run(args).await,
         Command::Wit { out } => write_wit(out.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Inspect { component } => inspect(&component).map(|()| ExitCode::SUCCESS),
+        Command::Bindgen { language: BindgenLanguage::Assemblyscript { out, world } } => {
+            let files = wasmtime_dapr::guest::assemblyscript::write_assemblyscript(&out, &world)?;
+            eprintln!("Wrote {} AssemblyScript files to {}", files.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Componentize { module, out, world, encoding } => {
+            let bytes = std::fs::read(&module).with_context(|| format!("cannot read {}", module.display()))?;
+            let component = wasmtime_dapr::guest::componentize::componentize(&bytes, &world, encoding)
+                .with_context(|| format!("cannot componentize {}", module.display()))?;
+            std::fs::write(&out, component).with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("Wrote {} (world {world})", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

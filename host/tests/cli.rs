@@ -295,3 +295,56 @@ fn wit_and_inspect_describe_the_interfaces() {
     assert!(stdout.contains("dapr:runtime/state@0.1.0"), "{stdout}");
     assert!(stdout.contains("all imports are provided"), "{stdout}");
 }
+
+#[test]
+fn assemblyscript_seed_demo_prints_test_successfully() {
+    let demo = common::repo().join("examples/seed-demo-as/build/seed-demo-as.wasm");
+    assert!(demo.is_file(), "{} is missing: build it with `just build-assemblyscript`", demo.display());
+    let data = tempfile::tempdir().unwrap();
+    let out = run(&["run", path(&demo), "--data-dir", path(data.path())]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Test successfully!"), "stdout: {}", text(&out.stdout));
+    let out = run(&["run", path(&demo), "--data-dir", path(data.path()), "no-such-store"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+}
+
+#[test]
+fn checked_in_assemblyscript_bindings_are_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["bindgen", "assemblyscript", "--out", path(dir.path()), "--world", "app"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let checked_in = common::repo().join("guest-assemblyscript/assembly/bindings");
+    let mut stale = Vec::new();
+    for entry in walk(dir.path()) {
+        let relative = entry.strip_prefix(dir.path()).unwrap();
+        let committed = std::fs::read(checked_in.join(relative)).unwrap_or_default();
+        if std::fs::read(&entry).unwrap() != committed {
+            stale.push(relative.display().to_string());
+        }
+    }
+    assert_eq!(walk(&checked_in).len(), walk(dir.path()).len(), "files were added or removed");
+    assert!(stale.is_empty(), "stale AssemblyScript bindings (run `npm run bindgen` in guest-assemblyscript): {stale:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn componentize_explains_a_module_that_is_not_a_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("plain.wat");
+    std::fs::write(&module, b"(module (import \"env\" \"abort\" (func (param i32 i32 i32 i32))))").unwrap();
+    let out = dir.path().join("out.wasm");
+    assert_clean_error(&run(&["componentize", path(&module), "-o", path(&out), "--world", "client"]), "componentize");
+    assert!(!out.exists());
+}

@@ -1,0 +1,330 @@
+// An idiomatic client over the generated `dapr:runtime` bindings.
+//
+// AssemblyScript has no catchable exceptions, so every call returns the
+// bindings' `Result<T, DaprError>`: check `isOk`, then read `value` or
+// `error` (`describe(error)` gives a one-line message).
+//
+// The entry file of a component must re-export the wasm exports the host
+// needs: a run-once command (`wasmtime-dapr run`) re-exports `cabi_realloc`:
+//
+//   export { cabi_realloc } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+//
+// and an app served by `wasmtime-dapr serve` re-exports every handler shim:
+//
+//   export * from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/exports";
+
+import * as stateApi from "./bindings/dapr/runtime/state";
+import * as pubsubApi from "./bindings/dapr/runtime/pubsub";
+import * as invokeApi from "./bindings/dapr/runtime/invoke";
+import * as bindingsApi from "./bindings/dapr/runtime/bindings";
+import * as secretsApi from "./bindings/dapr/runtime/secrets";
+import * as configurationApi from "./bindings/dapr/runtime/configuration";
+import * as lockApi from "./bindings/dapr/runtime/lock";
+import * as metadataApi from "./bindings/dapr/runtime/metadata";
+import * as handlerApi from "./bindings/dapr/runtime/handler";
+import { DaprError, Metadata } from "./bindings/dapr/runtime/types";
+import { Result, Tuple2, Unit, ok, err } from "./bindings/rt";
+
+export { cabi_realloc, Result, Tuple2, Unit, Box, ok, err } from "./bindings/rt";
+export { DaprError, Metadata } from "./bindings/dapr/runtime/types";
+export {
+  Consistency,
+  Concurrency,
+  WriteOptions,
+  Value,
+  BulkValue,
+  SaveItem,
+  DeleteItem,
+  Operation,
+  QueryItem,
+  QueryResponse,
+} from "./bindings/dapr/runtime/state";
+export { BulkMessage, BulkFailure } from "./bindings/dapr/runtime/pubsub";
+export { HttpVerb, Request, Response } from "./bindings/dapr/runtime/invoke";
+export { Item as ConfigurationItem } from "./bindings/dapr/runtime/configuration";
+export { UnlockStatus } from "./bindings/dapr/runtime/lock";
+export { AppMetadata, Component } from "./bindings/dapr/runtime/metadata";
+export { setHandler, Subscription, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
+
+/** The error as one line: its case, then its message (`not-found: ...`). */
+export function describe(e: DaprError): string {
+  let message = "";
+  switch (e.tag) {
+    case DaprError.NOT_FOUND_TAG: message = e.getNotFound(); break;
+    case DaprError.DENIED_TAG: message = e.getDenied(); break;
+    case DaprError.ETAG_MISMATCH_TAG: message = e.getEtagMismatch(); break;
+    case DaprError.INVALID_ARGUMENT_TAG: message = e.getInvalidArgument(); break;
+    case DaprError.UNAVAILABLE_TAG: message = e.getUnavailable(); break;
+    case DaprError.UNSUPPORTED_TAG: message = e.getUnsupported(); break;
+    case DaprError.INTERNAL_TAG: message = e.getInternal(); break;
+  }
+  return e.caseName() + ": " + message;
+}
+
+/** Builds Dapr metadata (ordered key/value pairs). */
+export class MetadataBuilder {
+  private pairs: Metadata = [];
+
+  /** Adds `key` = `value`. */
+  set(key: string, value: string): MetadataBuilder {
+    this.pairs.push(new Tuple2<string, string>(key, value));
+    return this;
+  }
+
+  /** The metadata built so far. */
+  build(): Metadata {
+    return this.pairs;
+  }
+}
+
+/** Empty metadata. */
+export function noMetadata(): Metadata {
+  return [];
+}
+
+/** The UTF-8 bytes of `s`. */
+export function utf8(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s));
+}
+
+/** `bytes` decoded as UTF-8. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.length);
+}
+
+/** One item of `saveState`/`saveBulkState`. */
+export class KeyValue {
+  constructor(
+    /** The key. */
+    public key: string,
+    /** The value's bytes (Dapr clients conventionally store JSON). */
+    public value: Uint8Array,
+    /** Only save if the stored etag is this one. */
+    public etag: string | null = null,
+    /** Per-item metadata, such as `ttlInSeconds`. */
+    public metadata: Metadata = [],
+    /** Concurrency of the write. */
+    public concurrency: stateApi.Concurrency = stateApi.Concurrency.LastWrite,
+    /** Consistency of the write. */
+    public consistency: stateApi.Consistency = stateApi.Consistency.Eventual,
+  ) {}
+
+  /** An item whose value is the UTF-8 text `text` (for example JSON). */
+  static text(key: string, text: string): KeyValue {
+    return new KeyValue(key, utf8(text));
+  }
+
+  /** The binding's save item. */
+  toSaveItem(): stateApi.SaveItem {
+    return new stateApi.SaveItem(
+      this.key,
+      this.value,
+      this.etag,
+      new stateApi.WriteOptions(this.concurrency, this.consistency),
+      this.metadata,
+    );
+  }
+}
+
+/** State management. */
+export class StateClient {
+  /** Reads `key`; `null` inside an ok result if it does not exist. */
+  get(store: string, key: string, metadata: Metadata = []): Result<stateApi.Value | null, DaprError> {
+    return stateApi.get(store, key, stateApi.Consistency.Strong, metadata);
+  }
+
+  /** Reads `key` as UTF-8 text (such as JSON); `null` if missing. */
+  getText(store: string, key: string): Result<string | null, DaprError> {
+    const r = this.get(store, key);
+    if (r.isErr) return err<string | null, DaprError>(r.error);
+    const v = r.value;
+    return ok<string | null, DaprError>(v === null ? null : fromUtf8(v.data));
+  }
+
+  /** Reads many keys; one entry per key, in order. */
+  getBulk(store: string, keys: Array<string>, metadata: Metadata = []): Result<Array<stateApi.BulkValue>, DaprError> {
+    return stateApi.getBulk(store, keys, metadata);
+  }
+
+  /** Saves one item. */
+  save(store: string, item: KeyValue): Result<Unit, DaprError> {
+    return stateApi.save(store, [item.toSaveItem()]);
+  }
+
+  /** Saves several items with one call (not atomically; see `transaction`). */
+  saveBulk(store: string, items: Array<KeyValue>): Result<Unit, DaprError> {
+    const list = new Array<stateApi.SaveItem>();
+    for (let i = 0; i < items.length; i++) list.push(items[i].toSaveItem());
+    return stateApi.save(store, list);
+  }
+
+  /** Deletes `key`; with `etag`, only if it matches. */
+  delete(store: string, key: string, etag: string | null = null, metadata: Metadata = []): Result<Unit, DaprError> {
+    const options = new stateApi.WriteOptions(stateApi.Concurrency.LastWrite, stateApi.Consistency.Eventual);
+    return stateApi.delete_(store, new stateApi.DeleteItem(key, etag, options, metadata));
+  }
+
+  /** Applies upserts and deletes atomically. */
+  transaction(store: string, operations: Array<stateApi.Operation>, metadata: Metadata = []): Result<Unit, DaprError> {
+    return stateApi.transact(store, operations, metadata);
+  }
+
+  /** An upsert operation for `transaction`. */
+  upsert(item: KeyValue): stateApi.Operation {
+    return stateApi.Operation.upsert(item.toSaveItem());
+  }
+
+  /** A delete operation for `transaction`. */
+  deleteOperation(key: string, etag: string | null = null): stateApi.Operation {
+    const options = new stateApi.WriteOptions(stateApi.Concurrency.LastWrite, stateApi.Consistency.Eventual);
+    return stateApi.Operation.delete_(new stateApi.DeleteItem(key, etag, options, []));
+  }
+
+  /** Runs a state query (Dapr's JSON query language). */
+  query(store: string, query: string, metadata: Metadata = []): Result<stateApi.QueryResponse, DaprError> {
+    return stateApi.query(store, query, metadata);
+  }
+}
+
+/** Publish/subscribe. */
+export class PubSubClient {
+  /** Publishes `data` to `topic`. */
+  publish(pubsub: string, topic: string, data: Uint8Array, contentType: string | null = null, metadata: Metadata = []): Result<Unit, DaprError> {
+    return pubsubApi.publish(pubsub, topic, data, contentType, metadata);
+  }
+
+  /** Publishes UTF-8 text, by default as `application/json`. */
+  publishText(pubsub: string, topic: string, text: string, contentType: string = "application/json"): Result<Unit, DaprError> {
+    return pubsubApi.publish(pubsub, topic, utf8(text), contentType, []);
+  }
+
+  /** Publishes several messages; returns those that failed. */
+  bulkPublish(pubsub: string, topic: string, messages: Array<pubsubApi.BulkMessage>, metadata: Metadata = []): Result<Array<pubsubApi.BulkFailure>, DaprError> {
+    return pubsubApi.bulkPublish(pubsub, topic, messages, metadata);
+  }
+}
+
+/** Service invocation. */
+export class InvokeClient {
+  /** Calls `method` of app `appId`. */
+  invoke(appId: string, method: string, verb: invokeApi.HttpVerb = invokeApi.HttpVerb.Post, data: Uint8Array = new Uint8Array(0), contentType: string | null = null): Result<invokeApi.Response, DaprError> {
+    return invokeApi.invokeMethod(appId, new invokeApi.Request(method, verb, [], [], contentType, data));
+  }
+
+  /** Sends a fully specified request. */
+  request(appId: string, request: invokeApi.Request): Result<invokeApi.Response, DaprError> {
+    return invokeApi.invokeMethod(appId, request);
+  }
+}
+
+/** Output bindings. */
+export class BindingClient {
+  /** Invokes `operation` of output binding `name`. */
+  invoke(name: string, operation: string, data: Uint8Array = new Uint8Array(0), metadata: Metadata = []): Result<bindingsApi.Response, DaprError> {
+    return bindingsApi.invoke(name, operation, data, metadata);
+  }
+}
+
+/** Secrets. */
+export class SecretClient {
+  /** Reads secret `key` (a map of name to value) from `store`. */
+  get(store: string, key: string, metadata: Metadata = []): Result<secretsApi.Secret, DaprError> {
+    return secretsApi.get(store, key, metadata);
+  }
+
+  /** Reads every secret of `store`. */
+  getBulk(store: string, metadata: Metadata = []): Result<Array<Tuple2<string, secretsApi.Secret>>, DaprError> {
+    return secretsApi.getBulk(store, metadata);
+  }
+}
+
+/** Configuration. */
+export class ConfigurationClient {
+  /** Reads `keys` (all keys if empty). */
+  get(store: string, keys: Array<string>, metadata: Metadata = []): Result<Array<configurationApi.Item>, DaprError> {
+    return configurationApi.get(store, keys, metadata);
+  }
+
+  /** Subscribes to changes; updates arrive at the handler. Returns the id. */
+  subscribe(store: string, keys: Array<string>, metadata: Metadata = []): Result<string, DaprError> {
+    return configurationApi.subscribe(store, keys, metadata);
+  }
+
+  /** Ends a subscription. */
+  unsubscribe(store: string, id: string): Result<Unit, DaprError> {
+    return configurationApi.unsubscribe(store, id);
+  }
+}
+
+/** Distributed locks. */
+export class LockClient {
+  /** Tries to take the lock; `true` if this owner now holds it. */
+  tryLock(store: string, resourceId: string, owner: string, expiryInSeconds: u32): Result<bool, DaprError> {
+    return lockApi.tryLock(store, resourceId, owner, expiryInSeconds);
+  }
+
+  /** Releases the lock. */
+  unlock(store: string, resourceId: string, owner: string): Result<lockApi.UnlockStatus, DaprError> {
+    return lockApi.unlock(store, resourceId, owner);
+  }
+}
+
+/** Every building block, the way Dapr's SDKs group them. */
+export class DaprClient {
+  /** State management. */
+  readonly state: StateClient = new StateClient();
+  /** Publish/subscribe. */
+  readonly pubsub: PubSubClient = new PubSubClient();
+  /** Service invocation. */
+  readonly invoker: InvokeClient = new InvokeClient();
+  /** Output bindings. */
+  readonly binding: BindingClient = new BindingClient();
+  /** Secrets. */
+  readonly secret: SecretClient = new SecretClient();
+  /** Configuration. */
+  readonly configuration: ConfigurationClient = new ConfigurationClient();
+  /** Distributed locks. */
+  readonly lock: LockClient = new LockClient();
+
+  /** The app's id, runtime and components. */
+  metadata(): Result<metadataApi.AppMetadata, DaprError> {
+    return metadataApi.get();
+  }
+}
+
+/**
+ * A Dapr app served by `wasmtime-dapr serve`: extend it, override what the
+ * app handles, and register it with `setHandler(new MyApp())` at start-up
+ * (the entry file must also `export * from ".../bindings/exports"`). The
+ * defaults subscribe to nothing, answer invocations with 404, drop events
+ * and reject binding events.
+ */
+export class DaprApp extends handlerApi.Handler {
+  /** The topics to subscribe to. */
+  subscriptions(): Array<handlerApi.Subscription> {
+    return [];
+  }
+
+  /** Handles one pub/sub event. */
+  onTopicEvent(event: handlerApi.CloudEvent): handlerApi.EventStatus {
+    return handlerApi.EventStatus.Drop;
+  }
+
+  /** Handles one service invocation. */
+  onInvoke(request: invokeApi.Request): invokeApi.Response {
+    return new invokeApi.Response(404, [], "text/plain", utf8("no method " + request.method));
+  }
+
+  /** The input bindings to receive events from. */
+  inputBindings(): Array<string> {
+    return [];
+  }
+
+  /** Handles one input binding event. */
+  onBindingEvent(event: handlerApi.BindingEvent): Result<Uint8Array, string> {
+    return err<Uint8Array, string>("no handler for binding " + event.name);
+  }
+
+  /** Receives configuration updates of a subscription. */
+  onConfigurationUpdate(store: string, subscriptionId: string, items: Array<configurationApi.Item>): void {}
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Compiles an app that calls every binding through the client and
+// implements the handler, then componentizes it for world `app`:
+// `npm run check`.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dir = mkdtempSync(join(tmpdir(), "as-check-"));
+const entry = join(pkg, "assembly", "check-entry.ts");
+writeFileSync(entry, `
+export * from "./bindings/exports";
+import { DaprApp, DaprClient, KeyValue, MetadataBuilder, Request, Response, HttpVerb, describe, setHandler, utf8 } from "./dapr";
+import { BulkMessage } from "./dapr";
+
+class App extends DaprApp {
+  onInvoke(request: Request): Response {
+    const d = new DaprClient();
+    const md = new MetadataBuilder().set("ttlInSeconds", "60").build();
+    const s = d.state;
+    s.save("s", new KeyValue("k", utf8("1"), null, md));
+    s.saveBulk("s", [KeyValue.text("a", "1"), KeyValue.text("b", "2")]);
+    s.getText("s", "k");
+    s.getBulk("s", ["a", "b"]);
+    s.delete("s", "k", "etag");
+    s.transaction("s", [s.upsert(KeyValue.text("a", "3")), s.deleteOperation("b")]);
+    const q = s.query("s", "{}");
+    if (q.isErr) return new Response(500, [], null, utf8(describe(q.error)));
+    d.pubsub.publishText("p", "t", "{}");
+    d.pubsub.bulkPublish("p", "t", [new BulkMessage("1", utf8("x"), "text/plain", [])]);
+    d.invoker.invoke("other", "m", HttpVerb.Get);
+    d.binding.invoke("b", "create");
+    d.secret.get("s", "k");
+    d.secret.getBulk("s");
+    d.configuration.get("c", []);
+    d.configuration.subscribe("c", ["k"]);
+    d.configuration.unsubscribe("c", "id");
+    d.lock.tryLock("l", "r", "o", 10);
+    d.lock.unlock("l", "r", "o");
+    d.metadata();
+    return new Response(200, [], null, utf8(request.method));
+  }
+}
+setHandler(new App());
+`);
+const asc = spawnSync(
+  join(pkg, "node_modules", ".bin", "asc"),
+  ["assembly/check-entry.ts", "--config", "asconfig.json", "--exportStart", "_initialize", "-o", join(dir, "check.core.wasm")],
+  { stdio: "inherit", cwd: pkg },
+);
+rmSync(entry, { force: true });
+if (asc.status !== 0) process.exit(asc.status ?? 1);
+const c = spawnSync(
+  "node",
+  [join(pkg, "scripts", "componentize.mjs"), join(dir, "check.core.wasm"), "-o", join(dir, "check.wasm"), "--world", "app"],
+  { stdio: "inherit" },
+);
+process.exit(c.status ?? 1);
