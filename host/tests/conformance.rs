@@ -259,6 +259,11 @@ impl Fixture {
                 }
                 Ok(())
             }
+            "host.sleep" => {
+                let ms = args["ms"].as_u64().context("host.sleep needs ms")?;
+                std::thread::sleep(Duration::from_millis(ms));
+                Ok(())
+            }
             other => bail!("unknown harness op `{other}`"),
         }
     }
