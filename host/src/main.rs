@@ -51,9 +51,14 @@ enum Command {
         /// Where to write the component.
         #[arg(short, long)]
         out: PathBuf,
-        /// The world the module implements: app, client or http-app.
+        /// The world the module implements: app, client or http-app (or a
+        /// world of the package in --wit).
         #[arg(long, default_value = "app")]
         world: String,
+        /// A WIT package directory defining --world (it may include the
+        /// dapr:runtime worlds), for worlds beyond app, client and http-app.
+        #[arg(long, value_name = "DIR")]
+        wit: Option<PathBuf>,
         /// The string encoding of the module's canonical ABI: utf16 (AssemblyScript) or utf8.
         #[arg(long, default_value = "utf16")]
         encoding: wasmtime_dapr::guest::componentize::Encoding,
@@ -177,10 +182,14 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             eprintln!("Wrote {} AssemblyScript files to {}", files.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Componentize { module, out, world, encoding } => {
+        Command::Componentize { module, out, world, wit, encoding } => {
+            use wasmtime_dapr::guest::componentize::{componentize, componentize_with_wit};
             let bytes = std::fs::read(&module).with_context(|| format!("cannot read {}", module.display()))?;
-            let component = wasmtime_dapr::guest::componentize::componentize(&bytes, &world, encoding)
-                .with_context(|| format!("cannot componentize {}", module.display()))?;
+            let component = match &wit {
+                Some(dir) => componentize_with_wit(&bytes, dir, &world, encoding),
+                None => componentize(&bytes, &world, encoding),
+            }
+            .with_context(|| format!("cannot componentize {}", module.display()))?;
             std::fs::write(&out, component).with_context(|| format!("cannot write {}", out.display()))?;
             eprintln!("Wrote {} (world {world})", out.display());
             Ok(ExitCode::SUCCESS)
@@ -308,8 +317,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         if let Some(app) = host.apps().values().next() {
             slot.set(app.clone());
         }
-        if channel.is_none() {
-            eprintln!("  no --app-port: daprd cannot deliver events or invocations to this app");
+        match channel {
+            Some(_) => eprintln!("  subscriptions, events, invocations and input bindings go through daprd's app channel"),
+            None => eprintln!("  no --app-port: daprd cannot deliver events or invocations to this app"),
         }
     } else {
         for line in host.start_subscriptions().await? {

@@ -19,7 +19,12 @@ struct Language {
 }
 
 fn languages() -> Vec<Language> {
-    vec![Language { name: "rust", runner: common::guest("conformance_runner.wasm") }]
+    let assemblyscript = common::repo().join("tests/guests/conformance-runner-as/build/conformance-runner-as.wasm");
+    assert!(assemblyscript.is_file(), "{} is missing: run `just build-assemblyscript`", assemblyscript.display());
+    vec![
+        Language { name: "rust", runner: common::guest("conformance_runner.wasm") },
+        Language { name: "assemblyscript", runner: assemblyscript },
+    ]
 }
 
 /// The backends every scenario runs against.
@@ -377,7 +382,7 @@ async fn run_block(block: &str) {
                     }
                     (outcome, _) => outcome,
                 };
-                let row = format!("{block:<14} {:<6} {backend:<9} {name}", language.name);
+                let row = format!("{block:<14} {:<14} {backend:<9} {name}", language.name);
                 match outcome {
                     Outcome::Passed => {
                         passed += 1;

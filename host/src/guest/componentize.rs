@@ -67,6 +67,18 @@ pub fn componentize(module: &[u8], world: &str, encoding: Encoding) -> Result<Ve
     componentize_with(module, &resolve, world_id, encoding)
 }
 
+/// [`componentize`] for a world of another WIT package (`wit_dir`, which
+/// may `include` the `dapr:runtime` worlds), such as a test world that
+/// exports more than `handler`.
+pub fn componentize_with_wit(module: &[u8], wit_dir: &std::path::Path, world: &str, encoding: Encoding) -> Result<Vec<u8>> {
+    let (mut resolve, _) = load_dapr_resolve()?;
+    let (pkg, _) = resolve
+        .push_dir(wit_dir)
+        .with_context(|| format!("parsing the WIT in {}", wit_dir.display()))?;
+    let world_id = resolve.select_world(&[pkg], Some(world))?;
+    componentize_with(module, &resolve, world_id, encoding)
+}
+
 /// [`componentize`] for any world of any [`Resolve`].
 pub fn componentize_with(
     module: &[u8],

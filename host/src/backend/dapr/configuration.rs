@@ -108,10 +108,17 @@ impl ConfigurationStore for DaprConfigurationStore {
         let Some(task) = task else {
             return Err(Error::NotFound(format!("no configuration subscription `{id}`")));
         };
-        task.abort();
+        // Unsubscribe while the stream is still open: daprd drops a
+        // subscription by itself once its stream closes.
         let request = proto::UnsubscribeConfigurationRequest { store_name: self.name.clone(), id: id.to_string() };
-        let r = self.sidecar.client().unsubscribe_configuration(request).await.map_err(error_from_status)?;
-        let r = r.into_inner();
-        if r.ok { Ok(()) } else { Err(Error::Internal(r.message)) }
+        let result = self.sidecar.client().unsubscribe_configuration(request).await;
+        task.abort();
+        // An id this store still held is ours even if daprd already let go.
+        let r = match result {
+            Ok(r) => r.into_inner(),
+            Err(status) if status.message().contains("does not exist") => return Ok(()),
+            Err(status) => return Err(error_from_status(status)),
+        };
+        if r.ok || r.message.contains("does not exist") { Ok(()) } else { Err(Error::Internal(r.message)) }
     }
 }

@@ -1,0 +1,113 @@
+// The runner's `handler` export: fixed subscriptions and input bindings,
+// and everything delivered recorded in `statestore` for scenarios to check
+// (tests/conformance/README.md, "The runner's handler export").
+
+import {
+  DaprApp,
+  DaprClient,
+  KeyValue,
+  Request,
+  Response,
+  Subscription,
+  CloudEvent,
+  EventStatus,
+  BindingEvent,
+  ConfigurationItem,
+  Result,
+  Unit,
+  DaprError,
+  describe,
+  ok,
+  err,
+} from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+import { verbName } from "./codec";
+import { bytesOf, textOf } from "./json";
+
+const STORE = "statestore";
+const PUBSUB = "pubsub";
+/** `flaky` events succeed on this attempt. */
+const FLAKY_SUCCESS_ATTEMPT: u64 = 3;
+
+const dapr = new DaprClient();
+
+export class Runner extends DaprApp {
+  subscriptions(): Array<Subscription> {
+    const topics: string[] = ["orders", "flaky", "poison", "flaky-dead", "poison-dead"];
+    const deadLetters: Array<string | null> = [null, "flaky-dead", "poison-dead", null, null];
+    const out = new Array<Subscription>();
+    for (let i = 0; i < topics.length; i++) {
+      out.push(new Subscription(PUBSUB, topics[i], null, [], deadLetters[i]));
+    }
+    return out;
+  }
+
+  onTopicEvent(event: CloudEvent): EventStatus {
+    if (event.topic == "poison") return EventStatus.Drop;
+    if (event.topic == "flaky") {
+      const attempt = countAttempt(event.id);
+      if (attempt.isErr) return EventStatus.Retry;
+      if (attempt.value < FLAKY_SUCCESS_ATTEMPT) return EventStatus.Retry;
+    }
+    return record(event).isOk ? EventStatus.Success : EventStatus.Retry;
+  }
+
+  onInvoke(request: Request): Response {
+    if (request.method == "fail") return new Response(500, [], null, bytesOf("failed"));
+    const query = new Array<string>();
+    for (let i = 0; i < request.query.length; i++) {
+      query.push(request.query[i].f0 + "=" + request.query[i].f1);
+    }
+    const body = verbName(request.verb) + ":" + request.method + ":" + query.join("&") + ":" + textOf(request.data);
+    return new Response(200, [], "text/plain", bytesOf(body));
+  }
+
+  inputBindings(): Array<string> {
+    return ["ticker"];
+  }
+
+  onBindingEvent(event: BindingEvent): Result<Uint8Array, string> {
+    const saved = dapr.state.save(STORE, new KeyValue("binding:" + event.name, event.data));
+    if (saved.isErr) return err<Uint8Array, string>(describe(saved.error));
+    return ok<Uint8Array, string>(new Uint8Array(0));
+  }
+
+  onConfigurationUpdate(storeName: string, subscriptionId: string, items: Array<ConfigurationItem>): void {
+    for (let i = 0; i < items.length; i++) {
+      // Nothing can report a failure here; a missing key shows it.
+      dapr.state.save(STORE, KeyValue.text("config-update:" + items[i].key, items[i].value));
+    }
+  }
+}
+
+/** Increments the attempt counter of event `id` and returns the new count. */
+function countAttempt(id: string): Result<u64, DaprError> {
+  const key = "attempts:" + id;
+  const previous = dapr.state.getText(STORE, key);
+  if (previous.isErr) return err<u64, DaprError>(previous.error);
+  const attempt = parseCount(previous.value) + 1;
+  const saved = dapr.state.save(STORE, KeyValue.text(key, attempt.toString()));
+  if (saved.isErr) return err<u64, DaprError>(saved.error);
+  return ok<u64, DaprError>(attempt);
+}
+
+/** A stored counter: its trimmed text as an unsigned integer, 0 if missing or not a number. */
+function parseCount(text: string | null): u64 {
+  if (text === null) return 0;
+  const s = text.trim();
+  if (s.length == 0 || s.length > 19) return 0;
+  let n: u64 = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return 0;
+    n = n * 10 + <u64>(c - 0x30);
+  }
+  return n;
+}
+
+/** Records a delivered event under `received:<topic>:<data>`. */
+function record(event: CloudEvent): Result<Unit, DaprError> {
+  const payload = textOf(event.data);
+  const key = "received:" + event.topic + ":" + payload;
+  const value = event.path + "|" + event.source + "|" + event.dataContentType + "|" + payload;
+  return dapr.state.save(STORE, KeyValue.text(key, value));
+}

@@ -1,0 +1,357 @@
+// `execute`: one scenario step, `{"op": "<interface>.<function>", "args":
+// {...}}`, answered `{"ok": ...}` or `{"err": {"<case>": "<message>"}}`.
+// Never traps on bad input: a step that cannot be decoded is answered
+// `{"err": {"invalid-argument": "runner: ..."}}`.
+
+import * as stateApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/state";
+import * as pubsubApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/pubsub";
+import * as invokeApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/invoke";
+import * as bindingsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/bindings";
+import * as secretsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/secrets";
+import * as configurationApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/configuration";
+import * as lockApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/lock";
+import * as metadataApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/metadata";
+import { DaprError, Result, Tuple2, Unit } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+import { Json, obj1, parse, parseError } from "./json";
+import { Fields, each, fail, failed, failure, resetFailure, data, pairs, error, result, unlockStatus } from "./codec";
+
+/** What a step produced: a value, a runtime error, or a decoding failure. */
+class Outcome {
+  constructor(
+    public value: Json | null,
+    public runtimeError: DaprError | null,
+  ) {}
+}
+
+function okValue(value: Json): Outcome {
+  return new Outcome(value, null);
+}
+
+function runtimeError(e: DaprError): Outcome {
+  return new Outcome(null, e);
+}
+
+/** A decoding failure (its message is in `failure()`). */
+function invalidStep(): Outcome {
+  return new Outcome(null, null);
+}
+
+/** `null`, or the runtime error of a call without a value. */
+function unit(r: Result<Unit, DaprError>): Outcome {
+  return r.isOk ? okValue(Json.nil()) : runtimeError(r.error);
+}
+
+/** Executes one step given as JSON and answers as JSON. */
+export function execute(step: string): string {
+  resetFailure();
+  const outcome = run(step);
+  if (!failed() && outcome.value !== null) return obj1("ok", outcome.value!).toString();
+  if (!failed() && outcome.runtimeError !== null) return obj1("err", error(outcome.runtimeError!)).toString();
+  const message = failed() ? failure() : "no outcome";
+  return obj1("err", obj1("invalid-argument", Json.ofStr("runner: " + message))).toString();
+}
+
+function run(text: string): Outcome {
+  const parsed = parse(text);
+  if (parsed === null) {
+    fail("the step is not JSON: " + parseError());
+    return invalidStep();
+  }
+  const step = Fields.of(parsed, "step");
+  const op = step.str("op");
+  const args = step.object("args");
+  if (failed()) return invalidStep();
+  if (op == "state.get") return stateGet(args);
+  if (op == "state.get-bulk") return stateGetBulk(args);
+  if (op == "state.save") return stateSave(args);
+  if (op == "state.delete") return stateDelete(args);
+  if (op == "state.transact") return stateTransact(args);
+  if (op == "state.query") return stateQuery(args);
+  if (op == "pubsub.publish") return pubsubPublish(args);
+  if (op == "pubsub.bulk-publish") return pubsubBulkPublish(args);
+  if (op == "invoke.invoke-method") return invokeMethod(args);
+  if (op == "bindings.invoke") return bindingsInvoke(args);
+  if (op == "secrets.get") return secretsGet(args);
+  if (op == "secrets.get-bulk") return secretsGetBulk(args);
+  if (op == "configuration.get") return configurationGet(args);
+  if (op == "configuration.subscribe") return configurationSubscribe(args);
+  if (op == "configuration.unsubscribe") return configurationUnsubscribe(args);
+  if (op == "lock.try-lock") return lockTryLock(args);
+  if (op == "lock.unlock") return lockUnlock(args);
+  if (op == "metadata.get") return metadataGet();
+  if (op == "") fail("the step has no `op`");
+  else fail("unknown op `" + op + "`");
+  return invalidStep();
+}
+
+// ---- state ----
+
+function stateGet(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const key = args.str("key");
+  const consistency = args.consistency("consistency");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = stateApi.get(storeName, key, consistency, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(optionalStateValue(r.value));
+}
+
+function stateGetBulk(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const keys = args.strings("keys");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = stateApi.getBulk(storeName, keys, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  const values = r.value;
+  const out = Json.arr();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out.push(Json.obj().set("key", Json.ofStr(v.key)).set("value", result<stateApi.Value | null>(v.value, optionalStateValue)));
+  }
+  return okValue(out);
+}
+
+function stateSave(args: Fields): Outcome {
+  const entries = each(args.array("items"), "items[]");
+  const items = new Array<stateApi.SaveItem>();
+  for (let i = 0; i < entries.length; i++) items.push(saveItem(entries[i]));
+  const storeName = args.str("store");
+  if (failed()) return invalidStep();
+  return unit(stateApi.save(storeName, items));
+}
+
+function stateDelete(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const item = deleteItem(args.object("item"));
+  if (failed()) return invalidStep();
+  return unit(stateApi.delete_(storeName, item));
+}
+
+function stateTransact(args: Fields): Outcome {
+  const entries = each(args.array("operations"), "operations[]");
+  const operations = new Array<stateApi.Operation>();
+  for (let i = 0; i < entries.length; i++) operations.push(operation(entries[i]));
+  const storeName = args.str("store");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  return unit(stateApi.transact(storeName, operations, metadata));
+}
+
+function stateQuery(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const query = args.str("query");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = stateApi.query(storeName, query, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  const response = r.value;
+  const results = Json.arr();
+  for (let i = 0; i < response.results.length; i++) {
+    const item = response.results[i];
+    results.push(
+      Json.obj().set("key", Json.ofStr(item.key)).set("data", data(item.data)).set("etag", Json.ofOptStr(item.etag)),
+    );
+  }
+  return okValue(
+    Json.obj().set("results", results).set("token", Json.ofOptStr(response.token)).set("metadata", pairs(response.metadata)),
+  );
+}
+
+function stateValue(value: stateApi.Value): Json {
+  return Json.obj().set("data", data(value.data)).set("etag", Json.ofOptStr(value.etag)).set("metadata", pairs(value.metadata));
+}
+
+function optionalStateValue(value: stateApi.Value | null): Json {
+  return value === null ? Json.nil() : stateValue(value);
+}
+
+function saveItem(item: Fields): stateApi.SaveItem {
+  return new stateApi.SaveItem(item.str("key"), item.data("data"), item.optString("etag"), item.options("options"), item.pairs("metadata"));
+}
+
+function deleteItem(item: Fields): stateApi.DeleteItem {
+  return new stateApi.DeleteItem(item.str("key"), item.optString("etag"), item.options("options"), item.pairs("metadata"));
+}
+
+/** `{"upsert": save-item}` or `{"delete": delete-item}`. */
+function operation(op: Fields): stateApi.Operation {
+  const name = op.variantCase();
+  const payload = op.payload();
+  if (name == "delete") return stateApi.Operation.delete_(deleteItem(payload));
+  if (name != "upsert" && !failed()) fail("unknown operation `" + name + "`, expected upsert or delete");
+  return stateApi.Operation.upsert(saveItem(payload));
+}
+
+// ---- pubsub ----
+
+function pubsubPublish(args: Fields): Outcome {
+  const pubsub = args.str("pubsub");
+  const topic = args.str("topic");
+  const payload = args.data("data");
+  const contentType = args.optString("content-type");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  return unit(pubsubApi.publish(pubsub, topic, payload, contentType, metadata));
+}
+
+function pubsubBulkPublish(args: Fields): Outcome {
+  const entries = each(args.array("messages"), "messages[]");
+  const messages = new Array<pubsubApi.BulkMessage>();
+  for (let i = 0; i < entries.length; i++) {
+    const m = entries[i];
+    messages.push(new pubsubApi.BulkMessage(m.str("entry-id"), m.data("data"), m.str("content-type"), m.pairs("metadata")));
+  }
+  const pubsub = args.str("pubsub");
+  const topic = args.str("topic");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = pubsubApi.bulkPublish(pubsub, topic, messages, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  const failures = r.value;
+  const out = Json.arr();
+  for (let i = 0; i < failures.length; i++) {
+    out.push(Json.obj().set("entry-id", Json.ofStr(failures[i].entryId)).set("error", error(failures[i].error)));
+  }
+  return okValue(out);
+}
+
+// ---- invoke, bindings ----
+
+function invokeMethod(args: Fields): Outcome {
+  const r0 = args.object("request");
+  const request = new invokeApi.Request(
+    r0.str("method"),
+    r0.verb("verb"),
+    r0.pairs("query"),
+    r0.pairs("headers"),
+    r0.optString("content-type"),
+    r0.data("data"),
+  );
+  const appId = args.str("app-id");
+  if (failed()) return invalidStep();
+  const r = invokeApi.invokeMethod(appId, request);
+  if (r.isErr) return runtimeError(r.error);
+  const response = r.value;
+  return okValue(
+    Json.obj()
+      .set("status", Json.ofInt(<i64>response.status))
+      .set("headers", pairs(response.headers))
+      .set("content-type", Json.ofOptStr(response.contentType))
+      .set("data", data(response.data)),
+  );
+}
+
+function bindingsInvoke(args: Fields): Outcome {
+  const name = args.str("name");
+  const op = args.str("operation");
+  const payload = args.data("data");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = bindingsApi.invoke(name, op, payload, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(Json.obj().set("data", data(r.value.data)).set("metadata", pairs(r.value.metadata)));
+}
+
+// ---- secrets, configuration ----
+
+function secretsGet(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const key = args.str("key");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = secretsApi.get(storeName, key, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(pairs(r.value));
+}
+
+function secretsGetBulk(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = secretsApi.getBulk(storeName, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  const all: Array<Tuple2<string, secretsApi.Secret>> = r.value;
+  const out = Json.arr();
+  for (let i = 0; i < all.length; i++) out.push(Json.arr([Json.ofStr(all[i].f0), pairs(all[i].f1)]));
+  return okValue(out);
+}
+
+function configurationGet(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const keys = args.strings("keys");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = configurationApi.get(storeName, keys, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  const items = r.value;
+  const out = Json.arr();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    out.push(
+      Json.obj()
+        .set("key", Json.ofStr(item.key))
+        .set("value", Json.ofStr(item.value))
+        .set("version", Json.ofStr(item.version))
+        .set("metadata", pairs(item.metadata)),
+    );
+  }
+  return okValue(out);
+}
+
+function configurationSubscribe(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const keys = args.strings("keys");
+  const metadata = args.pairs("metadata");
+  if (failed()) return invalidStep();
+  const r = configurationApi.subscribe(storeName, keys, metadata);
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(Json.ofStr(r.value));
+}
+
+function configurationUnsubscribe(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const id = args.str("id");
+  if (failed()) return invalidStep();
+  return unit(configurationApi.unsubscribe(storeName, id));
+}
+
+// ---- lock, metadata ----
+
+function lockTryLock(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const resourceId = args.str("resource-id");
+  const owner = args.str("owner");
+  const expiry = args.uint32("expiry-in-seconds");
+  if (failed()) return invalidStep();
+  const r = lockApi.tryLock(storeName, resourceId, owner, expiry);
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(Json.ofBool(r.value));
+}
+
+function lockUnlock(args: Fields): Outcome {
+  const storeName = args.str("store");
+  const resourceId = args.str("resource-id");
+  const owner = args.str("owner");
+  if (failed()) return invalidStep();
+  const r = lockApi.unlock(storeName, resourceId, owner);
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(unlockStatus(r.value));
+}
+
+function metadataGet(): Outcome {
+  const r = metadataApi.get();
+  if (r.isErr) return runtimeError(r.error);
+  const meta = r.value;
+  const components = Json.arr();
+  for (let i = 0; i < meta.components.length; i++) {
+    const c = meta.components[i];
+    components.push(
+      Json.obj().set("name", Json.ofStr(c.name)).set("component-type", Json.ofStr(c.componentType)).set("version", Json.ofStr(c.version)),
+    );
+  }
+  return okValue(
+    Json.obj().set("app-id", Json.ofStr(meta.appId)).set("runtime", Json.ofStr(meta.runtime)).set("components", components),
+  );
+}
