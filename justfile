@@ -28,6 +28,7 @@ build-assemblyscript: build-host
     cd guest-assemblyscript && npm ci --no-audit --no-fund
     cd examples/seed-demo-as && npm ci --no-audit --no-fund && npm run build
     cd tests/guests/conformance-runner-as && npm ci --no-audit --no-fund && npm run build
+    cd examples/order-store-as && npm ci --no-audit --no-fund && npm run build
 
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build
