@@ -158,9 +158,16 @@ fn counter_keeps_counting_across_restarts() {
 
 #[test]
 fn orders_flow_publishes_stores_and_invokes() {
+    let store = common::guest("order_store.wasm");
+    assert_orders_flow(&format!("order-store={}", path(&store)));
+}
+
+/// POST /orders on the Rust `orders` front end publishes; the `order-store`
+/// app (`store_arg`, as `order-store=PATH`) stores it; GET invokes it.
+fn assert_orders_flow(store_arg: &str) {
     let data = tempfile::tempdir().unwrap();
-    let (orders, store) = (common::guest("orders.wasm"), common::guest("order_store.wasm"));
-    let server = Server::start(&[path(&orders), path(&store), "--data-dir", path(data.path())]);
+    let orders = common::guest("orders.wasm");
+    let server = Server::start(&[path(&orders), store_arg, "--data-dir", path(data.path())]);
     let order = br#"{"id":"42","item":"hyperdrive"}"#;
     assert_eq!(server.request("POST", "/orders", order).0, 202);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -353,22 +360,5 @@ fn componentize_explains_a_module_that_is_not_a_guest() {
 fn orders_flow_with_the_assemblyscript_store() {
     let store = common::repo().join("examples/order-store-as/build/order-store-as.wasm");
     assert!(store.is_file(), "{} is missing: build it with `just build-assemblyscript`", store.display());
-    let data = tempfile::tempdir().unwrap();
-    let orders = common::guest("orders.wasm");
-    let store_arg = format!("order-store={}", path(&store));
-    let server = Server::start(&[path(&orders), &store_arg, "--data-dir", path(data.path())]);
-    let order = br#"{"id":"42","item":"hyperdrive"}"#;
-    assert_eq!(server.request("POST", "/orders", order).0, 202);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, body) = server.request("GET", "/orders/42", b"");
-        if status == 200 {
-            let got: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(got, serde_json::from_slice::<serde_json::Value>(order).unwrap());
-            break;
-        }
-        assert!(Instant::now() < deadline, "order never arrived: {status} {}", text(&body));
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(server.request("GET", "/orders/missing", b"").0, 404);
+    assert_orders_flow(&format!("order-store={}", path(&store)));
 }
