@@ -29,6 +29,7 @@ build-assemblyscript: build-host
     cd examples/seed-demo-as && npm ci --no-audit --no-fund && npm run build
     cd tests/guests/conformance-runner-as && npm ci --no-audit --no-fund && npm run build
     cd examples/order-store-as && npm ci --no-audit --no-fund && npm run build
+    cd tests/guests/state-loop-as && npm ci --no-audit --no-fund && npm run build
 
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build
@@ -45,7 +46,7 @@ test: build
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups
-# (instantiate, state, serve, cold-start).
+# (instantiate, state, serve, cold-start, dapr, assemblyscript).
 bench *groups: build
     test -x target/bench-tools/bin/wasmtime || cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools
     cargo bench -p wasmtime-dapr --bench runtime -- {{groups}}

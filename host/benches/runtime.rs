@@ -18,6 +18,10 @@
 //!   here, from a guest through the host against the `dapr` crate's client,
 //!   plus CPU seconds per 1,000 calls (see `support/sidecar.rs`; skipped
 //!   with the reason when daprd or redis-server is unavailable).
+//! - `assemblyscript`: the same guest-side state get/save loop in Rust and
+//!   in AssemblyScript on the embedded backend, per-op ops/s and the ratio,
+//!   plus component sizes (see `support/assemblyscript.rs`; skipped with the
+//!   build command when the AssemblyScript component is not built).
 //!
 //! Tuning through the environment (defaults in brackets):
 //! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [15],
@@ -26,10 +30,14 @@
 //! default `target/bench-tools/bin/wasmtime`); for `dapr`: `BENCH_DAPR_OPS`
 //! [3000], `BENCH_DAPR_ROUNDS` [3], `BENCH_DAPR_BATCH` [50],
 //! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
-//! `tests/daprd/build.sh` prints).
+//! `tests/daprd/build.sh` prints); for `assemblyscript`: `BENCH_AS_OPS`
+//! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21].
 
 #[path = "support/sidecar.rs"]
 mod sidecar;
+
+#[path = "support/assemblyscript.rs"]
+mod assemblyscript;
 
 use std::convert::Infallible;
 use std::io::{Read, Write};
@@ -55,7 +63,7 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
-const GROUPS: &[&str] = &["instantiate", "state", "serve", "cold-start", "dapr"];
+const GROUPS: &[&str] = &["instantiate", "state", "serve", "cold-start", "dapr", "assemblyscript"];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
 
@@ -86,6 +94,7 @@ fn main() {
             "serve" => bench_serve(),
             "cold-start" => bench_cold_start(),
             "dapr" => sidecar::bench_dapr(),
+            "assemblyscript" => assemblyscript::bench_assemblyscript(),
             _ => unreachable!(),
         };
         match result {
