@@ -63,13 +63,23 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
-const GROUPS: &[&str] = &["instantiate", "state", "serve", "cold-start", "dapr", "assemblyscript"];
+const GROUPS: &[&str] = &[
+    "instantiate",
+    "state",
+    "serve",
+    "cold-start",
+    "dapr",
+    "assemblyscript",
+];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
 
 fn main() {
     // `cargo bench` passes `--bench`; everything that is not a flag is a group.
-    let requested: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let requested: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     for group in &requested {
         if !GROUPS.contains(&group.as_str()) {
             eprintln!("unknown group `{group}`; groups: {}", GROUPS.join(", "));
@@ -79,10 +89,19 @@ fn main() {
     let selected: Vec<&str> = if requested.is_empty() {
         GROUPS.to_vec()
     } else {
-        GROUPS.iter().copied().filter(|g| requested.iter().any(|r| r == g)).collect()
+        GROUPS
+            .iter()
+            .copied()
+            .filter(|g| requested.iter().any(|r| r == g))
+            .collect()
     };
     println!("wasmtime-dapr runtime benchmarks");
-    println!("machine: {} logical CPUs, {}, {} memory", cpus(), cpu_model(), mem_total());
+    println!(
+        "machine: {} logical CPUs, {}, {} memory",
+        cpus(),
+        cpu_model(),
+        mem_total()
+    );
     let mut failed = false;
     for group in selected {
         println!();
@@ -114,20 +133,30 @@ fn main() {
 // Shared helpers
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn root_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root_dir().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root_dir().join("target"))
 }
 
 /// A guest component built by the guest workspace.
 fn guest(name: &str) -> Result<PathBuf> {
-    let path = target_dir().join("wasm32-wasip2/release").join(format!("{name}.wasm"));
+    let path = target_dir()
+        .join("wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
     if !path.is_file() {
         bail!(
             "{} is missing; build the guests first: \
@@ -150,15 +179,31 @@ fn on_tokio_worker<F>(work: F) -> Result<()>
 where
     F: Future<Output = Result<()>> + Send + 'static,
 {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async { tokio::spawn(work).await.map_err(|e| anyhow!("benchmark task failed: {e}"))? })
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        tokio::spawn(work)
+            .await
+            .map_err(|e| anyhow!("benchmark task failed: {e}"))?
+    })
 }
 
 /// A host on the embedded backend (`sidecar: None`), or on the sidecar given.
-async fn load_host_with(components: &[(&str, PathBuf)], data_dir: &Path, sidecar: Option<SidecarOptions>) -> Result<Host> {
+async fn load_host_with(
+    components: &[(&str, PathBuf)],
+    data_dir: &Path,
+    sidecar: Option<SidecarOptions>,
+) -> Result<Host> {
     Host::load(&HostOptions {
-        components: components.iter().map(|(id, p)| (id.to_string(), p.clone())).collect(),
-        runtime: RuntimeConfig { cache_dir: Some(shared_cache_dir()), ..RuntimeConfig::default() },
+        components: components
+            .iter()
+            .map(|(id, p)| (id.to_string(), p.clone()))
+            .collect(),
+        runtime: RuntimeConfig {
+            cache_dir: Some(shared_cache_dir()),
+            ..RuntimeConfig::default()
+        },
         resources: None,
         data_dir: data_dir.to_path_buf(),
         sidecar,
@@ -171,11 +216,19 @@ async fn load_host(components: &[(&str, PathBuf)], data_dir: &Path) -> Result<Ho
     load_host_with(components, data_dir, None).await
 }
 
-fn empty_body() -> impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
-    Empty::<Bytes>::new().map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} })
+fn empty_body()
+-> impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
+    Empty::<Bytes>::new()
+        .map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} })
 }
 
-fn get_request(path_and_query: &str) -> Result<hyper::Request<impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static>> {
+fn get_request(
+    path_and_query: &str,
+) -> Result<
+    hyper::Request<
+        impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static,
+    >,
+> {
     Ok(hyper::Request::get(format!("http://localhost{path_and_query}")).body(empty_body())?)
 }
 
@@ -185,9 +238,17 @@ async fn expect_response(
     body: &[u8],
 ) -> Result<()> {
     let status = response.status();
-    let got = response.into_body().collect().await.map_err(|e| anyhow!("body: {e:?}"))?.to_bytes();
+    let got = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| anyhow!("body: {e:?}"))?
+        .to_bytes();
     if status != 200 || got != body {
-        bail!("unexpected response {status}: {:?}", String::from_utf8_lossy(&got));
+        bail!(
+            "unexpected response {status}: {:?}",
+            String::from_utf8_lossy(&got)
+        );
     }
     Ok(())
 }
@@ -246,13 +307,19 @@ macro_rules! time_loop {
 }
 
 fn cpus() -> String {
-    std::thread::available_parallelism().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    std::thread::available_parallelism()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
@@ -304,12 +371,19 @@ fn bench_instantiate() -> Result<()> {
             debug_assert_eq!(got, expected);
             std::hint::black_box(got);
         });
-        rows.push(("handler input-bindings: App::input_bindings (fresh Store + instantiate + call)".into(), Stats::of(samples)));
+        rows.push((
+            "handler input-bindings: App::input_bindings (fresh Store + instantiate + call)".into(),
+            Stats::of(samples),
+        ));
 
         // The same, by phase.
         let indices = GuestIndices::new(runner.instance_pre())?;
-        let (mut store_ns, mut inst_ns, mut call_ns, mut total_ns) =
-            (Vec::with_capacity(iters), Vec::with_capacity(iters), Vec::with_capacity(iters), Vec::with_capacity(iters));
+        let (mut store_ns, mut inst_ns, mut call_ns, mut total_ns) = (
+            Vec::with_capacity(iters),
+            Vec::with_capacity(iters),
+            Vec::with_capacity(iters),
+            Vec::with_capacity(iters),
+        );
         for i in 0..warmup + iters {
             let t0 = Instant::now();
             let mut store = runner.new_store(&[])?;
@@ -330,7 +404,10 @@ fn bench_instantiate() -> Result<()> {
             }
         }
         rows.push(("  phase: App::new_store".into(), Stats::of(store_ns)));
-        rows.push(("  phase: InstancePre::instantiate_async + export lookup".into(), Stats::of(inst_ns)));
+        rows.push((
+            "  phase: InstancePre::instantiate_async + export lookup".into(),
+            Stats::of(inst_ns),
+        ));
         rows.push(("  phase: call input-bindings".into(), Stats::of(call_ns)));
         rows.push(("  all phases + drop(Store)".into(), Stats::of(total_ns)));
 
@@ -343,7 +420,10 @@ fn bench_instantiate() -> Result<()> {
                 let got = guest.call_input_bindings(&mut store).await?;
                 std::hint::black_box(got);
             });
-            rows.push(("handler input-bindings: ONE reused instance (call only)".into(), Stats::of(samples)));
+            rows.push((
+                "handler input-bindings: ONE reused instance (call only)".into(),
+                Stats::of(samples),
+            ));
         }
 
         // wasi:http handler of hello, the public per-request path.
@@ -351,21 +431,35 @@ fn bench_instantiate() -> Result<()> {
             let response = hello.handle_http(get_request("/")?).await?;
             expect_response(response, HELLO_BODY).await?;
         });
-        rows.push(("http hello: App::handle_http (fresh Store + instantiate + handle + body)".into(), Stats::of(samples)));
+        rows.push((
+            "http hello: App::handle_http (fresh Store + instantiate + handle + body)".into(),
+            Stats::of(samples),
+        ));
 
         // The same without the task `handle_http` spawns per request.
         let proxy_pre = ProxyPre::new(hello.instance_pre().clone())?;
         let samples = time_loop!(warmup, iters, {
             let mut store = hello.new_store(&[])?;
-            let request = store.data_mut().http().new_incoming_request(Scheme::Http, get_request("/")?)?;
+            let request = store
+                .data_mut()
+                .http()
+                .new_incoming_request(Scheme::Http, get_request("/")?)?;
             let (sender, receiver) = tokio::sync::oneshot::channel();
             let outparam = store.data_mut().http().new_response_outparam(sender)?;
             let proxy = proxy_pre.instantiate_async(&mut store).await?;
-            proxy.wasi_http_incoming_handler().call_handle(&mut store, request, outparam).await?;
-            let response = receiver.await?.map_err(|code| anyhow!("error code {code:?}"))?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, request, outparam)
+                .await?;
+            let response = receiver
+                .await?
+                .map_err(|code| anyhow!("error code {code:?}"))?;
             expect_response(response, HELLO_BODY).await?;
         });
-        rows.push(("http hello: fresh Store + instantiate + handle + body, no task spawn".into(), Stats::of(samples)));
+        rows.push((
+            "http hello: fresh Store + instantiate + handle + body, no task spawn".into(),
+            Stats::of(samples),
+        ));
 
         // Reference: one hello instance, reused for every request.
         let reused_http = async {
@@ -373,23 +467,37 @@ fn bench_instantiate() -> Result<()> {
             let mut store = hello.new_store(&[])?;
             let proxy = proxy_pre.instantiate_async(&mut store).await?;
             let samples = time_loop!(warmup, iters, {
-                let request = store.data_mut().http().new_incoming_request(Scheme::Http, get_request("/")?)?;
+                let request = store
+                    .data_mut()
+                    .http()
+                    .new_incoming_request(Scheme::Http, get_request("/")?)?;
                 let (sender, receiver) = tokio::sync::oneshot::channel();
                 let outparam = store.data_mut().http().new_response_outparam(sender)?;
-                proxy.wasi_http_incoming_handler().call_handle(&mut store, request, outparam).await?;
-                let response = receiver.await?.map_err(|code| anyhow!("error code {code:?}"))?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, request, outparam)
+                    .await?;
+                let response = receiver
+                    .await?
+                    .map_err(|code| anyhow!("error code {code:?}"))?;
                 expect_response(response, HELLO_BODY).await?;
             });
             anyhow::Ok(Stats::of(samples))
         };
         match reused_http.await {
-            Ok(stats) => rows.push(("http hello: ONE reused instance (handle + body)".into(), stats)),
+            Ok(stats) => rows.push((
+                "http hello: ONE reused instance (handle + body)".into(),
+                stats,
+            )),
             Err(err) => println!("(http hello on one reused instance skipped: {err:#})"),
         }
 
         print_latency_table(&rows);
         let fresh = &rows[0].1;
-        let reused = rows.iter().find(|(n, _)| n.starts_with("handler input-bindings: ONE")).map(|(_, s)| s);
+        let reused = rows
+            .iter()
+            .find(|(n, _)| n.starts_with("handler input-bindings: ONE"))
+            .map(|(_, s)| s);
         if let Some(reused) = reused {
             println!(
                 "ratio handler fresh/reused: p50 {:.1}x  mean {:.1}x  (instantiation overhead p50 {} us)",
@@ -398,8 +506,14 @@ fn bench_instantiate() -> Result<()> {
                 us(fresh.p50 - reused.p50)
             );
         }
-        let http_fresh = rows.iter().find(|(n, _)| n.starts_with("http hello: App::handle_http")).map(|(_, s)| s);
-        let http_reused = rows.iter().find(|(n, _)| n.starts_with("http hello: ONE")).map(|(_, s)| s);
+        let http_fresh = rows
+            .iter()
+            .find(|(n, _)| n.starts_with("http hello: App::handle_http"))
+            .map(|(_, s)| s);
+        let http_reused = rows
+            .iter()
+            .find(|(n, _)| n.starts_with("http hello: ONE"))
+            .map(|(_, s)| s);
         if let (Some(f), Some(r)) = (http_fresh, http_reused) {
             println!(
                 "ratio http fresh/reused: p50 {:.1}x  mean {:.1}x  (instantiation overhead p50 {} us)",
@@ -475,7 +589,10 @@ fn bench_state() -> Result<()> {
                 let native_elapsed = native_round(&*native, op, n).await?;
                 let sqlite_elapsed = sqlite_round(&db, op, n)?;
                 if round > 0 {
-                    for (i, elapsed) in [guest_elapsed, native_elapsed, sqlite_elapsed].into_iter().enumerate() {
+                    for (i, elapsed) in [guest_elapsed, native_elapsed, sqlite_elapsed]
+                        .into_iter()
+                        .enumerate()
+                    {
                         results[op_index][i].push(n as f64 / elapsed.as_secs_f64());
                     }
                 }
@@ -483,7 +600,14 @@ fn bench_state() -> Result<()> {
         }
         println!(
             "{:<5}  {:>12}  {:>12}  {:>11}  {:>12}  {:>12}  {:>18}  {:>12}",
-            "op", "guest ops/s", "native ops/s", "guest us/op", "native us/op", "extra us/op", "ratio guest/native", "sqlite ops/s"
+            "op",
+            "guest ops/s",
+            "native ops/s",
+            "guest us/op",
+            "native us/op",
+            "extra us/op",
+            "ratio guest/native",
+            "sqlite ops/s"
         );
         for (op_index, op) in [(1, "get"), (0, "save")] {
             let guest = median(&results[op_index][0]);
@@ -507,7 +631,9 @@ fn bench_state() -> Result<()> {
         );
         for (op_index, op) in [(1, "get"), (0, "save")] {
             let range = |v: &Vec<f64>| {
-                let (lo, hi) = v.iter().fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+                let (lo, hi) = v
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
                 format!("{lo:.0}..{hi:.0}")
             };
             println!(
@@ -526,7 +652,9 @@ async fn guest_round(app: &App, op: &str, n: usize) -> Result<Duration> {
     let request = get_request(&format!("/{op}?n={n}"))?;
     let start = Instant::now();
     let response = app.handle_http(request).await?;
-    expect_response(response, n.to_string().as_bytes()).await.with_context(|| format!("guest /{op}"))?;
+    expect_response(response, n.to_string().as_bytes())
+        .await
+        .with_context(|| format!("guest /{op}"))?;
     Ok(start.elapsed())
 }
 
@@ -541,7 +669,10 @@ async fn native_round(store: &dyn StateStore, op: &str, n: usize) -> Result<Dura
                     key: "bench".to_string(),
                     data: vec![b'x'; 64],
                     etag: None,
-                    options: WriteOptions { concurrency: Concurrency::LastWrite, consistency: Consistency::Eventual },
+                    options: WriteOptions {
+                        concurrency: Concurrency::LastWrite,
+                        consistency: Consistency::Eventual,
+                    },
                     metadata: Vec::new(),
                 }])
                 .await
@@ -573,12 +704,18 @@ fn sqlite_round(db: &SqliteStateDb, op: &str, n: usize) -> Result<Duration> {
                 .atomic(|rows| {
                     let current = rows.load(key)?;
                     std::hint::black_box(current);
-                    let record = Record { data: vec![b'x'; 64], etag: "1".to_string(), expires_at: None };
+                    let record = Record {
+                        data: vec![b'x'; 64],
+                        etag: "1".to_string(),
+                        expires_at: None,
+                    };
                     rows.store(key, &record)
                 })
                 .map_err(|e| anyhow!("sqlite save: {}", e.describe()))?,
             _ => {
-                let record = db.atomic(|rows| rows.load(key)).map_err(|e| anyhow!("sqlite get: {}", e.describe()))?;
+                let record = db
+                    .atomic(|rows| rows.load(key))
+                    .map_err(|e| anyhow!("sqlite get: {}", e.describe()))?;
                 if record.is_none() {
                     bail!("sqlite get: key `{key}` missing");
                 }
@@ -607,8 +744,14 @@ struct ChildGuard {
 impl ChildGuard {
     fn spawn(mut command: Command, log: PathBuf) -> Result<ChildGuard> {
         let file = std::fs::File::create(&log)?;
-        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(file).env_remove("RUST_LOG");
-        let child = command.spawn().with_context(|| format!("cannot start {command:?}"))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .env_remove("RUST_LOG");
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {command:?}"))?;
         Ok(ChildGuard { child, log })
     }
 
@@ -623,13 +766,19 @@ impl ChildGuard {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait()? {
-                bail!("server exited with {status} before answering; its stderr:\n{}", self.log_tail());
+                bail!(
+                    "server exited with {status} before answering; its stderr:\n{}",
+                    self.log_tail()
+                );
             }
             if http_get_200(addr) {
                 return Ok(Instant::now());
             }
             if Instant::now() > deadline {
-                bail!("server did not answer 200 within {timeout:?}; its stderr:\n{}", self.log_tail());
+                bail!(
+                    "server did not answer 200 within {timeout:?}; its stderr:\n{}",
+                    self.log_tail()
+                );
             }
             std::thread::sleep(Duration::from_micros(500));
         }
@@ -656,7 +805,10 @@ fn http_get_200(addr: SocketAddr) -> bool {
     };
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    if stream.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
+    if stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut buf = Vec::new();
@@ -668,7 +820,12 @@ fn dapr_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_wasmtime-dapr"))
 }
 
-fn dapr_serve_command(hello: &Path, addr: SocketAddr, data_dir: &Path, cache_dir: &Path) -> Command {
+fn dapr_serve_command(
+    hello: &Path,
+    addr: SocketAddr,
+    data_dir: &Path,
+    cache_dir: &Path,
+) -> Command {
     let mut command = Command::new(dapr_binary());
     command
         .arg("serve")
@@ -710,24 +867,37 @@ fn bench_serve() -> Result<()> {
     let version = Command::new(&wasmtime).arg("--version").output()?;
     let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
     if !version.contains(WASMTIME_VERSION) {
-        println!("WARNING: {} reports `{version}`, not {WASMTIME_VERSION}", wasmtime.display());
+        println!(
+            "WARNING: {} reports `{version}`, not {WASMTIME_VERSION}",
+            wasmtime.display()
+        );
     }
     let dir = tempfile::tempdir()?;
     println!(
         "load: {conns} keep-alive HTTP/1.1 connections (hyper client, one tokio current-thread runtime), \
          GET / on 127.0.0.1, {warmup_secs} s warm-up then {secs} s measured per server"
     );
-    println!("both servers: one fresh instance per request (wasmtime serve given --max-instance-reuse-count 1, its WASIp2 default)");
+    println!(
+        "both servers: one fresh instance per request (wasmtime serve given --max-instance-reuse-count 1, its WASIp2 default)"
+    );
 
     let mut results = Vec::new();
     // wasmtime-dapr serve
     {
         let addr = free_addr()?;
-        let command = dapr_serve_command(&hello, addr, &dir.path().join("data"), &dir.path().join("cache"));
+        let command = dapr_serve_command(
+            &hello,
+            addr,
+            &dir.path().join("data"),
+            &dir.path().join("cache"),
+        );
         println!("server A: {}", describe(&command));
         let mut server = ChildGuard::spawn(command, dir.path().join("dapr.log"))?;
         server.wait_ready(addr, Duration::from_secs(120))?;
-        results.push(("wasmtime-dapr serve".to_string(), drive(addr, conns, warmup_secs, secs)?));
+        results.push((
+            "wasmtime-dapr serve".to_string(),
+            drive(addr, conns, warmup_secs, secs)?,
+        ));
     }
     // wasmtime serve
     {
@@ -745,7 +915,13 @@ fn bench_serve() -> Result<()> {
         println!("server B: {}   ({version})", describe(&command));
         let mut server = ChildGuard::spawn(command, dir.path().join("wasmtime.log"))?;
         server.wait_ready(addr, Duration::from_secs(120))?;
-        results.push((format!("wasmtime serve {}", version.split_whitespace().nth(1).unwrap_or("")), drive(addr, conns, warmup_secs, secs)?));
+        results.push((
+            format!(
+                "wasmtime serve {}",
+                version.split_whitespace().nth(1).unwrap_or("")
+            ),
+            drive(addr, conns, warmup_secs, secs)?,
+        ));
     }
 
     println!(
@@ -788,7 +964,9 @@ struct LoadResult {
 
 /// Warm-up, then the measured run, against `addr`.
 fn drive(addr: SocketAddr, conns: usize, warmup_secs: u64, secs: u64) -> Result<LoadResult> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         if warmup_secs > 0 {
             load(addr, conns, Duration::from_secs(warmup_secs)).await?;
@@ -807,7 +985,9 @@ async fn load(addr: SocketAddr, conns: usize, duration: Duration) -> Result<Load
     let mut tasks = Vec::with_capacity(conns);
     for _ in 0..conns {
         let issued = issued.clone();
-        tasks.push(tokio::spawn(async move { connection_loop(addr, until, issued).await }));
+        tasks.push(tokio::spawn(async move {
+            connection_loop(addr, until, issued).await
+        }));
     }
     let mut samples = Vec::new();
     let mut errors = 0;
@@ -820,18 +1000,29 @@ async fn load(addr: SocketAddr, conns: usize, duration: Duration) -> Result<Load
     if samples.is_empty() {
         bail!("no successful request in {duration:?} ({errors} errors)");
     }
-    Ok(LoadResult { rps: samples.len() as f64 / elapsed.as_secs_f64(), errors, latency: Stats::of(samples) })
+    Ok(LoadResult {
+        rps: samples.len() as f64 / elapsed.as_secs_f64(),
+        errors,
+        latency: Stats::of(samples),
+    })
 }
 
 /// Sends requests one after another on one keep-alive connection until
 /// `until`; returns the latencies of the successful ones and the error count.
-async fn connection_loop(addr: SocketAddr, until: Instant, issued: Arc<AtomicU64>) -> Result<(Vec<u64>, u64)> {
+async fn connection_loop(
+    addr: SocketAddr,
+    until: Instant,
+    issued: Arc<AtomicU64>,
+) -> Result<(Vec<u64>, u64)> {
     let mut samples = Vec::with_capacity(1 << 16);
     let mut errors = 0u64;
     'connect: while Instant::now() < until {
-        let stream = tokio::net::TcpStream::connect(addr).await.context("connect")?;
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .context("connect")?;
         stream.set_nodelay(true)?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);
         loop {
             if Instant::now() >= until || issued.fetch_add(1, Ordering::Relaxed) >= MAX_REQUESTS {
@@ -898,14 +1089,23 @@ fn bench_cold_start() -> Result<()> {
             if phase == "cold" {
                 let entries = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
                 if entries == 0 {
-                    bail!("the cold start left no compiled component in {}", cache.display());
+                    bail!(
+                        "the cold start left no compiled component in {}",
+                        cache.display()
+                    );
                 }
             }
         }
     }
     let (cold, warm) = (Stats::of(cold), Stats::of(warm));
-    println!("{:<28}  {:>4}  {:>8}  {:>8}  {:>8}  {:>8}", "start", "runs", "p50 ms", "min ms", "mean ms", "max ms");
-    for (name, s) in [("cold (empty --cache-dir)", &cold), ("warm (same --cache-dir)", &warm)] {
+    println!(
+        "{:<28}  {:>4}  {:>8}  {:>8}  {:>8}  {:>8}",
+        "start", "runs", "p50 ms", "min ms", "mean ms", "max ms"
+    );
+    for (name, s) in [
+        ("cold (empty --cache-dir)", &cold),
+        ("warm (same --cache-dir)", &warm),
+    ] {
         println!(
             "{:<28}  {:>4}  {:>8}  {:>8}  {:>8}  {:>8}",
             name,
@@ -916,6 +1116,10 @@ fn bench_cold_start() -> Result<()> {
             ms(s.max)
         );
     }
-    println!("ratio cold/warm: p50 {:.1}x  min {:.1}x", cold.p50 / warm.p50, cold.min / warm.min);
+    println!(
+        "ratio cold/warm: p50 {:.1}x  min {:.1}x",
+        cold.p50 / warm.p50,
+        cold.min / warm.min
+    );
     Ok(())
 }

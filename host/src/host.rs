@@ -11,7 +11,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::backend::dapr::{Sidecar, SidecarOptions};
 use crate::config::{self, ConfigurationSink, Registry};
-use crate::inbound::events::{AppBindingSubscriber, AppConfigurationSubscriber, AppTopicSubscriber};
+use crate::inbound::events::{
+    AppBindingSubscriber, AppConfigurationSubscriber, AppTopicSubscriber,
+};
 use crate::inbound::invoke::LocalInvoker;
 use crate::runtime::{App, Runtime, RuntimeConfig};
 
@@ -49,10 +51,14 @@ impl Host {
         let registry = match &options.sidecar {
             Some(sidecar) => {
                 if options.components.len() > 1 {
-                    bail!("with a Dapr sidecar, serve one component per process (one app per sidecar)");
+                    bail!(
+                        "with a Dapr sidecar, serve one component per process (one app per sidecar)"
+                    );
                 }
                 if options.resources.is_some() {
-                    bail!("--resources-path configures the embedded backend; with a sidecar, pass it to daprd");
+                    bail!(
+                        "--resources-path configures the embedded backend; with a sidecar, pass it to daprd"
+                    );
                 }
                 let sidecar = Sidecar::new(sidecar)?;
                 let metadata = sidecar.wait_ready(options.sidecar_timeout).await?;
@@ -60,7 +66,10 @@ impl Host {
                     && !metadata.id.is_empty()
                     && metadata.id != *id
                 {
-                    tracing::warn!("app id `{id}` differs from the sidecar's app id `{}`", metadata.id);
+                    tracing::warn!(
+                        "app id `{id}` differs from the sidecar's app id `{}`",
+                        metadata.id
+                    );
                 }
                 Arc::new(config::sidecar_registry(&sidecar, &metadata))
             }
@@ -91,7 +100,11 @@ impl Host {
             apps.insert(id.clone(), app);
         }
         invoker.set_apps(&apps);
-        Ok(Host { runtime, registry, apps })
+        Ok(Host {
+            runtime,
+            registry,
+            apps,
+        })
     }
 
     /// The apps, by id.
@@ -122,7 +135,12 @@ impl Host {
         for app in self.apps.values().filter(|a| a.exports().handler) {
             let subscriptions = app.subscriptions().await?;
             for subscription in subscriptions {
-                let mut line = format!("{} <- {}/{}", app.id(), subscription.pubsub, subscription.topic);
+                let mut line = format!(
+                    "{} <- {}/{}",
+                    app.id(),
+                    subscription.pubsub,
+                    subscription.topic
+                );
                 if let Some(dlt) = &subscription.dead_letter_topic {
                     let _ = write!(line, " (dead letter: {dlt})");
                 }
@@ -130,7 +148,9 @@ impl Host {
                     .registry
                     .component(&subscription.pubsub, app.id())
                     .map_err(|e| anyhow::anyhow!(e.describe()))
-                    .with_context(|| format!("app `{}` subscribes to `{}`", app.id(), subscription.topic))?;
+                    .with_context(|| {
+                        format!("app `{}` subscribes to `{}`", app.id(), subscription.topic)
+                    })?;
                 component
                     .subscribe(app.id(), subscription, AppTopicSubscriber::new(app))
                     .with_context(|| format!("app `{}` cannot subscribe", app.id()))?;
@@ -155,7 +175,9 @@ impl Host {
                     .with_context(|| format!("app `{}` reads input binding `{name}`", app.id()))?;
                 component
                     .start_input(app.id(), AppBindingSubscriber::new(app))
-                    .with_context(|| format!("app `{}` cannot read input binding `{name}`", app.id()))?;
+                    .with_context(|| {
+                        format!("app `{}` cannot read input binding `{name}`", app.id())
+                    })?;
                 lines.push(format!("{} <- {name}", app.id()));
             }
         }

@@ -177,20 +177,34 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Run(args) => run(args).await,
         Command::Wit { out } => write_wit(out.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Inspect { component } => inspect(&component).map(|()| ExitCode::SUCCESS),
-        Command::Bindgen { language: BindgenLanguage::Assemblyscript { out, world } } => {
+        Command::Bindgen {
+            language: BindgenLanguage::Assemblyscript { out, world },
+        } => {
             let files = wasmtime_dapr::guest::assemblyscript::write_assemblyscript(&out, &world)?;
-            eprintln!("Wrote {} AssemblyScript files to {}", files.len(), out.display());
+            eprintln!(
+                "Wrote {} AssemblyScript files to {}",
+                files.len(),
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Componentize { module, out, world, wit, encoding } => {
+        Command::Componentize {
+            module,
+            out,
+            world,
+            wit,
+            encoding,
+        } => {
             use wasmtime_dapr::guest::componentize::{componentize, componentize_with_wit};
-            let bytes = std::fs::read(&module).with_context(|| format!("cannot read {}", module.display()))?;
+            let bytes = std::fs::read(&module)
+                .with_context(|| format!("cannot read {}", module.display()))?;
             let component = match &wit {
                 Some(dir) => componentize_with_wit(&bytes, dir, &world, encoding),
                 None => componentize(&bytes, &world, encoding),
             }
             .with_context(|| format!("cannot componentize {}", module.display()))?;
-            std::fs::write(&out, component).with_context(|| format!("cannot write {}", out.display()))?;
+            std::fs::write(&out, component)
+                .with_context(|| format!("cannot write {}", out.display()))?;
             eprintln!("Wrote {} (world {world})", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -203,7 +217,11 @@ fn parse_component(spec: &str) -> Result<(String, PathBuf)> {
         Some((id, path)) => (id.to_string(), PathBuf::from(path)),
         None => (default_app_id(Path::new(spec)), PathBuf::from(spec)),
     };
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
         bail!("invalid app id `{id}`: use letters, digits, `-`, `_` and `.`");
     }
     if !path.is_file() {
@@ -212,7 +230,11 @@ fn parse_component(spec: &str) -> Result<(String, PathBuf)> {
     Ok((id, path))
 }
 
-fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio: bool) -> Result<HostOptions> {
+fn options(
+    common: CommonArgs,
+    components: Vec<(String, PathBuf)>,
+    inherit_stdio: bool,
+) -> Result<HostOptions> {
     if !common.timeout.is_finite() || common.timeout <= 0.0 {
         bail!("--timeout must be a positive number of seconds");
     }
@@ -238,7 +260,11 @@ fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio
             None => (e.clone(), std::env::var(e).unwrap_or_default()),
         })
         .collect();
-    let cache_dir = (!common.no_cache).then(|| common.cache_dir.unwrap_or_else(wasmtime_dapr::config::default_cache_dir));
+    let cache_dir = (!common.no_cache).then(|| {
+        common
+            .cache_dir
+            .unwrap_or_else(wasmtime_dapr::config::default_cache_dir)
+    });
     Ok(HostOptions {
         components,
         runtime: RuntimeConfig {
@@ -248,10 +274,17 @@ fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio
                 ..Limits::default()
             },
             cache_dir,
-            sandbox: Sandbox { dirs, env, allowed_http_hosts: common.allow_http, inherit_stdio },
+            sandbox: Sandbox {
+                dirs,
+                env,
+                allowed_http_hosts: common.allow_http,
+                inherit_stdio,
+            },
         },
         resources: common.resources_path,
-        data_dir: common.data_dir.unwrap_or_else(wasmtime_dapr::config::default_data_dir),
+        data_dir: common
+            .data_dir
+            .unwrap_or_else(wasmtime_dapr::config::default_data_dir),
         sidecar: match common.dapr_grpc_endpoint {
             Some(endpoint) => Some(SidecarOptions::at(&endpoint)),
             None => SidecarOptions::from_env(),
@@ -261,7 +294,11 @@ fn options(common: CommonArgs, components: Vec<(String, PathBuf)>, inherit_stdio
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let components = args.components.iter().map(|c| parse_component(c)).collect::<Result<Vec<_>>>()?;
+    let components = args
+        .components
+        .iter()
+        .map(|c| parse_component(c))
+        .collect::<Result<Vec<_>>>()?;
     let options = options(args.common, components, true)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -284,7 +321,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on the app port {addr}"))?;
         drop(listener);
-        channel = Some(tokio::spawn(app_channel::serve(addr, slot.clone(), shutdown())));
+        channel = Some(tokio::spawn(app_channel::serve(
+            addr,
+            slot.clone(),
+            shutdown(),
+        )));
         eprintln!("App channel (gRPC) on {addr}");
     }
     if let Some(sidecar) = &options.sidecar {
@@ -292,10 +333,21 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     let host = Host::load(&options).await?;
     let registry = host.registry();
-    eprintln!("wasmtime-dapr {}: {} backend", env!("CARGO_PKG_VERSION"), registry.runtime());
+    eprintln!(
+        "wasmtime-dapr {}: {} backend",
+        env!("CARGO_PKG_VERSION"),
+        registry.runtime()
+    );
     for spec in registry.specs() {
-        let scopes = if spec.scopes.is_empty() { String::new() } else { format!(" scopes: {}", spec.scopes.join(",")) };
-        eprintln!("  component {} ({}){scopes}", spec.name, spec.component_type);
+        let scopes = if spec.scopes.is_empty() {
+            String::new()
+        } else {
+            format!(" scopes: {}", spec.scopes.join(","))
+        };
+        eprintln!(
+            "  component {} ({}){scopes}",
+            spec.name, spec.component_type
+        );
     }
     let mut http_apps = Vec::new();
     for (id, app) in host.apps() {
@@ -309,7 +361,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
             serves.push("events, invocations");
         }
         if serves.is_empty() {
-            bail!("app `{id}` exports neither wasi:http/incoming-handler nor dapr:runtime/handler; nothing to serve (use `run` for commands)");
+            bail!(
+                "app `{id}` exports neither wasi:http/incoming-handler nor dapr:runtime/handler; nothing to serve (use `run` for commands)"
+            );
         }
         eprintln!("  app {id}: {}", serves.join(", "));
     }
@@ -318,8 +372,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             slot.set(app.clone());
         }
         match channel {
-            Some(_) => eprintln!("  subscriptions, events, invocations and input bindings go through daprd's app channel"),
-            None => eprintln!("  no --app-port: daprd cannot deliver events or invocations to this app"),
+            Some(_) => eprintln!(
+                "  subscriptions, events, invocations and input bindings go through daprd's app channel"
+            ),
+            None => {
+                eprintln!("  no --app-port: daprd cannot deliver events or invocations to this app")
+            }
         }
     } else {
         for line in host.start_subscriptions().await? {
@@ -339,7 +397,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
-            eprintln!("Serving HTTP on http://{}/ (app {})", listener.local_addr()?, app.id());
+            eprintln!(
+                "Serving HTTP on http://{}/ (app {})",
+                listener.local_addr()?,
+                app.id()
+            );
             wasmtime_dapr::inbound::http::serve(listener, app.clone(), shutdown).await?;
         }
         many => bail!(
@@ -369,13 +431,20 @@ async fn shutdown_signal() {
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
     let (id, path) = parse_component(&args.component)?;
-    let mut argv = vec![path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()];
+    let mut argv = vec![
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    ];
     argv.extend(args.args);
     let options = options(args.common, vec![(id.clone(), path)], true)?;
     let host = Host::load(&options).await?;
     let app = &host.apps()[&id];
     if !app.exports().command {
-        bail!("{} does not export wasi:cli/run, so it is not a command; use `serve` for apps", args.component);
+        bail!(
+            "{} does not export wasi:cli/run, so it is not a command; use `serve` for apps",
+            args.component
+        );
     }
     let code = app.run_command(&argv).await?;
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
@@ -389,11 +458,17 @@ fn write_wit(out: Option<&Path>) -> Result<()> {
     for (path, text) in wasmtime_dapr::wit_files::FILES {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+        std::fs::write(&target, text)
+            .with_context(|| format!("cannot write {}", target.display()))?;
     }
-    eprintln!("Wrote {} WIT files to {}", wasmtime_dapr::wit_files::FILES.len(), dir.display());
+    eprintln!(
+        "Wrote {} WIT files to {}",
+        wasmtime_dapr::wit_files::FILES.len(),
+        dir.display()
+    );
     Ok(())
 }
 
@@ -421,7 +496,14 @@ fn inspect(path: &Path) -> Result<()> {
     if has("wasi:cli/run@") {
         worlds.push("client command (run)");
     }
-    println!("targets: {}", if worlds.is_empty() { "nothing this host can call".to_string() } else { worlds.join(", ") });
+    println!(
+        "targets: {}",
+        if worlds.is_empty() {
+            "nothing this host can call".to_string()
+        } else {
+            worlds.join(", ")
+        }
+    );
     let unknown = wasmtime_dapr::runtime::unknown_imports_of(&component, runtime.engine());
     if unknown.is_empty() {
         println!("all imports are provided by this host");

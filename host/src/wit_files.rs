@@ -9,18 +9,39 @@ pub const FILES: &[(&str, &str)] = &[
     ("invoke.wit", include_str!("../../wit/invoke.wit")),
     ("bindings.wit", include_str!("../../wit/bindings.wit")),
     ("secrets.wit", include_str!("../../wit/secrets.wit")),
-    ("configuration.wit", include_str!("../../wit/configuration.wit")),
+    (
+        "configuration.wit",
+        include_str!("../../wit/configuration.wit"),
+    ),
     ("lock.wit", include_str!("../../wit/lock.wit")),
     ("metadata.wit", include_str!("../../wit/metadata.wit")),
     ("handler.wit", include_str!("../../wit/handler.wit")),
     ("worlds.wit", include_str!("../../wit/worlds.wit")),
-    ("deps/cli/cli.wit", include_str!("../../wit/deps/cli/cli.wit")),
-    ("deps/clocks/clocks.wit", include_str!("../../wit/deps/clocks/clocks.wit")),
-    ("deps/filesystem/filesystem.wit", include_str!("../../wit/deps/filesystem/filesystem.wit")),
-    ("deps/http/http.wit", include_str!("../../wit/deps/http/http.wit")),
+    (
+        "deps/cli/cli.wit",
+        include_str!("../../wit/deps/cli/cli.wit"),
+    ),
+    (
+        "deps/clocks/clocks.wit",
+        include_str!("../../wit/deps/clocks/clocks.wit"),
+    ),
+    (
+        "deps/filesystem/filesystem.wit",
+        include_str!("../../wit/deps/filesystem/filesystem.wit"),
+    ),
+    (
+        "deps/http/http.wit",
+        include_str!("../../wit/deps/http/http.wit"),
+    ),
     ("deps/io/io.wit", include_str!("../../wit/deps/io/io.wit")),
-    ("deps/random/random.wit", include_str!("../../wit/deps/random/random.wit")),
-    ("deps/sockets/sockets.wit", include_str!("../../wit/deps/sockets/sockets.wit")),
+    (
+        "deps/random/random.wit",
+        include_str!("../../wit/deps/random/random.wit"),
+    ),
+    (
+        "deps/sockets/sockets.wit",
+        include_str!("../../wit/deps/sockets/sockets.wit"),
+    ),
 ];
 
 /// The `dapr:runtime` package as one document (without its WASI deps).

@@ -46,12 +46,17 @@ impl Server {
                 Ok(line) => {
                     if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
                         let addr = rest.split('/').next().unwrap().parse().expect("an address");
-                        return Server { child, addr, log: rx };
+                        return Server {
+                            child,
+                            addr,
+                            log: rx,
+                        };
                     }
                     seen.push(line);
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("serve did not start:\n{}", seen.join("\n"));
                 }
             }
@@ -64,7 +69,10 @@ impl Server {
 
     /// Sends `signal` and waits for the exit; returns the log lines after start.
     fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
-        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
         let status = self.child.wait().unwrap();
         let rest: Vec<String> = self.log.try_iter().collect();
@@ -82,7 +90,9 @@ impl Drop for Server {
 /// A minimal HTTP/1.1 client (one request per connection).
 fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).expect("connecting");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
@@ -91,18 +101,28 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8
     stream.write_all(body).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("reading the response");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = common::dechunk(&body);
     }
     (status, body)
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(common::bin()).args(args).stdin(Stdio::null()).output().expect("running wasmtime-dapr")
+    Command::new(common::bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running wasmtime-dapr")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -112,11 +132,17 @@ fn text(bytes: &[u8]) -> String {
 /// Asserts a one-line, non-panicking error that contains `needle`.
 fn assert_clean_error(output: &Output, needle: &str) {
     let stderr = text(&output.stderr);
-    assert!(!output.status.success(), "expected a failure, got success; stderr: {stderr}");
+    assert!(
+        !output.status.success(),
+        "expected a failure, got success; stderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "panicked: {stderr}");
     let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(error_lines.len(), 1, "expected one error line: {stderr}");
-    assert!(error_lines[0].contains(needle), "expected `{needle}` in: {stderr}");
+    assert!(
+        error_lines[0].contains(needle),
+        "expected `{needle}` in: {stderr}"
+    );
 }
 
 fn path(p: &Path) -> &str {
@@ -129,14 +155,24 @@ fn seed_demo_prints_test_successfully() {
     let demo = common::guest("seed-demo.wasm");
     let out = run(&["run", path(&demo), "--data-dir", path(data.path())]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Test successfully!"), "stdout: {}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Test successfully!"),
+        "stdout: {}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
 fn a_failing_command_exit_code_becomes_ours() {
     let data = tempfile::tempdir().unwrap();
     let demo = common::guest("seed-demo.wasm");
-    let out = run(&["run", path(&demo), "--data-dir", path(data.path()), "no-such-store"]);
+    let out = run(&[
+        "run",
+        path(&demo),
+        "--data-dir",
+        path(data.path()),
+        "no-such-store",
+    ]);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("Test successfully!"));
 }
@@ -175,10 +211,17 @@ fn assert_orders_flow(store_arg: &str) {
         let (status, body) = server.request("GET", "/orders/42", b"");
         if status == 200 {
             let got: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(got, serde_json::from_slice::<serde_json::Value>(order).unwrap());
+            assert_eq!(
+                got,
+                serde_json::from_slice::<serde_json::Value>(order).unwrap()
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "order never arrived: {status} {}", text(&body));
+        assert!(
+            Instant::now() < deadline,
+            "order never arrived: {status} {}",
+            text(&body)
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(server.request("GET", "/orders/missing", b"").0, 404);
@@ -189,7 +232,10 @@ fn graceful_shutdown_on_sigint() {
     let data = tempfile::tempdir().unwrap();
     let hello = common::guest("hello.wasm");
     let server = Server::start(&[path(&hello), "--data-dir", path(data.path())]);
-    assert_eq!(server.request("GET", "/", b""), (200, b"Hello, world!".to_vec()));
+    assert_eq!(
+        server.request("GET", "/", b""),
+        (200, b"Hello, world!".to_vec())
+    );
     let (status, log) = server.stop("-INT");
     assert!(status.success(), "exit: {status:?}");
     assert!(log.contains("Stopped"), "log: {log}");
@@ -217,7 +263,11 @@ fn faults_fail_only_their_own_request() {
     let started = Instant::now();
     let (status, body) = server.request("GET", "/loop", b"");
     assert_eq!(status, 500, "{}", text(&body));
-    assert!(text(&body).contains("interrupt") || text(&body).contains("deadline"), "{}", text(&body));
+    assert!(
+        text(&body).contains("interrupt") || text(&body).contains("deadline"),
+        "{}",
+        text(&body)
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(server.request("GET", "/ok", b"").0, 200);
 
@@ -228,13 +278,21 @@ fn faults_fail_only_their_own_request() {
     let big: Vec<u8> = (0..10 << 20).map(|i| (i % 251) as u8).collect();
     let (status, echoed) = server.request("POST", "/echo", &big);
     assert_eq!(status, 200);
-    assert!(echoed == big, "the 10 MiB body did not round-trip ({} bytes back)", echoed.len());
+    assert!(
+        echoed == big,
+        "the 10 MiB body did not round-trip ({} bytes back)",
+        echoed.len()
+    );
 
     let (status, body) = server.request("POST", "/save", &big);
     assert_eq!(status, 200, "{}", text(&body));
     let (status, loaded) = server.request("GET", "/load", b"");
     assert_eq!(status, 200);
-    assert!(loaded == big, "the 10 MiB value did not round-trip ({} bytes back)", loaded.len());
+    assert!(
+        loaded == big,
+        "the 10 MiB value did not round-trip ({} bytes back)",
+        loaded.len()
+    );
 
     assert_eq!(server.request("GET", "/ok", b""), (200, b"ok".to_vec()));
 }
@@ -254,20 +312,32 @@ fn bad_input_is_a_clear_error() {
     assert_clean_error(&run(&["run", path(&not_wasm)]), "is not a WebAssembly file");
 
     let core = write("core.wasm", b"\0asm\x01\0\0\0");
-    assert_clean_error(&run(&["run", path(&core)]), "core WebAssembly module, not a component");
+    assert_clean_error(
+        &run(&["run", path(&core)]),
+        "core WebAssembly module, not a component",
+    );
 
     let corrupt = write("corrupt.wasm", b"\0asm\x0d\0\x01\0\xff\xff\xff");
     assert_clean_error(&run(&["run", path(&corrupt)]), "is not a valid component");
 
-    let unknown = write("unknown.wat", br#"(component (import "acme:rockets/launch@1.0.0" (instance)))"#);
+    let unknown = write(
+        "unknown.wat",
+        br#"(component (import "acme:rockets/launch@1.0.0" (instance)))"#,
+    );
     assert_clean_error(&run(&["run", path(&unknown)]), "acme:rockets/launch@1.0.0");
 
     let empty = write("empty.wat", b"(component)");
     assert_clean_error(&run(&["run", path(&empty)]), "not a command");
-    assert_clean_error(&run(&["serve", path(&empty), "--listen", "127.0.0.1:0"]), "nothing to serve");
+    assert_clean_error(
+        &run(&["serve", path(&empty), "--listen", "127.0.0.1:0"]),
+        "nothing to serve",
+    );
 
     let demo = common::guest("seed-demo.wasm");
-    assert_clean_error(&run(&["serve", path(&demo), "--listen", "127.0.0.1:0"]), "nothing to serve");
+    assert_clean_error(
+        &run(&["serve", path(&demo), "--listen", "127.0.0.1:0"]),
+        "nothing to serve",
+    );
 
     let resources = dir.path().join("resources");
     std::fs::create_dir(&resources).unwrap();
@@ -306,19 +376,40 @@ fn wit_and_inspect_describe_the_interfaces() {
 #[test]
 fn assemblyscript_seed_demo_prints_test_successfully() {
     let demo = common::repo().join("examples/seed-demo-as/build/seed-demo-as.wasm");
-    assert!(demo.is_file(), "{} is missing: build it with `just build-assemblyscript`", demo.display());
+    assert!(
+        demo.is_file(),
+        "{} is missing: build it with `just build-assemblyscript`",
+        demo.display()
+    );
     let data = tempfile::tempdir().unwrap();
     let out = run(&["run", path(&demo), "--data-dir", path(data.path())]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Test successfully!"), "stdout: {}", text(&out.stdout));
-    let out = run(&["run", path(&demo), "--data-dir", path(data.path()), "no-such-store"]);
+    assert!(
+        text(&out.stdout).contains("Test successfully!"),
+        "stdout: {}",
+        text(&out.stdout)
+    );
+    let out = run(&[
+        "run",
+        path(&demo),
+        "--data-dir",
+        path(data.path()),
+        "no-such-store",
+    ]);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
 }
 
 #[test]
 fn checked_in_assemblyscript_bindings_are_up_to_date() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["bindgen", "assemblyscript", "--out", path(dir.path()), "--world", "app"]);
+    let out = run(&[
+        "bindgen",
+        "assemblyscript",
+        "--out",
+        path(dir.path()),
+        "--world",
+        "app",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let checked_in = common::repo().join("guest-assemblyscript/assembly/bindings");
     let mut stale = Vec::new();
@@ -329,8 +420,15 @@ fn checked_in_assemblyscript_bindings_are_up_to_date() {
             stale.push(relative.display().to_string());
         }
     }
-    assert_eq!(walk(&checked_in).len(), walk(dir.path()).len(), "files were added or removed");
-    assert!(stale.is_empty(), "stale AssemblyScript bindings (run `npm run bindgen` in guest-assemblyscript): {stale:?}");
+    assert_eq!(
+        walk(&checked_in).len(),
+        walk(dir.path()).len(),
+        "files were added or removed"
+    );
+    assert!(
+        stale.is_empty(),
+        "stale AssemblyScript bindings (run `npm run bindgen` in guest-assemblyscript): {stale:?}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -350,15 +448,33 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn componentize_explains_a_module_that_is_not_a_guest() {
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("plain.wat");
-    std::fs::write(&module, b"(module (import \"env\" \"abort\" (func (param i32 i32 i32 i32))))").unwrap();
+    std::fs::write(
+        &module,
+        b"(module (import \"env\" \"abort\" (func (param i32 i32 i32 i32))))",
+    )
+    .unwrap();
     let out = dir.path().join("out.wasm");
-    assert_clean_error(&run(&["componentize", path(&module), "-o", path(&out), "--world", "client"]), "componentize");
+    assert_clean_error(
+        &run(&[
+            "componentize",
+            path(&module),
+            "-o",
+            path(&out),
+            "--world",
+            "client",
+        ]),
+        "componentize",
+    );
     assert!(!out.exists());
 }
 
 #[test]
 fn orders_flow_with_the_assemblyscript_store() {
     let store = common::repo().join("examples/order-store-as/build/order-store-as.wasm");
-    assert!(store.is_file(), "{} is missing: build it with `just build-assemblyscript`", store.display());
+    assert!(
+        store.is_file(),
+        "{} is missing: build it with `just build-assemblyscript`",
+        store.display()
+    );
     assert_orders_flow(&format!("order-store={}", path(&store)));
 }

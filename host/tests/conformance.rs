@@ -19,11 +19,22 @@ struct Language {
 }
 
 fn languages() -> Vec<Language> {
-    let assemblyscript = common::repo().join("tests/guests/conformance-runner-as/build/conformance-runner-as.wasm");
-    assert!(assemblyscript.is_file(), "{} is missing: run `just build-assemblyscript`", assemblyscript.display());
+    let assemblyscript =
+        common::repo().join("tests/guests/conformance-runner-as/build/conformance-runner-as.wasm");
+    assert!(
+        assemblyscript.is_file(),
+        "{} is missing: run `just build-assemblyscript`",
+        assemblyscript.display()
+    );
     vec![
-        Language { name: "rust", runner: common::guest("conformance_runner.wasm") },
-        Language { name: "assemblyscript", runner: assemblyscript },
+        Language {
+            name: "rust",
+            runner: common::guest("conformance_runner.wasm"),
+        },
+        Language {
+            name: "assemblyscript",
+            runner: assemblyscript,
+        },
     ]
 }
 
@@ -49,7 +60,10 @@ fn write_resources(dir: &Path) -> Result<()> {
     let files = dir.join("files");
     let secrets = dir.join("secrets.json");
     let config = dir.join("config.yaml");
-    std::fs::write(&secrets, r#"{"db-password": "s3cret", "nested": {"inner": "v"}}"#)?;
+    std::fs::write(
+        &secrets,
+        r#"{"db-password": "s3cret", "nested": {"inner": "v"}}"#,
+    )?;
     write_configuration(&config, INITIAL_CONFIGURATION)?;
     let component = |name: &str, ty: &str, metadata: &[(&str, String)], scopes: &[&str]| {
         let mut doc = format!(
@@ -64,26 +78,58 @@ fn write_resources(dir: &Path) -> Result<()> {
         doc
     };
     let docs = [
-        component("statestore", "state.sqlite", &[("connectionString", db.display().to_string())], &[]),
+        component(
+            "statestore",
+            "state.sqlite",
+            &[("connectionString", db.display().to_string())],
+            &[],
+        ),
         component("memstore", "state.in-memory", &[], &[]),
         component("private", "state.in-memory", &[], &["someone-else"]),
         component(
             "pubsub",
             "pubsub.in-memory",
-            &[("maxRetries", "3".into()), ("initialRetryIntervalMs", "50".into()), ("maxRetryIntervalMs", "200".into())],
+            &[
+                ("maxRetries", "3".into()),
+                ("initialRetryIntervalMs", "50".into()),
+                ("maxRetryIntervalMs", "200".into()),
+            ],
             &[],
         ),
-        component("files", "bindings.localstorage", &[("rootPath", files.display().to_string())], &[]),
-        component("secretstore", "secretstores.local.file", &[("secretsFile", secrets.display().to_string())], &[]),
-        component("envsecrets", "secretstores.local.env", &[("prefix", "CONFORMANCE_".into())], &[]),
+        component(
+            "files",
+            "bindings.localstorage",
+            &[("rootPath", files.display().to_string())],
+            &[],
+        ),
+        component(
+            "secretstore",
+            "secretstores.local.file",
+            &[("secretsFile", secrets.display().to_string())],
+            &[],
+        ),
+        component(
+            "envsecrets",
+            "secretstores.local.env",
+            &[("prefix", "CONFORMANCE_".into())],
+            &[],
+        ),
         component(
             "configstore",
             "configuration.local.file",
-            &[("path", config.display().to_string()), ("pollIntervalMs", "50".into())],
+            &[
+                ("path", config.display().to_string()),
+                ("pollIntervalMs", "50".into()),
+            ],
             &[],
         ),
         component("lockstore", "lock.in-memory", &[], &[]),
-        component("ticker", "bindings.cron", &[("schedule", "@every 200ms".into())], &[]),
+        component(
+            "ticker",
+            "bindings.cron",
+            &[("schedule", "@every 200ms".into())],
+            &[],
+        ),
     ];
     std::fs::create_dir_all(dir.join("components"))?;
     std::fs::write(dir.join("components/components.yaml"), docs.join("---\n"))?;
@@ -101,7 +147,11 @@ fn write_configuration(path: &Path, items: &[(&str, &str)]) -> Result<()> {
 /// The manifests of the non-redis components a daprd scenario gets.
 fn daprd_extra_resources(dir: &Path) -> String {
     let secrets = dir.join("secrets.json");
-    std::fs::write(&secrets, r#"{"db-password": "s3cret", "nested": {"inner": "v"}}"#).unwrap();
+    std::fs::write(
+        &secrets,
+        r#"{"db-password": "s3cret", "nested": {"inner": "v"}}"#,
+    )
+    .unwrap();
     let files = dir.join("files");
     std::fs::create_dir_all(&files).unwrap();
     format!(
@@ -120,16 +170,23 @@ async fn execute(app: &App, step: &Value) -> Result<Value> {
     let instance = app.instance_pre().instantiate_async(&mut store).await?;
     let func = instance.get_typed_func::<(String,), (String,)>(&mut store, "execute")?;
     let (answer,) = func.call_async(&mut store, (step.to_string(),)).await?;
-    serde_json::from_str(&answer).with_context(|| format!("the runner answered invalid JSON: {answer}"))
+    serde_json::from_str(&answer)
+        .with_context(|| format!("the runner answered invalid JSON: {answer}"))
 }
 
 /// Whether `actual` matches the `expected` pattern (README: "expect").
 fn matches(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
         (Value::String(p), _) if p == "*" => true,
-        (Value::String(p), Value::String(a)) if p.ends_with('*') => a.starts_with(&p[..p.len() - 1]),
-        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av))),
-        (Value::Array(e), Value::Array(a)) => e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| matches(ev, av)),
+        (Value::String(p), Value::String(a)) if p.ends_with('*') => {
+            a.starts_with(&p[..p.len() - 1])
+        }
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| matches(ev, av))
+        }
         _ => expected == actual,
     }
 }
@@ -140,13 +197,22 @@ fn substitute(value: &Value, captured: &Map<String, Value>) -> Value {
         Value::String(s) => {
             let mut out = s.clone();
             for (name, v) in captured {
-                let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
                 out = out.replace(&format!("${{{name}}}"), &text);
             }
             Value::String(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, captured)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, captured))).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| substitute(v, captured)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, captured)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -161,11 +227,18 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn host_options(language: &Language, components: Vec<(String, PathBuf)>, dir: &Path) -> HostOptions {
+    fn host_options(
+        language: &Language,
+        components: Vec<(String, PathBuf)>,
+        dir: &Path,
+    ) -> HostOptions {
         let _ = language;
         HostOptions {
             components,
-            runtime: RuntimeConfig { cache_dir: Some(common::repo().join("target/test-cache")), ..Default::default() },
+            runtime: RuntimeConfig {
+                cache_dir: Some(common::repo().join("target/test-cache")),
+                ..Default::default()
+            },
             resources: Some(dir.join("components")),
             data_dir: dir.join("data"),
             sidecar: None,
@@ -184,7 +257,12 @@ impl Fixture {
         let host = Host::load(&Self::host_options(language, components, dir.path())).await?;
         host.start_subscriptions().await?;
         host.start_input_bindings().await?;
-        Ok(Fixture { host, dir, daprd: None, _channel: None })
+        Ok(Fixture {
+            host,
+            dir,
+            daprd: None,
+            _channel: None,
+        })
     }
 
     /// The runner behind a real daprd with redis.
@@ -199,18 +277,39 @@ impl Fixture {
             let _ = stopped.await;
         }));
         let extra = daprd_extra_resources(dir.path());
-        let daprd = tokio::task::block_in_place(|| common::dapr::Daprd::start("runner", app_port, &extra));
+        let daprd =
+            tokio::task::block_in_place(|| common::dapr::Daprd::start("runner", app_port, &extra));
         // configuration.redis watches keys through keyspace notifications.
-        daprd.redis.command(&["CONFIG", "SET", "notify-keyspace-events", "KA"]).context("enabling keyspace events")?;
-        let commands: Vec<Vec<String>> = std::iter::once(vec!["SELECT".to_string(), "1".to_string()])
-            .chain(INITIAL_CONFIGURATION.iter().map(|(k, v)| vec!["SET".into(), k.to_string(), format!("{v}||1")]))
+        daprd
+            .redis
+            .command(&["CONFIG", "SET", "notify-keyspace-events", "KA"])
+            .context("enabling keyspace events")?;
+        let commands: Vec<Vec<String>> =
+            std::iter::once(vec!["SELECT".to_string(), "1".to_string()])
+                .chain(
+                    INITIAL_CONFIGURATION
+                        .iter()
+                        .map(|(k, v)| vec!["SET".into(), k.to_string(), format!("{v}||1")]),
+                )
+                .collect();
+        let commands: Vec<Vec<&str>> = commands
+            .iter()
+            .map(|c| c.iter().map(String::as_str).collect())
             .collect();
-        let commands: Vec<Vec<&str>> = commands.iter().map(|c| c.iter().map(String::as_str).collect()).collect();
         let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
-        daprd.redis.pipeline(&commands).context("seeding the configuration")?;
-        let mut options = Self::host_options(language, vec![("runner".into(), language.runner.clone())], dir.path());
+        daprd
+            .redis
+            .pipeline(&commands)
+            .context("seeding the configuration")?;
+        let mut options = Self::host_options(
+            language,
+            vec![("runner".into(), language.runner.clone())],
+            dir.path(),
+        );
         options.resources = None;
-        options.sidecar = Some(wasmtime_dapr::backend::dapr::SidecarOptions::at(&daprd.endpoint()));
+        options.sidecar = Some(wasmtime_dapr::backend::dapr::SidecarOptions::at(
+            &daprd.endpoint(),
+        ));
         let host = Host::load(&options).await?;
         slot.set(host.apps()["runner"].clone());
         // Wait until daprd has asked the app for its subscriptions.
@@ -218,7 +317,10 @@ impl Fixture {
         loop {
             let (_, body) = tokio::task::block_in_place(|| daprd.http_get("/v1.0/metadata"));
             let metadata: Value = serde_json::from_slice(&body).unwrap_or_default();
-            if metadata["subscriptions"].as_array().is_some_and(|s| !s.is_empty()) {
+            if metadata["subscriptions"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
                 break;
             }
             if Instant::now() > deadline {
@@ -226,7 +328,12 @@ impl Fixture {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Ok(Fixture { host, dir, daprd: Some(daprd), _channel: Some(stop) })
+        Ok(Fixture {
+            host,
+            dir,
+            daprd: Some(daprd),
+            _channel: Some(stop),
+        })
     }
 
     fn runner(&self) -> &std::sync::Arc<App> {
@@ -237,20 +344,35 @@ impl Fixture {
     fn host_step(&self, op: &str, args: &Value) -> Result<()> {
         match op {
             "host.set-configuration" => {
-                let items = args["items"].as_object().context("host.set-configuration needs items")?;
+                let items = args["items"]
+                    .as_object()
+                    .context("host.set-configuration needs items")?;
                 match &self.daprd {
                     Some(daprd) => {
-                        let mut commands: Vec<Vec<String>> = vec![vec!["SELECT".into(), "1".into()]];
+                        let mut commands: Vec<Vec<String>> =
+                            vec![vec!["SELECT".into(), "1".into()]];
                         for (k, v) in items {
-                            commands.push(vec!["SET".into(), k.clone(), format!("{}||2", v.as_str().unwrap_or_default())]);
+                            commands.push(vec![
+                                "SET".into(),
+                                k.clone(),
+                                format!("{}||2", v.as_str().unwrap_or_default()),
+                            ]);
                         }
-                        let commands: Vec<Vec<&str>> = commands.iter().map(|c| c.iter().map(String::as_str).collect()).collect();
+                        let commands: Vec<Vec<&str>> = commands
+                            .iter()
+                            .map(|c| c.iter().map(String::as_str).collect())
+                            .collect();
                         let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
-                        daprd.redis.pipeline(&commands).context("setting configuration")?;
+                        daprd
+                            .redis
+                            .pipeline(&commands)
+                            .context("setting configuration")?;
                     }
                     None => {
-                        let mut all: Vec<(String, String)> =
-                            INITIAL_CONFIGURATION.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                        let mut all: Vec<(String, String)> = INITIAL_CONFIGURATION
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect();
                         for (k, v) in items {
                             let v = v.as_str().unwrap_or_default().to_string();
                             match all.iter_mut().find(|(key, _)| key == k) {
@@ -258,7 +380,8 @@ impl Fixture {
                                 None => all.push((k.clone(), v)),
                             }
                         }
-                        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        let all: Vec<(&str, &str)> =
+                            all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                         write_configuration(&self.dir.path().join("config.yaml"), &all)?;
                     }
                 }
@@ -277,7 +400,9 @@ impl Fixture {
 async fn run_scenario(fixture: &Fixture, scenario: &Value) -> Result<()> {
     let app = fixture.runner().clone();
     let mut captured = Map::new();
-    let steps = scenario["steps"].as_array().context("a scenario needs steps")?;
+    let steps = scenario["steps"]
+        .as_array()
+        .context("a scenario needs steps")?;
     for (index, step) in steps.iter().enumerate() {
         let op = step["op"].as_str().context("a step needs an op")?;
         let args = substitute(step.get("args").unwrap_or(&Value::Null), &captured);
@@ -295,7 +420,10 @@ async fn run_scenario(fixture: &Fixture, scenario: &Value) -> Result<()> {
         let answer = loop {
             let answer = execute(&app, &request).await.with_context(at)?;
             match pattern {
-                Some(p) if !matches(p, &answer) && started.elapsed() < Duration::from_millis(deadline) => {
+                Some(p)
+                    if !matches(p, &answer)
+                        && started.elapsed() < Duration::from_millis(deadline) =>
+                {
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
                 _ => break answer,
@@ -328,7 +456,8 @@ async fn run_block(block: &str) {
         .with_test_writer()
         .try_init();
     let path = common::repo().join(format!("tests/conformance/scenarios/{block}.json"));
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("scenario file")).expect("valid JSON");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("scenario file"))
+        .expect("valid JSON");
     let scenarios = file["scenarios"].as_array().expect("scenarios");
     assert!(!scenarios.is_empty(), "{block}: no scenarios");
     let mut failures = Vec::new();
@@ -344,7 +473,10 @@ async fn run_block(block: &str) {
                     .get("backends")
                     .and_then(Value::as_array)
                     .is_none_or(|list| list.iter().any(|b| b == backend));
-                let pending = scenario.get("pending").and_then(|p| p.get(*backend)).and_then(Value::as_str);
+                let pending = scenario
+                    .get("pending")
+                    .and_then(|p| p.get(*backend))
+                    .and_then(Value::as_str);
                 let outcome = if !supported {
                     Outcome::Unsupported
                 } else {
@@ -356,14 +488,21 @@ async fn run_block(block: &str) {
                     match fixture {
                         Err(err) => Outcome::Failed(format!("{err:#}")),
                         Ok(fixture) => {
-                            let result = run_scenario(&fixture, scenario).await.map_err(|err| match &fixture.daprd {
-                                Some(daprd) => {
-                                    let log = daprd.log();
-                                    let tail: Vec<&str> = log.lines().rev().take(15).collect();
-                                    err.context(format!("daprd log (last lines, newest first):\n{}", tail.join("\n")))
-                                }
-                                None => err,
-                            });
+                            let result =
+                                run_scenario(&fixture, scenario).await.map_err(
+                                    |err| match &fixture.daprd {
+                                        Some(daprd) => {
+                                            let log = daprd.log();
+                                            let tail: Vec<&str> =
+                                                log.lines().rev().take(15).collect();
+                                            err.context(format!(
+                                                "daprd log (last lines, newest first):\n{}",
+                                                tail.join("\n")
+                                            ))
+                                        }
+                                        None => err,
+                                    },
+                                );
                             if *backend == "daprd" {
                                 shared = Some(fixture);
                             }
@@ -408,7 +547,11 @@ async fn run_block(block: &str) {
         "{block}: {passed} passed, {} failed, {unsupported} unsupported, {pending_count} pending",
         failures.len()
     );
-    assert!(failures.is_empty(), "failed scenarios:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failed scenarios:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// The environment secret the `envsecrets` store exposes.
@@ -427,7 +570,16 @@ macro_rules! blocks {
     )*};
 }
 
-blocks!(state, pubsub, invoke, bindings, secrets, configuration, lock, metadata);
+blocks!(
+    state,
+    pubsub,
+    invoke,
+    bindings,
+    secrets,
+    configuration,
+    lock,
+    metadata
+);
 
 /// Payloads the scenario files cannot spell: a 1 MiB value and non-ASCII
 /// text round-trip unchanged through every language's runner.
@@ -436,16 +588,36 @@ async fn large_and_non_ascii_payloads_round_trip() {
     let big: String = "Tatooine ☀☀ 日本 🚀 ".repeat((1 << 20) / 24 + 1);
     for language in languages() {
         let fixture = Fixture::embedded(&language).await.unwrap();
-        for (key, data) in [("big", big.as_str()), ("emoji-🚀-星", "星球大战 🌌 Ω"), ("empty", "")] {
+        for (key, data) in [
+            ("big", big.as_str()),
+            ("emoji-🚀-星", "星球大战 🌌 Ω"),
+            ("empty", ""),
+        ] {
             let save = serde_json::json!({"op": "state.save", "args": {"store": "statestore", "items": [{"key": key, "data": data}]}});
             let answer = execute(fixture.runner(), &save).await.unwrap();
-            assert_eq!(answer, serde_json::json!({"ok": null}), "{}: save {key}", language.name);
-            let get = serde_json::json!({"op": "state.get", "args": {"store": "statestore", "key": key}});
+            assert_eq!(
+                answer,
+                serde_json::json!({"ok": null}),
+                "{}: save {key}",
+                language.name
+            );
+            let get =
+                serde_json::json!({"op": "state.get", "args": {"store": "statestore", "key": key}});
             let answer = execute(fixture.runner(), &get).await.unwrap();
-            assert!(answer["ok"]["data"] == data, "{}: {key} did not round-trip ({} bytes back)", language.name, answer["ok"]["data"].as_str().map_or(0, str::len));
+            assert!(
+                answer["ok"]["data"] == data,
+                "{}: {key} did not round-trip ({} bytes back)",
+                language.name,
+                answer["ok"]["data"].as_str().map_or(0, str::len)
+            );
         }
         let bulk = serde_json::json!({"op": "state.get-bulk", "args": {"store": "statestore", "keys": []}});
-        assert_eq!(execute(fixture.runner(), &bulk).await.unwrap(), serde_json::json!({"ok": []}), "{}", language.name);
+        assert_eq!(
+            execute(fixture.runner(), &bulk).await.unwrap(),
+            serde_json::json!({"ok": []}),
+            "{}",
+            language.name
+        );
     }
 }
 
@@ -465,8 +637,14 @@ async fn a_lone_surrogate_is_refused_not_corrupted() {
                 // serde_json keeps lone surrogates out of Values; send the raw text.
                 let app = fixture.runner();
                 let mut store = app.new_store(&[]).unwrap();
-                let instance = app.instance_pre().instantiate_async(&mut store).await.unwrap();
-                let func = instance.get_typed_func::<(String,), (String,)>(&mut store, "execute").unwrap();
+                let instance = app
+                    .instance_pre()
+                    .instantiate_async(&mut store)
+                    .await
+                    .unwrap();
+                let func = instance
+                    .get_typed_func::<(String,), (String,)>(&mut store, "execute")
+                    .unwrap();
                 let raw = r#"{"op": "state.save", "args": {"store": "statestore", "items": [{"key": "lone-\ud800", "data": "x"}]}}"#;
                 match func.call_async(&mut store, (raw.to_string(),)).await {
                     Ok((answer,)) => serde_json::from_str(&answer).map_err(anyhow::Error::from),
@@ -477,17 +655,32 @@ async fn a_lone_surrogate_is_refused_not_corrupted() {
         match outcome {
             Ok(answer) => {
                 println!("{}: refused: {answer}", language.name);
-                assert!(answer["err"]["invalid-argument"].is_string(), "{}: {answer}", language.name);
+                assert!(
+                    answer["err"]["invalid-argument"].is_string(),
+                    "{}: {answer}",
+                    language.name
+                );
             }
             Err(err) => {
                 let message = wasmtime_dapr::runtime::failure_message(&err);
                 println!("{}: failed cleanly: {message}", language.name);
-                assert!(message.to_lowercase().contains("utf-16") || message.to_lowercase().contains("surrogate") || message.contains("trapped"), "{}: {message}", language.name);
+                assert!(
+                    message.to_lowercase().contains("utf-16")
+                        || message.to_lowercase().contains("surrogate")
+                        || message.contains("trapped"),
+                    "{}: {message}",
+                    language.name
+                );
             }
         }
         // Nothing was stored, and the next call works.
         let bulk = serde_json::json!({"op": "state.get-bulk", "args": {"store": "statestore", "keys": ["lone-"]}});
         let answer = execute(fixture.runner(), &bulk).await.unwrap();
-        assert_eq!(answer["ok"][0]["value"], serde_json::json!({"ok": null}), "{}", language.name);
+        assert_eq!(
+            answer["ok"][0]["value"],
+            serde_json::json!({"ok": null}),
+            "{}",
+            language.name
+        );
     }
 }

@@ -42,12 +42,18 @@ impl Serve {
         });
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .expect("serve did not start");
+            let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve did not start");
+            };
             if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
                 let addr = rest.split('/').next().unwrap().parse().unwrap();
-                return Serve { child, addr: Some(addr) };
+                return Serve {
+                    child,
+                    addr: Some(addr),
+                };
             }
             if !http && line.starts_with("No HTTP app") {
                 return Serve { child, addr: None };
@@ -74,7 +80,9 @@ impl Drop for Serve {
 fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         body.len()
@@ -87,7 +95,10 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = common::dechunk(&body);
     }
     (status, body)
@@ -110,7 +121,12 @@ fn seed_demo_through_daprd_is_read_back_by_the_http_api() {
         .arg(format!("seed-demo={}", demo.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "stderr: {}\ndaprd: {}", text(&out.stderr), daprd.log());
+    assert!(
+        out.status.success(),
+        "stderr: {}\ndaprd: {}",
+        text(&out.stderr),
+        daprd.log()
+    );
     assert!(text(&out.stdout).contains("Test successfully!"));
 
     // A non-Wasm Dapr client (daprd's HTTP API) sees plain JSON values.
@@ -119,18 +135,31 @@ fn seed_demo_through_daprd_is_read_back_by_the_http_api() {
     assert_eq!(json(&body), serde_json::json!("Death Star"));
     let (status, body) = daprd.http_get("/v1.0/state/statestore/planets");
     assert_eq!(status, 200);
-    assert_eq!(json(&body), serde_json::json!({"name": "Tatooine", "test": 123}));
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"name": "Tatooine", "test": 123})
+    );
 }
 
 #[test]
 fn a_value_written_through_the_http_api_is_read_by_the_guest_and_survives_a_sidecar_restart() {
     let mut daprd = Daprd::start("counter", free_port(), "");
-    let (status, body) = daprd.http("POST", "/v1.0/state/statestore", br#"[{"key":"counter","value":41}]"#);
+    let (status, body) = daprd.http(
+        "POST",
+        "/v1.0/state/statestore",
+        br#"[{"key":"counter","value":41}]"#,
+    );
     assert_eq!(status, 204, "{}", text(&body));
 
     let counter = common::guest("counter.wasm");
     let serve = Serve::start(
-        &[&format!("counter={}", counter.display()), "--dapr-grpc-endpoint", &daprd.endpoint(), "--timeout", "10"],
+        &[
+            &format!("counter={}", counter.display()),
+            "--dapr-grpc-endpoint",
+            &daprd.endpoint(),
+            "--timeout",
+            "10",
+        ],
         true,
     );
     assert_eq!(serve.get("/"), (200, b"42".to_vec()));
@@ -150,7 +179,11 @@ fn a_value_written_through_the_http_api_is_read_by_the_guest_and_survives_a_side
             assert_eq!(body, b"43".to_vec());
             break;
         }
-        assert!(Instant::now() < deadline, "never recovered: {status} {}", text(&body));
+        assert!(
+            Instant::now() < deadline,
+            "never recovered: {status} {}",
+            text(&body)
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -160,7 +193,10 @@ fn orders_flow_across_two_sidecars() {
     let store_port = free_port();
     let front = Daprd::start("orders", free_port(), "");
     let back = Daprd::start_next_to(&front, "order-store", store_port);
-    let (orders, store) = (common::guest("orders.wasm"), common::guest("order_store.wasm"));
+    let (orders, store) = (
+        common::guest("orders.wasm"),
+        common::guest("order_store.wasm"),
+    );
     let _store = Serve::start(
         &[
             &format!("order-store={}", store.display()),
@@ -174,10 +210,21 @@ fn orders_flow_across_two_sidecars() {
     // Wait until the back end's sidecar has subscribed it.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !text(&back.http_get("/v1.0/metadata").1).contains("\"topic\":\"orders\"") {
-        assert!(Instant::now() < deadline, "order-store never subscribed:\n{}", back.log());
+        assert!(
+            Instant::now() < deadline,
+            "order-store never subscribed:\n{}",
+            back.log()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let front_serve = Serve::start(&[&format!("orders={}", orders.display()), "--dapr-grpc-endpoint", &front.endpoint()], true);
+    let front_serve = Serve::start(
+        &[
+            &format!("orders={}", orders.display()),
+            "--dapr-grpc-endpoint",
+            &front.endpoint(),
+        ],
+        true,
+    );
 
     let order = br#"{"id":"7","item":"kyber crystal"}"#;
     let (status, body) = front_serve.post("/orders", order);
@@ -189,7 +236,12 @@ fn orders_flow_across_two_sidecars() {
             assert_eq!(json(&body), json(order));
             break;
         }
-        assert!(Instant::now() < deadline, "order never arrived: {status} {}\n{}", text(&body), back.log());
+        assert!(
+            Instant::now() < deadline,
+            "order never arrived: {status} {}\n{}",
+            text(&body),
+            back.log()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // Redis holds it under the back end's app id, as any Dapr client expects.

@@ -46,12 +46,18 @@ fn sizes_of(path: &Path) -> Result<Sizes> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let mut modules = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
-        if let wasmparser::Payload::ModuleSection { unchecked_range, .. } = payload? {
+        if let wasmparser::Payload::ModuleSection {
+            unchecked_range, ..
+        } = payload?
+        {
             modules.push(unchecked_range.len() as u64);
         }
     }
     modules.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(Sizes { component: bytes.len() as u64, modules })
+    Ok(Sizes {
+        component: bytes.len() as u64,
+        modules,
+    })
 }
 
 pub fn bench_assemblyscript() -> Result<()> {
@@ -74,7 +80,9 @@ pub fn bench_assemblyscript() -> Result<()> {
     let rust_path = guest("state_loop")?;
     let rust_sizes = sizes_of(&rust_path)?;
     let as_sizes = sizes_of(&as_path)?;
-    let as_core = std::fs::metadata(as_dir.join(AS_CORE_MODULE)).map(|m| m.len()).ok();
+    let as_core = std::fs::metadata(as_dir.join(AS_CORE_MODULE))
+        .map(|m| m.len())
+        .ok();
 
     let dir = tempfile::tempdir()?;
     let rust_data = dir.path().join("rust");
@@ -89,8 +97,14 @@ pub fn bench_assemblyscript() -> Result<()> {
         rust_data.join("state.db").display(),
         as_data.join("state.db").display()
     );
-    println!("Rust:           {} via App::handle_http GET /{{get,save}}?n=N", rust_path.display());
-    println!("AssemblyScript: {} via App::on_invoke method get/save, query n=N", as_path.display());
+    println!(
+        "Rust:           {} via App::handle_http GET /{{get,save}}?n=N",
+        rust_path.display()
+    );
+    println!(
+        "AssemblyScript: {} via App::on_invoke method get/save, query n=N",
+        as_path.display()
+    );
 
     on_tokio_worker(async move {
         let rust_host = load_host(&[("state-loop", rust_path)], &rust_data).await?;
@@ -107,7 +121,11 @@ pub fn bench_assemblyscript() -> Result<()> {
         let mut raw: [[Vec<f64>; 2]; 2] = Default::default();
         let mut entry: [[Vec<f64>; 2]; 2] = Default::default();
         for round in 0..=rounds {
-            let order = if round % 2 == 0 { [Lang::Rust, Lang::AssemblyScript] } else { [Lang::AssemblyScript, Lang::Rust] };
+            let order = if round % 2 == 0 {
+                [Lang::Rust, Lang::AssemblyScript]
+            } else {
+                [Lang::AssemblyScript, Lang::Rust]
+            };
             for (op_index, op) in ["save", "get"].into_iter().enumerate() {
                 for lang in order {
                     let app = if lang == Lang::Rust { &rust } else { &asc };
@@ -163,11 +181,19 @@ pub fn bench_assemblyscript() -> Result<()> {
         );
         for (op_index, op) in [(1, "get"), (0, "save")] {
             let range = |v: &Vec<f64>| {
-                let (lo, hi) = v.iter().fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+                let (lo, hi) = v
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
                 format!("{lo:.0}..{hi:.0}")
             };
-            let ratios: Vec<f64> = per_op[op_index][1].iter().zip(&per_op[op_index][0]).map(|(a, r)| a / r).collect();
-            let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+            let ratios: Vec<f64> = per_op[op_index][1]
+                .iter()
+                .zip(&per_op[op_index][0])
+                .map(|(a, r)| a / r)
+                .collect();
+            let (lo, hi) = ratios
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
             println!(
                 "  {op} ops/s range over rounds: Rust {}  AS {}  per-round ratio AS/Rust {lo:.3}..{hi:.3} (median {:.3})",
                 range(&per_op[op_index][0]),
@@ -177,7 +203,14 @@ pub fn bench_assemblyscript() -> Result<()> {
         }
 
         println!();
-        println!("{:<15}  {:>15}  {:>12}  {:>22}  {:>20}", "component", "component bytes", "core modules", "largest core module", "all core modules");
+        println!(
+            "{:<15}  {:>15}  {:>12}  {:>22}  {:>20}",
+            "component",
+            "component bytes",
+            "core modules",
+            "largest core module",
+            "all core modules"
+        );
         for (lang, s) in [(Lang::Rust, &rust_sizes), (Lang::AssemblyScript, &as_sizes)] {
             println!(
                 "{:<15}  {:>15}  {:>12}  {:>22}  {:>20}",
@@ -190,7 +223,11 @@ pub fn bench_assemblyscript() -> Result<()> {
         }
         for (lang, s) in [(Lang::Rust, &rust_sizes), (Lang::AssemblyScript, &as_sizes)] {
             let each: Vec<String> = s.modules.iter().map(u64::to_string).collect();
-            println!("  {} core module bytes, largest first: {}", lang.name(), each.join(", "));
+            println!(
+                "  {} core module bytes, largest first: {}",
+                lang.name(),
+                each.join(", ")
+            );
         }
         if let Some(core) = as_core {
             println!("AssemblyScript core module as asc wrote it ({AS_CORE_MODULE}): {core} bytes");

@@ -35,7 +35,9 @@ pub fn bench_dapr() -> Result<()> {
     let state_loop = guest("state_loop")?;
     let orders = guest("orders")?;
     if !on_path("redis-server") {
-        println!("SKIPPED: redis-server is not on PATH (Debian/Ubuntu: apt-get install -y redis-server)");
+        println!(
+            "SKIPPED: redis-server is not on PATH (Debian/Ubuntu: apt-get install -y redis-server)"
+        );
         return Ok(());
     }
     let daprd = match find_daprd() {
@@ -66,10 +68,17 @@ pub fn bench_dapr() -> Result<()> {
     let (daprd_pid, redis_pid) = (sidecar.daprd.child.id(), sidecar.redis.child.id());
     let data_dir = dir.path().join("data");
     let result = on_tokio_worker(async move {
-        let options = SidecarOptions { api_token: None, ..SidecarOptions::at(&endpoint) };
-        let state_host = load_host_with(&[(APP_ID, state_loop)], &data_dir, Some(options.clone())).await?;
+        let options = SidecarOptions {
+            api_token: None,
+            ..SidecarOptions::at(&endpoint)
+        };
+        let state_host =
+            load_host_with(&[(APP_ID, state_loop)], &data_dir, Some(options.clone())).await?;
         let orders_host = load_host_with(&[(APP_ID, orders)], &data_dir, Some(options)).await?;
-        let guest = Target::Guest { state: state_host.apps()[APP_ID].clone(), orders: orders_host.apps()[APP_ID].clone() };
+        let guest = Target::Guest {
+            state: state_host.apps()[APP_ID].clone(),
+            orders: orders_host.apps()[APP_ID].clone(),
+        };
         let channel = Endpoint::from_shared(endpoint)?
             .connect_timeout(Duration::from_secs(2))
             .tcp_nodelay(true)
@@ -132,15 +141,27 @@ impl Target {
                         .body(full_body(body.into_bytes()))?;
                     let response = orders.handle_http(request).await?;
                     let status = response.status();
-                    let got = response.into_body().collect().await.map_err(|e| anyhow!("body: {e:?}"))?.to_bytes();
+                    let got = response
+                        .into_body()
+                        .collect()
+                        .await
+                        .map_err(|e| anyhow!("body: {e:?}"))?
+                        .to_bytes();
                     if status != 202 {
-                        bail!("guest publish: {status}: {:?}", String::from_utf8_lossy(&got));
+                        bail!(
+                            "guest publish: {status}: {:?}",
+                            String::from_utf8_lossy(&got)
+                        );
                     }
                 }
                 Op::Get | Op::Save => {
                     let path = if op == Op::Get { "get" } else { "save" };
-                    let response = state.handle_http(get_request(&format!("/{path}?n={n}"))?).await?;
-                    expect_response(response, n.to_string().as_bytes()).await.with_context(|| format!("guest /{path}"))?;
+                    let response = state
+                        .handle_http(get_request(&format!("/{path}?n={n}"))?)
+                        .await?;
+                    expect_response(response, n.to_string().as_bytes())
+                        .await
+                        .with_context(|| format!("guest /{path}"))?;
                 }
             },
             Target::Native(client) => {
@@ -152,7 +173,9 @@ impl Target {
                                 .get_state(proto::GetStateRequest {
                                     store_name: "statestore".into(),
                                     key: "bench".into(),
-                                    consistency: common::state_options::StateConsistency::ConsistencyEventual as i32,
+                                    consistency:
+                                        common::state_options::StateConsistency::ConsistencyEventual
+                                            as i32,
                                     metadata: Default::default(),
                                 })
                                 .await?
@@ -164,8 +187,12 @@ impl Target {
                         }
                         Op::Save => {
                             let options = common::StateOptions {
-                                concurrency: common::state_options::StateConcurrency::ConcurrencyLastWrite as i32,
-                                consistency: common::state_options::StateConsistency::ConsistencyEventual as i32,
+                                concurrency:
+                                    common::state_options::StateConcurrency::ConcurrencyLastWrite
+                                        as i32,
+                                consistency:
+                                    common::state_options::StateConsistency::ConsistencyEventual
+                                        as i32,
                             };
                             client
                                 .save_state(proto::SaveStateRequest {
@@ -199,13 +226,22 @@ impl Target {
     }
 }
 
-fn full_body(data: Vec<u8>) -> impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
-    Full::new(Bytes::from(data)).map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} })
+fn full_body(
+    data: Vec<u8>,
+) -> impl hyper::body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
+    Full::new(Bytes::from(data))
+        .map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} })
 }
 
 /// `conc` tasks, each making `calls` calls of `n` ops; returns the wall
 /// time and each call's latency.
-async fn run(target: &Target, op: Op, conc: usize, n: usize, calls: usize) -> Result<(Duration, Vec<u64>)> {
+async fn run(
+    target: &Target,
+    op: Op,
+    conc: usize,
+    n: usize,
+    calls: usize,
+) -> Result<(Duration, Vec<u64>)> {
     static NEXT_ID: AtomicU64 = AtomicU64::new(0);
     let start = Instant::now();
     let tasks: Vec<_> = (0..conc)
@@ -216,7 +252,10 @@ async fn run(target: &Target, op: Op, conc: usize, n: usize, calls: usize) -> Re
                 for _ in 0..calls {
                     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) as usize;
                     let t = Instant::now();
-                    target.call(op, n, id).await.with_context(|| format!("{} {}", target.name(), op.name()))?;
+                    target
+                        .call(op, n, id)
+                        .await
+                        .with_context(|| format!("{} {}", target.name(), op.name()))?;
                     samples.push(nanos(t.elapsed()));
                 }
                 anyhow::Ok(samples)
@@ -236,7 +275,13 @@ struct Cell {
     latency_ns: Vec<u64>,
 }
 
-async fn measure(guest: &Target, native: &Target, ops: usize, rounds: usize, batch: usize) -> Result<()> {
+async fn measure(
+    guest: &Target,
+    native: &Target,
+    ops: usize,
+    rounds: usize,
+    batch: usize,
+) -> Result<()> {
     // (op, conc, ops per call, side) -> results
     let mut cells: BTreeMap<(Op, usize, usize, &'static str), Cell> = BTreeMap::new();
     // Guest requests making no daprd call (`GET /get?n=0`), by concurrency.
@@ -247,7 +292,8 @@ async fn measure(guest: &Target, native: &Target, ops: usize, rounds: usize, bat
             let (elapsed, samples) = run(guest, Op::Get, conc, 0, calls).await?;
             if round > 0 {
                 let cell = overhead.entry(conc).or_default();
-                cell.ops_per_s.push((conc * calls) as f64 / elapsed.as_secs_f64());
+                cell.ops_per_s
+                    .push((conc * calls) as f64 / elapsed.as_secs_f64());
                 cell.latency_ns.extend(samples);
             }
         }
@@ -256,12 +302,17 @@ async fn measure(guest: &Target, native: &Target, ops: usize, rounds: usize, bat
                 let sizes: &[usize] = if op == Op::Publish { &[1] } else { &[1, batch] };
                 for &n in sizes {
                     let calls = (ops / (conc * n)).max(2);
-                    let order = if round % 2 == 0 { [guest, native] } else { [native, guest] };
+                    let order = if round % 2 == 0 {
+                        [guest, native]
+                    } else {
+                        [native, guest]
+                    };
                     for target in order {
                         let (elapsed, samples) = run(target, op, conc, n, calls).await?;
                         if round > 0 {
                             let cell = cells.entry((op, conc, n, target.name())).or_default();
-                            cell.ops_per_s.push((conc * calls * n) as f64 / elapsed.as_secs_f64());
+                            cell.ops_per_s
+                                .push((conc * calls * n) as f64 / elapsed.as_secs_f64());
                             cell.latency_ns.extend(samples);
                         }
                     }
@@ -288,7 +339,19 @@ async fn measure(guest: &Target, native: &Target, ops: usize, rounds: usize, bat
     );
     println!(
         "{:<10}  {:>4}  {:>8}  {:>10}  {:>11}  {:>8}  {:>8}  {:>10}  {:>11}  {:>8}  {:>8}  {:>13}  {:>12}",
-        "", "", "", "", "", "p50 us", "p99 us", "p50 us", "p99 us", "op/s g/n", ">= 0.95", "ratio n/g", "ratio n/g"
+        "",
+        "",
+        "",
+        "",
+        "",
+        "p50 us",
+        "p99 us",
+        "p50 us",
+        "p99 us",
+        "op/s g/n",
+        ">= 0.95",
+        "ratio n/g",
+        "ratio n/g"
     );
     let mut missed = Vec::new();
     for ((op, conc, n, side), guest_cell) in &cells {
@@ -296,16 +359,28 @@ async fn measure(guest: &Target, native: &Target, ops: usize, rounds: usize, bat
             continue;
         }
         let native_cell = &cells[&(*op, *conc, *n, "native")];
-        let (g, nat) = (median(&guest_cell.ops_per_s), median(&native_cell.ops_per_s));
+        let (g, nat) = (
+            median(&guest_cell.ops_per_s),
+            median(&native_cell.ops_per_s),
+        );
         let ratio = g / nat;
         let met = ratio >= TARGET_RATIO;
         if !met {
             missed.push(format!("{} c={conc} {n} op/call: {ratio:.3}", op.name()));
         }
-        let (gl, nl) = (Stats::of(guest_cell.latency_ns.clone()), Stats::of(native_cell.latency_ns.clone()));
+        let (gl, nl) = (
+            Stats::of(guest_cell.latency_ns.clone()),
+            Stats::of(native_cell.latency_ns.clone()),
+        );
         // Latency is per call: per op only at 1 op per call.
         let lat = |v: f64| if *n == 1 { us(v) } else { "-".into() };
-        let ratio_lat = |num: f64, den: f64| if *n == 1 { format!("{:.2}", num / den) } else { "-".into() };
+        let ratio_lat = |num: f64, den: f64| {
+            if *n == 1 {
+                format!("{:.2}", num / den)
+            } else {
+                "-".into()
+            }
+        };
         println!(
             "{:<10}  {:>4}  {:>8}  {:>10.0}  {:>11.0}  {:>8}  {:>8}  {:>10}  {:>11}  {:>8.3}  {:>8}  {:>13}  {:>12}",
             op.name(),
@@ -340,7 +415,10 @@ async fn measure(guest: &Target, native: &Target, ops: usize, rounds: usize, bat
     if missed.is_empty() {
         println!("target guest/native op/s >= {TARGET_RATIO}: MET everywhere");
     } else {
-        println!("target guest/native op/s >= {TARGET_RATIO}: MISSED for {}", missed.join("; "));
+        println!(
+            "target guest/native op/s >= {TARGET_RATIO}: MISSED for {}",
+            missed.join("; ")
+        );
     }
     Ok(())
 }
@@ -362,9 +440,17 @@ async fn cpu(guest: &Target, native: &Target, calls: usize, daprd: u32, redis: u
     );
     for op in [Op::Get, Op::Save, Op::Publish] {
         for target in [guest, native] {
-            let before = [cpu_ticks("self")?, cpu_ticks(&daprd.to_string())?, cpu_ticks(&redis.to_string())?];
+            let before = [
+                cpu_ticks("self")?,
+                cpu_ticks(&daprd.to_string())?,
+                cpu_ticks(&redis.to_string())?,
+            ];
             let (elapsed, _) = run(target, op, conc, 1, calls / conc).await?;
-            let after = [cpu_ticks("self")?, cpu_ticks(&daprd.to_string())?, cpu_ticks(&redis.to_string())?];
+            let after = [
+                cpu_ticks("self")?,
+                cpu_ticks(&daprd.to_string())?,
+                cpu_ticks(&redis.to_string())?,
+            ];
             let done = (calls / conc * conc) as f64;
             let per_k = |i: usize| (after[i] - before[i]) as f64 / tick / done * 1000.0;
             println!(
@@ -384,9 +470,13 @@ async fn cpu(guest: &Target, native: &Target, calls: usize, daprd: u32, redis: u
 
 /// utime + stime of `/proc/<pid>/stat`, in clock ticks (all threads).
 fn cpu_ticks(pid: &str) -> Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("/proc/{pid}/stat"))?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("/proc/{pid}/stat"))?;
     // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
-    let rest = &stat[stat.rfind(')').ok_or_else(|| anyhow!("bad /proc/{pid}/stat"))? + 1..];
+    let rest = &stat[stat
+        .rfind(')')
+        .ok_or_else(|| anyhow!("bad /proc/{pid}/stat"))?
+        + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     Ok(fields[11].parse::<u64>()? + fields[12].parse::<u64>()?)
 }
@@ -404,14 +494,22 @@ fn clock_ticks_per_s() -> f64 {
 // daprd + redis
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 fn version_of(binary: &Path) -> String {
     Command::new(binary)
         .arg("--version")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").trim().to_string())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -422,14 +520,37 @@ fn find_daprd() -> Result<PathBuf> {
         return Ok(PathBuf::from(path));
     }
     let script = root_dir().join("tests/daprd/build.sh");
-    println!("daprd: {} (cached; the first run builds it with Go, for minutes)", script.display());
-    let out = Command::new(&script).stdin(Stdio::null()).output().with_context(|| format!("running {}", script.display()))?;
+    println!(
+        "daprd: {} (cached; the first run builds it with Go, for minutes)",
+        script.display()
+    );
+    let out = Command::new(&script)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-        bail!("{} failed ({}):\n{}", script.display(), out.status, tail.join("\n"));
+        let tail: Vec<&str> = stderr
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        bail!(
+            "{} failed ({}):\n{}",
+            script.display(),
+            out.status,
+            tail.join("\n")
+        );
     }
-    let path = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
+    let path = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     if path.is_empty() || !Path::new(&path).is_file() {
         bail!("{} printed no daprd path", script.display());
     }
@@ -451,7 +572,9 @@ impl Daprd {
         let mut command = Command::new(root_dir().join("tests/daprd/redis.sh"));
         command.arg(redis_port.to_string()).arg(dir.join("redis"));
         let mut redis = spawn_logged(command, dir.join("redis.log"))?;
-        wait_until(&mut redis, "redis-server", Duration::from_secs(30), || redis_ping(redis_port))?;
+        wait_until(&mut redis, "redis-server", Duration::from_secs(30), || {
+            redis_ping(redis_port)
+        })?;
 
         let resources = dir.join("resources");
         std::fs::create_dir_all(&resources)?;
@@ -462,7 +585,11 @@ impl Daprd {
         };
         std::fs::write(
             resources.join("components.yaml"),
-            [component("statestore", "state.redis"), component("pubsub", "pubsub.redis")].join("---\n"),
+            [
+                component("statestore", "state.redis"),
+                component("pubsub", "pubsub.redis"),
+            ]
+            .join("---\n"),
         )?;
         std::fs::write(
             dir.join("config.yaml"),
@@ -475,9 +602,19 @@ impl Daprd {
         let mut command = Command::new(daprd);
         command
             .args(["--app-id", APP_ID])
-            .args(["--dapr-grpc-port", &grpc_port.to_string(), "--dapr-http-port", &http_port.to_string()])
+            .args([
+                "--dapr-grpc-port",
+                &grpc_port.to_string(),
+                "--dapr-http-port",
+                &http_port.to_string(),
+            ])
             .args(["--dapr-internal-grpc-port", &internal_port.to_string()])
-            .args(["--dapr-listen-addresses", "127.0.0.1", "--dapr-internal-grpc-listen-address", "127.0.0.1"])
+            .args([
+                "--dapr-listen-addresses",
+                "127.0.0.1",
+                "--dapr-internal-grpc-listen-address",
+                "127.0.0.1",
+            ])
             .args(["--enable-metrics=false", "--log-level", "warn"])
             .arg("--resources-path")
             .arg(&resources)
@@ -488,27 +625,50 @@ impl Daprd {
             .env_remove("DAPR_SCHEDULER_HOST_ADDRESS_DNS_A");
         let mut daprd = spawn_logged(command, dir.join("daprd.log"))?;
         let health = SocketAddr::from(([127, 0, 0, 1], http_port));
-        wait_until(&mut daprd, "daprd", Duration::from_secs(60), || http_status(health, "/v1.0/healthz/outbound") == Some(204))?;
-        Ok(Daprd { daprd, redis, grpc_port, redis_port })
+        wait_until(&mut daprd, "daprd", Duration::from_secs(60), || {
+            http_status(health, "/v1.0/healthz/outbound") == Some(204)
+        })?;
+        Ok(Daprd {
+            daprd,
+            redis,
+            grpc_port,
+            redis_port,
+        })
     }
 }
 
 /// Spawns `command` with stdout and stderr in `log`.
 fn spawn_logged(mut command: Command, log: PathBuf) -> Result<ChildGuard> {
     let file = std::fs::File::create(&log)?;
-    command.stdin(Stdio::null()).stdout(file.try_clone()?).stderr(file);
-    let child = command.spawn().with_context(|| format!("cannot start {command:?}"))?;
+    command
+        .stdin(Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file);
+    let child = command
+        .spawn()
+        .with_context(|| format!("cannot start {command:?}"))?;
     Ok(ChildGuard { child, log })
 }
 
-fn wait_until(process: &mut ChildGuard, name: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
+fn wait_until(
+    process: &mut ChildGuard,
+    name: &str,
+    timeout: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> Result<()> {
     let deadline = Instant::now() + timeout;
     while !ready() {
         if let Some(status) = process.child.try_wait()? {
-            bail!("{name} exited with {status}; its log:\n{}", process.log_tail());
+            bail!(
+                "{name} exited with {status}; its log:\n{}",
+                process.log_tail()
+            );
         }
         if Instant::now() > deadline {
-            bail!("{name} not ready within {timeout:?}; its log:\n{}", process.log_tail());
+            bail!(
+                "{name} not ready within {timeout:?}; its log:\n{}",
+                process.log_tail()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -521,15 +681,26 @@ fn redis_ping(port: u16) -> bool {
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let mut reply = [0u8; 7];
-    stream.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() && stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+    stream.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
 }
 
 /// The status of one `GET path` on a fresh connection.
 fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes()).ok()?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .ok()?;
     let mut buf = Vec::new();
     let _ = stream.read_to_end(&mut buf);
-    String::from_utf8_lossy(&buf).split(' ').nth(1)?.parse().ok()
+    String::from_utf8_lossy(&buf)
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
 }

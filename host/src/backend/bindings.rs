@@ -7,7 +7,12 @@ pub use crate::wit::dapr::runtime::bindings::Response;
 #[async_trait::async_trait]
 pub trait OutputBinding: Send + Sync {
     /// Runs `operation` with `data`; unknown operations are `unsupported`.
-    async fn invoke(&self, operation: &str, data: Vec<u8>, metadata: &Metadata) -> BackendResult<Response>;
+    async fn invoke(
+        &self,
+        operation: &str,
+        data: Vec<u8>,
+        metadata: &Metadata,
+    ) -> BackendResult<Response>;
 }
 
 pub use crate::wit::exports::dapr::runtime::handler::BindingEvent;

@@ -7,7 +7,12 @@ pub use crate::wit::dapr::runtime::lock::UnlockStatus;
 #[async_trait::async_trait]
 pub trait LockStore: Send + Sync {
     /// Takes the lock if free (or expired); `false` if another owner holds it.
-    async fn try_lock(&self, resource_id: &str, owner: &str, expiry_in_seconds: u32) -> BackendResult<bool>;
+    async fn try_lock(
+        &self,
+        resource_id: &str,
+        owner: &str,
+        expiry_in_seconds: u32,
+    ) -> BackendResult<bool>;
 
     /// Releases the lock if `owner` holds it.
     async fn unlock(&self, resource_id: &str, owner: &str) -> BackendResult<UnlockStatus>;

@@ -32,9 +32,16 @@ pub trait PubSub: Send + Sync {
         for m in messages {
             let mut md = metadata.clone();
             md.extend(m.metadata);
-            let message = Message { data: m.data, content_type: m.content_type, metadata: md };
+            let message = Message {
+                data: m.data,
+                content_type: m.content_type,
+                metadata: md,
+            };
             if let Err(error) = self.publish(topic, message).await {
-                failures.push(BulkFailure { entry_id: m.entry_id, error });
+                failures.push(BulkFailure {
+                    entry_id: m.entry_id,
+                    error,
+                });
             }
         }
         Ok(failures)

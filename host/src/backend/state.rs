@@ -2,8 +2,8 @@
 
 use super::{BackendResult, Metadata};
 pub use crate::wit::dapr::runtime::state::{
-    BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse,
-    SaveItem, Value, WriteOptions,
+    BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse, SaveItem,
+    Value, WriteOptions,
 };
 
 /// A key/value state store as one app sees it (keys already scoped to the app).
@@ -18,11 +18,18 @@ pub trait StateStore: Send + Sync {
     ) -> BackendResult<Option<Value>>;
 
     /// Reads many keys, one entry per key in request order.
-    async fn get_bulk(&self, keys: &[String], metadata: &Metadata) -> BackendResult<Vec<BulkValue>> {
+    async fn get_bulk(
+        &self,
+        keys: &[String],
+        metadata: &Metadata,
+    ) -> BackendResult<Vec<BulkValue>> {
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             let value = self.get(key, Consistency::Eventual, metadata).await;
-            out.push(BulkValue { key: key.clone(), value });
+            out.push(BulkValue {
+                key: key.clone(),
+                value,
+            });
         }
         Ok(out)
     }

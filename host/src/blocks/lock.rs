@@ -15,10 +15,14 @@ impl Host for DaprCtx {
         non_empty("resource id", &resource_id)?;
         non_empty("owner", &owner)?;
         if expiry_in_seconds == 0 {
-            return Err(Error::InvalidArgument("expiry-in-seconds must be > 0".to_string()));
+            return Err(Error::InvalidArgument(
+                "expiry-in-seconds must be > 0".to_string(),
+            ));
         }
         let backend = self.app.lock.get("lock store", &store)?;
-        backend.try_lock(&resource_id, &owner, expiry_in_seconds).await
+        backend
+            .try_lock(&resource_id, &owner, expiry_in_seconds)
+            .await
     }
 
     async fn unlock(

@@ -21,7 +21,14 @@ impl Host for DaprCtx {
         let backend = self.app.pubsub.get("pubsub", &pubsub)?;
         let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
         backend
-            .publish(&topic, Message { data, content_type, metadata })
+            .publish(
+                &topic,
+                Message {
+                    data,
+                    content_type,
+                    metadata,
+                },
+            )
             .await
     }
 

@@ -10,9 +10,10 @@ use super::ComponentSpec;
 use super::registry::{Bound, Component};
 use crate::backend::bindings::BindingSubscriber;
 use crate::backend::embedded::{
-    bindings_cron::CronBinding, bindings_localstorage::LocalStorageBinding, configuration_file::FileConfigurationStore,
-    lock_memory::MemoryLockStore, pubsub_memory::MemoryBroker, secrets_env::EnvSecretStore,
-    secrets_file::FileSecretStore, state_memory::MemoryStateStore, state_sqlite::SqliteStateDb,
+    bindings_cron::CronBinding, bindings_localstorage::LocalStorageBinding,
+    configuration_file::FileConfigurationStore, lock_memory::MemoryLockStore,
+    pubsub_memory::MemoryBroker, secrets_env::EnvSecretStore, secrets_file::FileSecretStore,
+    state_memory::MemoryStateStore, state_sqlite::SqliteStateDb,
 };
 use crate::backend::pubsub::{Subscription, TopicSubscriber};
 
@@ -35,20 +36,29 @@ pub fn instantiate(spec: &ComponentSpec) -> Result<Arc<dyn Component>> {
     let name = spec.name.as_str();
     let md: HashMap<String, String> = spec.metadata.clone().into_iter().collect();
     let component: Arc<dyn Component> = match spec.component_type.as_str() {
-        "state.sqlite" => Arc::new(PerApp(SqliteStateDb::from_metadata(name, &md)?, |s, app| {
-            Bound::State(s.for_app(app))
-        })),
-        "state.in-memory" => Arc::new(PerApp(MemoryStateStore::from_metadata(name, &md)?, |s, app| {
-            Bound::State(s.for_app(app))
-        })),
-        "lock.in-memory" => Arc::new(PerApp(MemoryLockStore::from_metadata(name, &md)?, |s, app| {
-            Bound::Lock(s.for_app(app))
-        })),
+        "state.sqlite" => Arc::new(PerApp(
+            SqliteStateDb::from_metadata(name, &md)?,
+            |s, app| Bound::State(s.for_app(app)),
+        )),
+        "state.in-memory" => Arc::new(PerApp(
+            MemoryStateStore::from_metadata(name, &md)?,
+            |s, app| Bound::State(s.for_app(app)),
+        )),
+        "lock.in-memory" => Arc::new(PerApp(
+            MemoryLockStore::from_metadata(name, &md)?,
+            |s, app| Bound::Lock(s.for_app(app)),
+        )),
         "pubsub.in-memory" => Arc::new(Broker(MemoryBroker::from_metadata(name, &md)?)),
         "bindings.cron" => Arc::new(Cron(CronBinding::from_metadata(name, &md)?)),
-        "bindings.localstorage" => Arc::new(Shared(Bound::Binding(LocalStorageBinding::from_metadata(name, &md)?))),
-        "secretstores.local.file" => Arc::new(Shared(Bound::Secrets(FileSecretStore::from_metadata(name, &md)?))),
-        "secretstores.local.env" => Arc::new(Shared(Bound::Secrets(EnvSecretStore::from_metadata(name, &md)?))),
+        "bindings.localstorage" => Arc::new(Shared(Bound::Binding(
+            LocalStorageBinding::from_metadata(name, &md)?,
+        ))),
+        "secretstores.local.file" => Arc::new(Shared(Bound::Secrets(
+            FileSecretStore::from_metadata(name, &md)?,
+        ))),
+        "secretstores.local.env" => Arc::new(Shared(Bound::Secrets(
+            EnvSecretStore::from_metadata(name, &md)?,
+        ))),
         "configuration.local.file" => Arc::new(Shared(Bound::Configuration(
             FileConfigurationStore::from_metadata(name, &md)?,
         ))),

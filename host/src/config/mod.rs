@@ -13,8 +13,10 @@ use anyhow::{Context, Result};
 
 pub use components::{ComponentSpec, load_resources};
 pub use embedded::EMBEDDED_TYPES;
+pub use registry::{
+    AppComponents, Bound, Component, ComponentInfo, ConfigurationSink, Granted, Named, Registry,
+};
 pub use sidecar::sidecar_registry;
-pub use registry::{AppComponents, Bound, ConfigurationSink, Component, ComponentInfo, Granted, Named, Registry};
 
 use crate::backend::invoke::Invoker;
 
@@ -23,7 +25,11 @@ use crate::backend::invoke::Invoker;
 pub fn default_components(data_dir: &Path) -> Vec<ComponentSpec> {
     let db = data_dir.join("state.db");
     vec![
-        ComponentSpec::builtin("statestore", "state.sqlite", &[("connectionString", &db.to_string_lossy())]),
+        ComponentSpec::builtin(
+            "statestore",
+            "state.sqlite",
+            &[("connectionString", &db.to_string_lossy())],
+        ),
         ComponentSpec::builtin("pubsub", "pubsub.in-memory", &[]),
     ]
 }
@@ -65,8 +71,12 @@ pub fn embedded_registry(
     };
     let mut components = Vec::with_capacity(specs.len());
     for spec in specs {
-        let component = embedded::instantiate(&spec)
-            .with_context(|| format!("cannot start component `{}` ({})", spec.name, spec.component_type))?;
+        let component = embedded::instantiate(&spec).with_context(|| {
+            format!(
+                "cannot start component `{}` ({})",
+                spec.name, spec.component_type
+            )
+        })?;
         components.push((spec, component));
     }
     Ok(Registry::new("embedded", components, invoker))

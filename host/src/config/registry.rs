@@ -88,7 +88,11 @@ impl Registry {
         components: Vec<(ComponentSpec, Arc<dyn Component>)>,
         invoker: Arc<dyn Invoker>,
     ) -> Self {
-        Registry { runtime, components, invoker }
+        Registry {
+            runtime,
+            components,
+            invoker,
+        }
     }
 
     /// Which runtime serves the building blocks.
@@ -113,7 +117,11 @@ impl Registry {
     }
 
     /// The view of every component for one app.
-    pub fn for_app(&self, app_id: &str, config_updates: Option<ConfigurationSink>) -> AppComponents {
+    pub fn for_app(
+        &self,
+        app_id: &str,
+        config_updates: Option<ConfigurationSink>,
+    ) -> AppComponents {
         let mut app = AppComponents {
             app_id: app_id.to_string(),
             runtime: self.runtime,
@@ -165,13 +173,16 @@ pub struct Named<T: ?Sized> {
 
 impl<T: ?Sized> Default for Named<T> {
     fn default() -> Self {
-        Named { entries: BTreeMap::new() }
+        Named {
+            entries: BTreeMap::new(),
+        }
     }
 }
 
 impl<T: ?Sized> Named<T> {
     fn grant(&mut self, info: ComponentInfo, backend: Arc<T>) {
-        self.entries.insert(info.name.clone(), Granted::Yes(info, backend));
+        self.entries
+            .insert(info.name.clone(), Granted::Yes(info, backend));
     }
 
     fn deny(&mut self, name: String) {
@@ -185,7 +196,9 @@ impl<T: ?Sized> Named<T> {
             Some(Granted::No) => Err(Error::Denied(format!(
                 "{block} component `{name}` is not scoped to this app"
             ))),
-            None => Err(Error::NotFound(format!("no {block} component named `{name}`"))),
+            None => Err(Error::NotFound(format!(
+                "no {block} component named `{name}`"
+            ))),
         }
     }
 

@@ -32,7 +32,11 @@ pub fn sidecar_registry(sidecar: &Sidecar, metadata: &GetMetadataResponse) -> Re
         spec.source = format!("daprd at {}", sidecar.endpoint()).into();
         components.push((spec, Arc::new(SidecarComponent(bound))));
     }
-    Registry::new("dapr", components, Arc::new(DaprInvoker::new(sidecar.clone())))
+    Registry::new(
+        "dapr",
+        components,
+        Arc::new(DaprInvoker::new(sidecar.clone())),
+    )
 }
 
 /// A sidecar component: the same client for every app.

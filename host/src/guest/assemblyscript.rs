@@ -51,7 +51,9 @@ pub fn load_dapr_resolve() -> Result<(Resolve, PackageId)> {
         std::fs::write(&file, text)?;
     }
     let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_dir(dir.path()).context("parsing the dapr:runtime WIT")?;
+    let (pkg, _) = resolve
+        .push_dir(dir.path())
+        .context("parsing the dapr:runtime WIT")?;
     Ok((resolve, pkg))
 }
 
@@ -63,10 +65,11 @@ pub fn generate_assemblyscript(
 ) -> Result<BTreeMap<String, String>> {
     let w = &resolve.worlds[world];
     let mut files = BTreeMap::new();
-    let mut g = Gen { resolve, tuples: BTreeSet::new() };
-    let mut export_lines = vec![
-        "export { cabi_realloc } from \"./rt\";".to_string(),
-    ];
+    let mut g = Gen {
+        resolve,
+        tuples: BTreeSet::new(),
+    };
+    let mut export_lines = vec!["export { cabi_realloc } from \"./rt\";".to_string()];
 
     // Interfaces a world imports may `use` types of interfaces it does not
     // name; generate those as type-only modules.
@@ -91,7 +94,10 @@ pub fn generate_assemblyscript(
     for (key, item) in &w.exports {
         match item {
             WorldItem::Interface { id, .. } => exports.push((key.clone(), *id)),
-            _ => bail!("world `{}` exports something other than an interface", w.name),
+            _ => bail!(
+                "world `{}` exports something other than an interface",
+                w.name
+            ),
         }
     }
     let mut done = BTreeSet::new();
@@ -314,36 +320,129 @@ fn lower_camel(name: &str) -> String {
 }
 
 const RESERVED_WORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "break", "case", "catch", "class", "const", "continue",
-    "debugger", "declare", "default", "delete", "do", "else", "enum", "export", "extends", "false",
-    "finally", "for", "from", "function", "if", "implements", "import", "in", "instanceof",
-    "interface", "is", "keyof", "let", "module", "namespace", "new", "null", "package", "private",
-    "protected", "public", "readonly", "return", "static", "super", "switch", "this", "throw",
-    "true", "try", "type", "typeof", "var", "void", "while", "with", "yield",
+    "abstract",
+    "as",
+    "async",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "declare",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "from",
+    "function",
+    "if",
+    "implements",
+    "import",
+    "in",
+    "instanceof",
+    "interface",
+    "is",
+    "keyof",
+    "let",
+    "module",
+    "namespace",
+    "new",
+    "null",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "readonly",
+    "return",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
 ];
 
 /// Type names that would shadow AssemblyScript globals or `rt.ts` names.
 const RESERVED_TYPES: &[&str] = &[
-    "Array", "ArrayBuffer", "Boolean", "Box", "DataView", "Date", "Error", "Function", "JSON",
-    "Map", "Math", "Number", "Object", "Promise", "RegExp", "Result", "Set", "StaticArray",
-    "String", "Symbol", "Uint8Array", "Unit",
+    "Array",
+    "ArrayBuffer",
+    "Boolean",
+    "Box",
+    "DataView",
+    "Date",
+    "Error",
+    "Function",
+    "JSON",
+    "Map",
+    "Math",
+    "Number",
+    "Object",
+    "Promise",
+    "RegExp",
+    "Result",
+    "Set",
+    "StaticArray",
+    "String",
+    "Symbol",
+    "Uint8Array",
+    "Unit",
 ];
 
 /// Names the generated function bodies use; parameters must not shadow them.
 const BODY_NAMES: &[&str] = &[
-    "abort", "args", "assert", "changetype", "heap", "load", "mark", "memory", "reinterpret",
-    "result", "ret", "retptr", "rt", "store", "unchecked", "unreachable", "zero",
+    "abort",
+    "args",
+    "assert",
+    "changetype",
+    "heap",
+    "load",
+    "mark",
+    "memory",
+    "reinterpret",
+    "result",
+    "ret",
+    "retptr",
+    "rt",
+    "store",
+    "unchecked",
+    "unreachable",
+    "zero",
 ];
 
 /// The name of a function parameter.
 fn param_ident(name: &str) -> String {
     let n = ident(name);
-    if BODY_NAMES.contains(&n.as_str()) { format!("{n}_") } else { n }
+    if BODY_NAMES.contains(&n.as_str()) {
+        format!("{n}_")
+    } else {
+        n
+    }
 }
 
 fn ident(name: &str) -> String {
     let n = lower_camel(name);
-    if RESERVED_WORDS.contains(&n.as_str()) { format!("{n}_") } else { n }
+    if RESERVED_WORDS.contains(&n.as_str()) {
+        format!("{n}_")
+    } else {
+        n
+    }
 }
 
 enum Direction {
@@ -359,9 +458,15 @@ struct Gen<'a> {
 impl Gen<'_> {
     fn iface_path(&self, id: InterfaceId) -> Result<String> {
         let iface = &self.resolve.interfaces[id];
-        let name = iface.name.as_deref().context("anonymous interfaces are not supported")?;
+        let name = iface
+            .name
+            .as_deref()
+            .context("anonymous interfaces are not supported")?;
         let pkg = &self.resolve.packages[iface.package.context("interface without package")?];
-        Ok(format!("{}/{}/{}.ts", pkg.name.namespace, pkg.name.name, name))
+        Ok(format!(
+            "{}/{}/{}.ts",
+            pkg.name.namespace, pkg.name.name, name
+        ))
     }
 
     fn type_name(&self, id: TypeId) -> String {
@@ -379,7 +484,11 @@ impl Gen<'_> {
                 .unwrap_or_default(),
             _ => String::new(),
         };
-        if prefix.is_empty() { format!("Wit{name}") } else { format!("{prefix}{name}") }
+        if prefix.is_empty() {
+            format!("Wit{name}")
+        } else {
+            format!("{prefix}{name}")
+        }
     }
 
     /// Follows unnamed aliases and `use`d aliases to the type they stand for.
@@ -432,7 +541,10 @@ impl Gen<'_> {
             return Ok(());
         }
         let td = &self.resolve.types[id];
-        let what = td.name.clone().unwrap_or_else(|| "an anonymous type".into());
+        let what = td
+            .name
+            .clone()
+            .unwrap_or_else(|| "an anonymous type".into());
         match &td.kind {
             TypeDefKind::Record(r) => {
                 for f in &r.fields {
@@ -520,7 +632,10 @@ impl Gen<'_> {
     }
 
     /// (field offsets, size, alignment) of a record of `types`.
-    fn record_layout<'t>(&self, types: impl Iterator<Item = &'t Type>) -> (Vec<usize>, usize, usize) {
+    fn record_layout<'t>(
+        &self,
+        types: impl Iterator<Item = &'t Type>,
+    ) -> (Vec<usize>, usize, usize) {
         let mut offsets = Vec::new();
         let mut off = 0;
         let mut max = 1;
@@ -555,7 +670,12 @@ impl Gen<'_> {
             max_size = max_size.max(self.size(t));
         }
         let payload = align_to(d, max_align);
-        (d, payload, align_to(payload + max_size, max_align), max_align)
+        (
+            d,
+            payload,
+            align_to(payload + max_size, max_align),
+            max_align,
+        )
     }
 
     fn flat(&self, ty: &Type, out: &mut Vec<Core>) {
@@ -617,13 +737,18 @@ impl Gen<'_> {
         }
         for func in iface.functions.values() {
             if !matches!(func.kind, FunctionKind::Freestanding) {
-                bail!("function `{}` of `{qualified}` is not a plain function", func.name);
+                bail!(
+                    "function `{}` of `{qualified}` is not a plain function",
+                    func.name
+                );
             }
             for p in &func.params {
-                f.g.check(&p.ty, &mut seen).with_context(|| format!("in `{}`", func.name))?;
+                f.g.check(&p.ty, &mut seen)
+                    .with_context(|| format!("in `{}`", func.name))?;
             }
             if let Some(r) = &func.result {
-                f.g.check(r, &mut seen).with_context(|| format!("in `{}`", func.name))?;
+                f.g.check(r, &mut seen)
+                    .with_context(|| format!("in `{}`", func.name))?;
             }
         }
         for (_, ty) in &iface.types {
@@ -636,11 +761,20 @@ impl Gen<'_> {
                     f.import_func(&qualified, func, &mut body, &mut ret_area);
                 }
             }
-            Direction::Export => f.export_funcs(&qualified, iface.functions.values(), &mut body, &mut ret_area),
+            Direction::Export => f.export_funcs(
+                &qualified,
+                iface.functions.values(),
+                &mut body,
+                &mut ret_area,
+            ),
         }
         let mut out = header(&format!(
             "Interface `{qualified}`{}.",
-            if matches!(dir, Direction::Import) { " (imported)" } else { " (exported)" }
+            if matches!(dir, Direction::Import) {
+                " (imported)"
+            } else {
+                " (exported)"
+            }
         ));
         let depth = f.g.iface_path(id)?.matches('/').count();
         let up = "../".repeat(depth);
@@ -650,7 +784,12 @@ impl Gen<'_> {
         let _ = writeln!(out, "import * as rt from \"{up}rt\";");
         for (path, names) in &f.imports {
             let names: Vec<_> = names.iter().cloned().collect();
-            let _ = writeln!(out, "import {{ {} }} from \"{up}{}\";", names.join(", "), path.trim_end_matches(".ts"));
+            let _ = writeln!(
+                out,
+                "import {{ {} }} from \"{up}{}\";",
+                names.join(", "),
+                path.trim_end_matches(".ts")
+            );
         }
         // Re-export `use`d types so users find them in this module too.
         for (name, ty) in &iface.types {
@@ -712,7 +851,10 @@ fn doc_comment(docs: &str, indent: &str) -> String {
 }
 
 fn docs_of(docs: &Docs, indent: &str) -> String {
-    docs.contents.as_deref().map(|d| doc_comment(d, indent)).unwrap_or_default()
+    docs.contents
+        .as_deref()
+        .map(|d| doc_comment(d, indent))
+        .unwrap_or_default()
 }
 
 /// One generated module.
@@ -735,11 +877,11 @@ impl File<'_, '_> {
 
     fn named(&mut self, id: TypeId) -> String {
         let name = self.g.type_name(id);
-        if let TypeOwner::Interface(owner) = self.g.resolve.types[id].owner {
-            if owner != self.iface {
-                let path = self.g.iface_path(owner).expect("named interface");
-                self.imports.entry(path).or_default().insert(name.clone());
-            }
+        if let TypeOwner::Interface(owner) = self.g.resolve.types[id].owner
+            && owner != self.iface
+        {
+            let path = self.g.iface_path(owner).expect("named interface");
+            self.imports.entry(path).or_default().insert(name.clone());
         }
         name
     }
@@ -843,12 +985,20 @@ impl File<'_, '_> {
             TypeDefKind::Variant(v) => {
                 out.push_str(&docs);
                 let _ = writeln!(out, "export class {name} {{");
-                let _ = writeln!(out, "  /** The case: one of the `{name}.*_TAG` constants. */\n  tag: {} = 0;", disc_ty(v.cases.len()));
+                let _ = writeln!(
+                    out,
+                    "  /** The case: one of the `{name}.*_TAG` constants. */\n  tag: {} = 0;",
+                    disc_ty(v.cases.len())
+                );
                 let mut fields = String::new();
                 let mut methods = String::new();
                 for (i, c) in v.cases.iter().enumerate() {
                     let tag = format!("{}_TAG", c.name.to_uppercase().replace('-', "_"));
-                    let _ = writeln!(out, "  static readonly {tag}: {} = {i};", disc_ty(v.cases.len()));
+                    let _ = writeln!(
+                        out,
+                        "  static readonly {tag}: {} = {i};",
+                        disc_ty(v.cases.len())
+                    );
                     let case = upper_camel(&c.name);
                     let field = format!("_{}", lower_camel(&c.name));
                     methods.push_str(&docs_of(&c.docs, "  "));
@@ -886,7 +1036,10 @@ impl File<'_, '_> {
                 }
                 out.push_str(&fields);
                 out.push_str(&methods);
-                let _ = writeln!(out, "  /** The WIT name of the case. */\n  caseName(): string {{\n    switch (this.tag) {{");
+                let _ = writeln!(
+                    out,
+                    "  /** The WIT name of the case. */\n  caseName(): string {{\n    switch (this.tag) {{"
+                );
                 for (i, c) in v.cases.iter().enumerate() {
                     let _ = writeln!(out, "      case {i}: return \"{}\";", c.name);
                 }
@@ -927,7 +1080,12 @@ impl File<'_, '_> {
             Type::F64 => self.set(&slots[0], val, Core::F64, b),
             Type::String => {
                 let v = self.bind(val, ty, b);
-                self.set(&slots[0], &format!("<i32>changetype<usize>({v})"), Core::I32, b);
+                self.set(
+                    &slots[0],
+                    &format!("<i32>changetype<usize>({v})"),
+                    Core::I32,
+                    b,
+                );
                 self.set(&slots[1], &format!("{v}.length"), Core::I32, b);
             }
             Type::Id(id) => {
@@ -944,7 +1102,12 @@ impl File<'_, '_> {
                         let mut i = 0;
                         for f in &r.fields {
                             let n = self.g.flat_of(&f.ty).len();
-                            self.lower_flat(&f.ty, &format!("{v}.{}", ident(&f.name)), &slots[i..i + n], b);
+                            self.lower_flat(
+                                &f.ty,
+                                &format!("{v}.{}", ident(&f.name)),
+                                &slots[i..i + n],
+                                b,
+                            );
                             i += n;
                         }
                     }
@@ -957,12 +1120,16 @@ impl File<'_, '_> {
                             i += n;
                         }
                     }
-                    TypeDefKind::Enum(_) => self.set(&slots[0], &format!("<i32>{val}"), Core::I32, b),
+                    TypeDefKind::Enum(_) => {
+                        self.set(&slots[0], &format!("<i32>{val}"), Core::I32, b)
+                    }
                     _ => {
                         let v = self.bind(val, ty, b);
                         let cases = self.g.cases(ty);
-                        for (i, (test, payload)) in self.case_access(ty, &v).into_iter().enumerate() {
-                            let _ = writeln!(b, "{}if ({test}) {{", if i > 0 { "else " } else { "" });
+                        for (i, (test, payload)) in self.case_access(ty, &v).into_iter().enumerate()
+                        {
+                            let _ =
+                                writeln!(b, "{}if ({test}) {{", if i > 0 { "else " } else { "" });
                             let mut inner = String::new();
                             self.set(&slots[0], &i.to_string(), Core::I32, &mut inner);
                             if let Some(t) = &cases[i] {
@@ -989,7 +1156,10 @@ impl File<'_, '_> {
                     let tt = self.ty(&t);
                     format!("changetype<{tt}>({v})")
                 };
-                vec![(format!("{v} === null"), String::new()), ("true".into(), payload)]
+                vec![
+                    (format!("{v} === null"), String::new()),
+                    ("true".into(), payload),
+                ]
             }
             TypeDefKind::Result(_) => vec![
                 (format!("{v}.isOk"), format!("{v}.value")),
@@ -999,14 +1169,25 @@ impl File<'_, '_> {
                 .cases
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (format!("{v}.tag == {i}"), format!("{v}.get{}()", upper_camel(&c.name))))
+                .map(|(i, c)| {
+                    (
+                        format!("{v}.tag == {i}"),
+                        format!("{v}.get{}()", upper_camel(&c.name)),
+                    )
+                })
                 .collect(),
             _ => unreachable!(),
         }
     }
 
     /// Lowers a list into a buffer; returns (pointer, length) expressions.
-    fn lower_list(&mut self, elem: &Type, list_ty: &Type, val: &str, b: &mut String) -> (String, String) {
+    fn lower_list(
+        &mut self,
+        elem: &Type,
+        list_ty: &Type,
+        val: &str,
+        b: &mut String,
+    ) -> (String, String) {
         let v = self.bind(val, list_ty, b);
         if self.g.is_bytes(elem) {
             return (format!("<i32>{v}.dataStart"), format!("{v}.length"));
@@ -1070,16 +1251,20 @@ impl File<'_, '_> {
                             self.store(t, &format!("{v}.f{k}"), base, off + o, b);
                         }
                     }
-                    TypeDefKind::Enum(e) => {
-                        prim(disc_ty(e.cases.len()), format!("<{}>{val}", disc_ty(e.cases.len())), b)
-                    }
+                    TypeDefKind::Enum(e) => prim(
+                        disc_ty(e.cases.len()),
+                        format!("<{}>{val}", disc_ty(e.cases.len())),
+                        b,
+                    ),
                     _ => {
                         let v = self.bind(val, ty, b);
                         let cases = self.g.cases(ty);
                         let (_, payload_off, _, _) = self.g.variant_layout(&cases);
                         let dt = disc_ty(cases.len());
-                        for (i, (test, payload)) in self.case_access(ty, &v).into_iter().enumerate() {
-                            let _ = writeln!(b, "{}if ({test}) {{", if i > 0 { "else " } else { "" });
+                        for (i, (test, payload)) in self.case_access(ty, &v).into_iter().enumerate()
+                        {
+                            let _ =
+                                writeln!(b, "{}if ({test}) {{", if i > 0 { "else " } else { "" });
                             let mut inner = String::new();
                             let _ = writeln!(inner, "store<{dt}>({base}, {i}, {off});");
                             if let Some(t) = &cases[i] {
@@ -1136,7 +1321,11 @@ impl File<'_, '_> {
             }
             TypeDefKind::Variant(v) => {
                 let name = self.ty(ty);
-                format!("{name}.{}({})", ident(&v.cases[i].name), payload.unwrap_or_default())
+                format!(
+                    "{name}.{}({})",
+                    ident(&v.cases[i].name),
+                    payload.unwrap_or_default()
+                )
             }
             _ => unreachable!(),
         }
@@ -1210,7 +1399,8 @@ impl File<'_, '_> {
                         let _ = writeln!(b, "switch (<i32>{}) {{", prim(disc_ty(cases.len())));
                         for (i, c) in cases.iter().enumerate() {
                             let mut inner = String::new();
-                            let payload = c.map(|t| self.load(&t, base, off + payload_off, &mut inner));
+                            let payload =
+                                c.map(|t| self.load(&t, base, off + payload_off, &mut inner));
                             let value = self.make_case(ty, i, payload);
                             let _ = writeln!(inner, "{r} = {value};\nbreak;");
                             let _ = writeln!(b, "  case {i}: {{");
@@ -1226,10 +1416,20 @@ impl File<'_, '_> {
     }
 
     /// Lifts a list at pointer `p` with length `l` (expressions).
-    fn lift_list(&mut self, elem: &Type, list_ty: &Type, p: &str, l: &str, b: &mut String) -> String {
+    fn lift_list(
+        &mut self,
+        elem: &Type,
+        list_ty: &Type,
+        p: &str,
+        l: &str,
+        b: &mut String,
+    ) -> String {
         let pv = self.tmp("p");
         let lv = self.tmp("l");
-        let _ = writeln!(b, "const {pv}: usize = <usize>{p};\nconst {lv}: i32 = <i32>{l};");
+        let _ = writeln!(
+            b,
+            "const {pv}: usize = <usize>{p};\nconst {lv}: i32 = <i32>{l};"
+        );
         if self.g.is_bytes(elem) {
             let r = self.tmp("bytes");
             let _ = writeln!(b, "const {r} = rt.liftBytes({pv}, {lv});");
@@ -1333,7 +1533,13 @@ impl File<'_, '_> {
 
     // ---- functions ---------------------------------------------------------
 
-    fn import_func(&mut self, qualified: &str, func: &Function, out: &mut String, ret_area: &mut (usize, usize)) {
+    fn import_func(
+        &mut self,
+        qualified: &str,
+        func: &Function,
+        out: &mut String,
+        ret_area: &mut (usize, usize),
+    ) {
         let fname = ident(&func.name);
         let raw = format!("__import_{}", lower_camel(&func.name));
         let mut flat_params = Vec::new();
@@ -1348,12 +1554,20 @@ impl File<'_, '_> {
         let mut core_params: Vec<String> = if indirect {
             vec!["args: i32".into()]
         } else {
-            flat_params.iter().enumerate().map(|(i, c)| format!("p{i}: {}", c.name())).collect()
+            flat_params
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("p{i}: {}", c.name()))
+                .collect()
         };
         if retptr {
             core_params.push("retptr: i32".into());
         }
-        let core_ret = if retptr || flat_result.is_empty() { "void" } else { flat_result[0].name() };
+        let core_ret = if retptr || flat_result.is_empty() {
+            "void"
+        } else {
+            flat_result[0].name()
+        };
         let _ = writeln!(
             out,
             "// @ts-ignore: decorator\n@external(\"{qualified}\", \"{}\")\ndeclare function {raw}({}): {core_ret};\n",
@@ -1372,7 +1586,11 @@ impl File<'_, '_> {
             None => "void".into(),
         };
         out.push_str(&docs_of(&func.docs, ""));
-        let _ = writeln!(out, "export function {fname}({}): {ret_ty} {{", params.join(", "));
+        let _ = writeln!(
+            out,
+            "export function {fname}({}): {ret_ty} {{",
+            params.join(", ")
+        );
         let mut b = String::new();
         b.push_str("const mark = rt.deferMark();\n");
         let mut args = Vec::new();
@@ -1385,8 +1603,11 @@ impl File<'_, '_> {
             }
             args.push("<i32>args".to_string());
         } else {
-            let slots: Vec<Slot> =
-                flat_params.iter().enumerate().map(|(i, c)| (format!("p{i}"), *c)).collect();
+            let slots: Vec<Slot> = flat_params
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("p{i}"), *c))
+                .collect();
             for (name, c) in &slots {
                 let _ = writeln!(b, "let {name}: {} = 0;", c.name());
             }
@@ -1447,7 +1668,12 @@ impl File<'_, '_> {
                 None => "void".into(),
             };
             class_src.push_str(&docs_of(&func.docs, "  "));
-            let _ = writeln!(class_src, "  abstract {}({}): {ret_ty};", ident(&func.name), params.join(", "));
+            let _ = writeln!(
+                class_src,
+                "  abstract {}({}): {ret_ty};",
+                ident(&func.name),
+                params.join(", ")
+            );
 
             let mut flat_params = Vec::new();
             for p in &func.params {
@@ -1460,7 +1686,11 @@ impl File<'_, '_> {
             let core_params: Vec<String> = if indirect {
                 vec!["args: i32".into()]
             } else {
-                flat_params.iter().enumerate().map(|(i, c)| format!("p{i}: {}", c.name())).collect()
+                flat_params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("p{i}: {}", c.name()))
+                    .collect()
             };
             let core_ret = if retptr {
                 "i32"
@@ -1480,10 +1710,17 @@ impl File<'_, '_> {
                     let _ = writeln!(b, "const {v} = {e};");
                     args.push(v);
                 }
-                let _ = writeln!(b, "rt.freeList(<usize>args, {});", if size > 0 { 1 } else { 0 });
+                let _ = writeln!(
+                    b,
+                    "rt.freeList(<usize>args, {});",
+                    if size > 0 { 1 } else { 0 }
+                );
             } else {
-                let slots: Vec<Slot> =
-                    flat_params.iter().enumerate().map(|(i, c)| (format!("p{i}"), *c)).collect();
+                let slots: Vec<Slot> = flat_params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (format!("p{i}"), *c))
+                    .collect();
                 let mut i = 0;
                 for p in &func.params {
                     let n = self.g.flat_of(&p.ty).len();
@@ -1690,9 +1927,15 @@ mod tests {
 
     #[test]
     fn shim_names_round_trip() {
-        for name in ["dapr:runtime/handler@0.1.0#on-invoke", "cabi_post_a:b/c@1.2.3-rc.1#x_y"] {
+        for name in [
+            "dapr:runtime/handler@0.1.0#on-invoke",
+            "cabi_post_a:b/c@1.2.3-rc.1#x_y",
+        ] {
             let shim = export_shim_name(name);
-            assert!(shim.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{shim}");
+            assert!(
+                shim.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{shim}"
+            );
             assert_eq!(decode_export_shim_name(&shim).as_deref(), Some(name));
         }
         assert_eq!(decode_export_shim_name("cabi_realloc"), None);
@@ -1701,7 +1944,10 @@ mod tests {
     #[test]
     fn layout_matches_canonical_abi() {
         let (resolve, pkg) = load_dapr_resolve().unwrap();
-        let g = Gen { resolve: &resolve, tuples: BTreeSet::new() };
+        let g = Gen {
+            resolve: &resolve,
+            tuples: BTreeSet::new(),
+        };
         let iface = resolve.packages[pkg].interfaces["state"];
         let ty = |name: &str| Type::Id(resolve.interfaces[iface].types[name]);
         let mut sizes = wit_parser::SizeAlign::default();
@@ -1709,7 +1955,11 @@ mod tests {
         for (name, _) in &resolve.interfaces[iface].types {
             let t = ty(name);
             assert_eq!(g.size(&t), sizes.size(&t).size_wasm32(), "size of {name}");
-            assert_eq!(g.align(&t), sizes.align(&t).align_wasm32(), "align of {name}");
+            assert_eq!(
+                g.align(&t),
+                sizes.align(&t).align_wasm32(),
+                "align of {name}"
+            );
         }
         // `delete-item` flattens to key(2) + option<string>(3) + 2 enums + metadata(2).
         assert_eq!(g.flat_of(&ty("delete-item")).len(), 9);
@@ -1723,7 +1973,10 @@ mod tests {
         );
         let src = &files["t/t/i.ts"];
         assert!(src.contains("@external(\"t:t/i\", \"f\")"), "{src}");
-        assert!(src.contains("declare function __import_f(p0: i32, p1: i32, p2: i32, p3: i32): i32;"), "{src}");
+        assert!(
+            src.contains("declare function __import_f(p0: i32, p1: i32, p2: i32, p3: i32): i32;"),
+            "{src}"
+        );
         assert!(src.contains("p0 = <i32>changetype<usize>(s);"), "{src}");
         assert!(src.contains("p2 = <i32>b.dataStart;"), "{src}");
         assert!(src.contains("return <u32>(ret);"), "{src}");
@@ -1736,10 +1989,22 @@ mod tests {
             "w",
         );
         let src = &files["t/t/i.ts"];
-        assert!(src.contains("declare function __import_f(retptr: i32): void;"), "{src}");
-        assert!(src.contains("const RET_AREA: usize = memory.data(16, 4);"), "{src}");
-        assert!(src.contains("export function f(): Result<string | null, E>"), "{src}");
-        assert!(src.contains("rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12))"), "{src}");
+        assert!(
+            src.contains("declare function __import_f(retptr: i32): void;"),
+            "{src}"
+        );
+        assert!(
+            src.contains("const RET_AREA: usize = memory.data(16, 4);"),
+            "{src}"
+        );
+        assert!(
+            src.contains("export function f(): Result<string | null, E>"),
+            "{src}"
+        );
+        assert!(
+            src.contains("rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12))"),
+            "{src}"
+        );
         assert!(src.contains("static a(value: string): E"), "{src}");
     }
 
@@ -1750,9 +2015,15 @@ mod tests {
             "w",
         );
         let src = &files["t/t/i.ts"];
-        assert!(src.contains("export enum K {\n  X = 0,\n  Y = 1,\n}"), "{src}");
+        assert!(
+            src.contains("export enum K {\n  X = 0,\n  Y = 1,\n}"),
+            "{src}"
+        );
         assert!(src.contains("public n: Box<u64> | null,"), "{src}");
-        assert!(src.contains("public tags: Array<Tuple2<string, string>>,"), "{src}");
+        assert!(
+            src.contains("public tags: Array<Tuple2<string, string>>,"),
+            "{src}"
+        );
         assert!(src.contains("rt.allocList(items.length, 40)"), "{src}");
         assert!(src.contains("store<u64>("), "{src}");
         assert!(files["rt.ts"].contains("export class Tuple2<T0, T1>"));
@@ -1761,10 +2032,16 @@ mod tests {
     #[test]
     fn many_params_pass_indirectly() {
         let params: Vec<String> = (0..9).map(|i| format!("a{i}: string")).collect();
-        let wit = format!("package t:t; interface i {{ f: func({}); }} world w {{ import i; }}", params.join(", "));
+        let wit = format!(
+            "package t:t; interface i {{ f: func({}); }} world w {{ import i; }}",
+            params.join(", ")
+        );
         let files = generate(&wit, "w");
         let src = &files["t/t/i.ts"];
-        assert!(src.contains("declare function __import_f(args: i32): void;"), "{src}");
+        assert!(
+            src.contains("declare function __import_f(args: i32): void;"),
+            "{src}"
+        );
         assert!(src.contains("const args = rt.allocList(1, 72);"), "{src}");
     }
 
@@ -1776,9 +2053,24 @@ mod tests {
         );
         let src = &files["t/t/h.ts"];
         assert!(src.contains("export abstract class H {"), "{src}");
-        assert!(src.contains(&format!("export function {}(p0: i32, p1: i32): i32", export_shim_name("t:t/h#g"))), "{src}");
-        assert!(src.contains(&export_shim_name("cabi_post_t:t/h#g")), "{src}");
-        assert!(src.contains(&format!("export function {}(): i32", export_shim_name("t:t/h#k"))), "{src}");
+        assert!(
+            src.contains(&format!(
+                "export function {}(p0: i32, p1: i32): i32",
+                export_shim_name("t:t/h#g")
+            )),
+            "{src}"
+        );
+        assert!(
+            src.contains(&export_shim_name("cabi_post_t:t/h#g")),
+            "{src}"
+        );
+        assert!(
+            src.contains(&format!(
+                "export function {}(): i32",
+                export_shim_name("t:t/h#k")
+            )),
+            "{src}"
+        );
         assert!(files["exports.ts"].contains(&format!("  {},\n", export_shim_name("t:t/h#k"))));
         assert!(files["exports.ts"].contains("} from \"./t/t/h\";"));
     }
@@ -1791,7 +2083,9 @@ mod tests {
             let files = generate_assemblyscript(&resolve, w).unwrap();
             assert!(files.contains_key("dapr/runtime/state.ts"));
             assert!(files["dapr/runtime/types.ts"].contains("export class DaprError {"));
-            assert!(files["dapr/runtime/state.ts"].contains("export function delete_(store_: string, item: DeleteItem): Result<Unit, DaprError>"));
+            assert!(files["dapr/runtime/state.ts"].contains(
+                "export function delete_(store_: string, item: DeleteItem): Result<Unit, DaprError>"
+            ));
         }
         let w = resolve.select_world(&[pkg], Some("http-app")).unwrap();
         assert!(generate_assemblyscript(&resolve, w).is_err());

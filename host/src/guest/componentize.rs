@@ -60,7 +60,10 @@ pub const WORLDS: &[&str] = &["app", "client", "http-app"];
 /// `encoding`.
 pub fn componentize(module: &[u8], world: &str, encoding: Encoding) -> Result<Vec<u8>> {
     if !WORLDS.contains(&world) {
-        bail!("unknown world `{world}` (expected one of {})", WORLDS.join(", "));
+        bail!(
+            "unknown world `{world}` (expected one of {})",
+            WORLDS.join(", ")
+        );
     }
     let (resolve, pkg) = load_dapr_resolve()?;
     let world_id = resolve.select_world(&[pkg], Some(world))?;
@@ -70,7 +73,12 @@ pub fn componentize(module: &[u8], world: &str, encoding: Encoding) -> Result<Ve
 /// [`componentize`] for a world of another WIT package (`wit_dir`, which
 /// may `include` the `dapr:runtime` worlds), such as a test world that
 /// exports more than `handler`.
-pub fn componentize_with_wit(module: &[u8], wit_dir: &std::path::Path, world: &str, encoding: Encoding) -> Result<Vec<u8>> {
+pub fn componentize_with_wit(
+    module: &[u8],
+    wit_dir: &std::path::Path,
+    world: &str,
+    encoding: Encoding,
+) -> Result<Vec<u8>> {
     let (mut resolve, _) = load_dapr_resolve()?;
     let (pkg, _) = resolve
         .push_dir(wit_dir)
@@ -109,7 +117,11 @@ pub fn componentize_with(
         .module(&module)
         .context("reading the core module")?
         .validate(true);
-    if info.imports.iter().any(|(m, _)| m == WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME) {
+    if info
+        .imports
+        .iter()
+        .any(|(m, _)| m == WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME)
+    {
         let adapter = if info.exports.iter().any(|e| e == "_start") {
             WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER
         } else {
@@ -134,7 +146,11 @@ struct ModuleInfo {
 }
 
 fn inspect(module: &[u8]) -> Result<ModuleInfo> {
-    let mut info = ModuleInfo { imports: Vec::new(), exports: Vec::new(), needs_realloc: false };
+    let mut info = ModuleInfo {
+        imports: Vec::new(),
+        exports: Vec::new(),
+        needs_realloc: false,
+    };
     for payload in Parser::new(0).parse_all(module) {
         match payload.context("parsing the core module")? {
             Payload::ImportSection(reader) => {
@@ -148,7 +164,8 @@ fn inspect(module: &[u8]) -> Result<ModuleInfo> {
                             import.module
                         );
                     }
-                    info.imports.push((import.module.to_string(), import.name.to_string()));
+                    info.imports
+                        .push((import.module.to_string(), import.name.to_string()));
                 }
             }
             Payload::ExportSection(reader) => {
@@ -163,7 +180,10 @@ fn inspect(module: &[u8]) -> Result<ModuleInfo> {
         .imports
         .iter()
         .any(|(m, _)| m != WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME)
-        || info.exports.iter().any(|e| decode_export_shim_name(e).is_some());
+        || info
+            .exports
+            .iter()
+            .any(|e| decode_export_shim_name(e).is_some());
     Ok(info)
 }
 
@@ -286,7 +306,8 @@ mod tests {
         wat::parse_str(format!("(module {body} (memory (export \"memory\") 1))")).unwrap()
     }
 
-    const REALLOC: &str = r#"(func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 1024)"#;
+    const REALLOC: &str =
+        r#"(func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 1024)"#;
 
     #[test]
     fn client_command_becomes_a_component() {
@@ -299,7 +320,10 @@ mod tests {
         let component = componentize(&module, "client", Encoding::Utf16).unwrap();
         assert_eq!(&component[4..8], &[0x0d, 0, 1, 0]);
         let text = wasmprinter_like(&component);
-        assert!(text.contains("wasi:cli/run"), "command adapter exports wasi:cli/run");
+        assert!(
+            text.contains("wasi:cli/run"),
+            "command adapter exports wasi:cli/run"
+        );
         assert!(text.contains("dapr:runtime/lock@0.1.0"));
     }
 
@@ -331,18 +355,26 @@ mod tests {
             shim(&format!("{h}#on-configuration-update")),
         ));
         let component = componentize(&module, "app", Encoding::Utf16).unwrap();
-        assert!(wasmprinter_like(&component).contains(&format!("{h}")));
+        assert!(wasmprinter_like(&component).contains(&h.to_string()));
     }
 
     #[test]
     fn clear_errors() {
-        let err = componentize(&wat(r#"(import "env" "abort" (func (param i32 i32 i32 i32)))"#), "client", Encoding::Utf16)
-            .unwrap_err()
-            .to_string();
+        let err = componentize(
+            &wat(r#"(import "env" "abort" (func (param i32 i32 i32 i32)))"#),
+            "client",
+            Encoding::Utf16,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("wasi-shim"), "{err}");
-        let err = componentize(&wat(r#"(import "dapr:runtime/state@0.1.0" "nope" (func))"#), "client", Encoding::Utf16)
-            .unwrap_err()
-            .to_string();
+        let err = componentize(
+            &wat(r#"(import "dapr:runtime/state@0.1.0" "nope" (func))"#),
+            "client",
+            Encoding::Utf16,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("no such function"), "{err}");
         let err = componentize(&wat(r#"(import "dapr:runtime/lock@0.1.0" "unlock" (func (param i32 i32 i32 i32 i32 i32 i32)))"#), "client", Encoding::Utf16)
             .unwrap_err()

@@ -60,7 +60,11 @@ impl AppSlot {
 }
 
 /// Serves the app channel on `addr` until `shutdown` resolves.
-pub async fn serve(addr: SocketAddr, slot: Arc<AppSlot>, shutdown: impl Future<Output = ()>) -> Result<()> {
+pub async fn serve(
+    addr: SocketAddr,
+    slot: Arc<AppSlot>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
     let channel = AppChannel { slot };
     tonic::transport::Server::builder()
         .add_service(AppCallbackServer::new(channel.clone()).max_decoding_message_size(usize::MAX))
@@ -120,13 +124,18 @@ fn extensions(s: Option<prost_types::Struct>) -> Vec<(String, String)> {
 
 #[tonic::async_trait]
 impl AppCallback for AppChannel {
-    async fn on_invoke(&self, request: Request<common::InvokeRequest>) -> Result<Response<common::InvokeResponse>, Status> {
+    async fn on_invoke(
+        &self,
+        request: Request<common::InvokeRequest>,
+    ) -> Result<Response<common::InvokeResponse>, Status> {
         let app = self.slot.get().await?;
         let headers = request
             .metadata()
             .iter()
             .filter_map(|kv| match kv {
-                tonic::metadata::KeyAndValueRef::Ascii(k, v) => Some((k.to_string(), v.to_str().ok()?.to_string())),
+                tonic::metadata::KeyAndValueRef::Ascii(k, v) => {
+                    Some((k.to_string(), v.to_str().ok()?.to_string()))
+                }
                 tonic::metadata::KeyAndValueRef::Binary(..) => None,
             })
             .collect();
@@ -142,7 +151,10 @@ impl AppCallback for AppChannel {
         };
         let answer = app.invoke_local(invocation).await.map_err(internal)?;
         let mut response = Response::new(common::InvokeResponse {
-            data: Some(prost_types::Any { type_url: String::new(), value: answer.data }),
+            data: Some(prost_types::Any {
+                type_url: String::new(),
+                value: answer.data,
+            }),
             content_type: answer.content_type.unwrap_or_default(),
         });
         // The status travels as a header, as daprd does for HTTP apps.
@@ -152,13 +164,23 @@ impl AppCallback for AppChannel {
         Ok(response)
     }
 
-    async fn list_topic_subscriptions(&self, _: Request<()>) -> Result<Response<proto::ListTopicSubscriptionsResponse>, Status> {
+    async fn list_topic_subscriptions(
+        &self,
+        _: Request<()>,
+    ) -> Result<Response<proto::ListTopicSubscriptionsResponse>, Status> {
         let app = self.slot.get().await?;
-        let subscriptions = if app.exports().handler { app.subscriptions().await.map_err(internal)? } else { Vec::new() };
+        let subscriptions = if app.exports().handler {
+            app.subscriptions().await.map_err(internal)?
+        } else {
+            Vec::new()
+        };
         let subscriptions = subscriptions
             .into_iter()
             .map(|s| proto::TopicSubscription {
-                routes: Some(proto::TopicRoutes { rules: Vec::new(), default: s.route.unwrap_or_else(|| s.topic.clone()) }),
+                routes: Some(proto::TopicRoutes {
+                    rules: Vec::new(),
+                    default: s.route.unwrap_or_else(|| s.topic.clone()),
+                }),
                 pubsub_name: s.pubsub,
                 topic: s.topic,
                 metadata: s.metadata.into_iter().collect::<HashMap<_, _>>(),
@@ -166,14 +188,23 @@ impl AppCallback for AppChannel {
                 bulk_subscribe: None,
             })
             .collect();
-        Ok(Response::new(proto::ListTopicSubscriptionsResponse { subscriptions }))
+        Ok(Response::new(proto::ListTopicSubscriptionsResponse {
+            subscriptions,
+        }))
     }
 
-    async fn on_topic_event(&self, request: Request<proto::TopicEventRequest>) -> Result<Response<proto::TopicEventResponse>, Status> {
+    async fn on_topic_event(
+        &self,
+        request: Request<proto::TopicEventRequest>,
+    ) -> Result<Response<proto::TopicEventResponse>, Status> {
         let app = self.slot.get().await?;
         let e = request.into_inner();
         let event = CloudEvent {
-            path: if e.path.is_empty() { e.topic.clone() } else { e.path },
+            path: if e.path.is_empty() {
+                e.topic.clone()
+            } else {
+                e.path
+            },
             id: e.id,
             source: e.source,
             event_type: e.r#type,
@@ -190,43 +221,77 @@ impl AppCallback for AppChannel {
             Ok(EventStatus::Drop) => TopicEventResponseStatus::Drop,
             Ok(EventStatus::Retry) => TopicEventResponseStatus::Retry,
             Err(err) => {
-                tracing::warn!(app = app.id(), "event handler failed: {}", failure_message(&err));
+                tracing::warn!(
+                    app = app.id(),
+                    "event handler failed: {}",
+                    failure_message(&err)
+                );
                 TopicEventResponseStatus::Retry
             }
         };
-        Ok(Response::new(proto::TopicEventResponse { status: status as i32 }))
+        Ok(Response::new(proto::TopicEventResponse {
+            status: status as i32,
+        }))
     }
 
-    async fn list_input_bindings(&self, _: Request<()>) -> Result<Response<proto::ListInputBindingsResponse>, Status> {
+    async fn list_input_bindings(
+        &self,
+        _: Request<()>,
+    ) -> Result<Response<proto::ListInputBindingsResponse>, Status> {
         let app = self.slot.get().await?;
-        let bindings = if app.exports().handler { app.input_bindings().await.map_err(internal)? } else { Vec::new() };
+        let bindings = if app.exports().handler {
+            app.input_bindings().await.map_err(internal)?
+        } else {
+            Vec::new()
+        };
         Ok(Response::new(proto::ListInputBindingsResponse { bindings }))
     }
 
-    async fn on_binding_event(&self, request: Request<proto::BindingEventRequest>) -> Result<Response<proto::BindingEventResponse>, Status> {
+    async fn on_binding_event(
+        &self,
+        request: Request<proto::BindingEventRequest>,
+    ) -> Result<Response<proto::BindingEventResponse>, Status> {
         let app = self.slot.get().await?;
         let e = request.into_inner();
         let mut metadata: Vec<(String, String)> = e.metadata.into_iter().collect();
         metadata.sort();
-        let event = BindingEvent { name: e.name, data: e.data, metadata };
+        let event = BindingEvent {
+            name: e.name,
+            data: e.data,
+            metadata,
+        };
         match app.on_binding_event(event).await.map_err(internal)? {
-            Ok(data) => Ok(Response::new(proto::BindingEventResponse { data, ..Default::default() })),
+            Ok(data) => Ok(Response::new(proto::BindingEventResponse {
+                data,
+                ..Default::default()
+            })),
             Err(message) => Err(Status::unknown(message)),
         }
     }
 
-    async fn on_bulk_topic_event(&self, _: Request<proto::TopicEventBulkRequest>) -> Result<Response<proto::TopicEventBulkResponse>, Status> {
-        Err(Status::unimplemented("bulk subscriptions are not supported; events are delivered one by one"))
+    async fn on_bulk_topic_event(
+        &self,
+        _: Request<proto::TopicEventBulkRequest>,
+    ) -> Result<Response<proto::TopicEventBulkResponse>, Status> {
+        Err(Status::unimplemented(
+            "bulk subscriptions are not supported; events are delivered one by one",
+        ))
     }
 
-    async fn on_job_event(&self, _: Request<proto::JobEventRequest>) -> Result<Response<proto::JobEventResponse>, Status> {
+    async fn on_job_event(
+        &self,
+        _: Request<proto::JobEventRequest>,
+    ) -> Result<Response<proto::JobEventResponse>, Status> {
         Err(Status::unimplemented("jobs are not supported"))
     }
 }
 
 #[tonic::async_trait]
 impl AppCallbackHealthCheck for AppChannel {
-    async fn health_check(&self, _: Request<()>) -> Result<Response<proto::HealthCheckResponse>, Status> {
+    async fn health_check(
+        &self,
+        _: Request<()>,
+    ) -> Result<Response<proto::HealthCheckResponse>, Status> {
         Ok(Response::new(proto::HealthCheckResponse {}))
     }
 }

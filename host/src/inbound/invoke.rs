@@ -25,7 +25,10 @@ impl LocalInvoker {
 
     /// Sets the apps (once, after they are loaded).
     pub fn set_apps(&self, apps: &BTreeMap<String, Arc<App>>) {
-        let weak = apps.iter().map(|(id, app)| (id.clone(), Arc::downgrade(app))).collect();
+        let weak = apps
+            .iter()
+            .map(|(id, app)| (id.clone(), Arc::downgrade(app)))
+            .collect();
         let _ = self.apps.set(weak);
     }
 }
@@ -58,9 +61,17 @@ fn verb(verb: HttpVerb) -> http::Method {
 
 /// Calls an HTTP app's handler with the invocation as a request.
 pub(crate) async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
-    let mut uri = format!("http://{}/{}", app.id(), request.method.trim_start_matches('/'));
+    let mut uri = format!(
+        "http://{}/{}",
+        app.id(),
+        request.method.trim_start_matches('/')
+    );
     if !request.query.is_empty() {
-        let query: Vec<String> = request.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         uri.push('?');
         uri.push_str(&query.join("&"));
     }
@@ -75,7 +86,12 @@ pub(crate) async fn invoke_http(app: &App, request: Request) -> anyhow::Result<R
         .map_err(|never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} });
     let response = app.handle_http(builder.body(body)?).await?;
     let (parts, body) = response.into_parts();
-    let data = body.collect().await.map_err(|e| anyhow::anyhow!("{e:?}"))?.to_bytes().to_vec();
+    let data = body
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .to_bytes()
+        .to_vec();
     let content_type = parts
         .headers
         .get(http::header::CONTENT_TYPE)
@@ -87,5 +103,10 @@ pub(crate) async fn invoke_http(app: &App, request: Request) -> anyhow::Result<R
         .filter(|(name, _)| *name != http::header::CONTENT_TYPE)
         .filter_map(|(n, v)| Some((n.to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    Ok(Response { status: parts.status.as_u16(), headers, content_type, data })
+    Ok(Response {
+        status: parts.status.as_u16(),
+        headers,
+        content_type,
+        data,
+    })
 }

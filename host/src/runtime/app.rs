@@ -58,7 +58,12 @@ pub struct App {
 
 impl App {
     /// Loads `path` for app `id`, with `components` as what it can reach.
-    pub fn load(runtime: Arc<Runtime>, id: &str, path: &Path, components: Arc<AppComponents>) -> Result<Self> {
+    pub fn load(
+        runtime: Arc<Runtime>,
+        id: &str,
+        path: &Path,
+        components: Arc<AppComponents>,
+    ) -> Result<Self> {
         let (component, pre) = runtime.load(path)?;
         Ok(Self::from_pre(runtime, id, component, pre, components))
     }
@@ -79,7 +84,17 @@ impl App {
             handler: handler.is_some(),
             command: command.is_some(),
         };
-        App { id: id.to_string(), runtime, components, component, exports, proxy, handler, command, pre }
+        App {
+            id: id.to_string(),
+            runtime,
+            components,
+            component,
+            exports,
+            proxy,
+            handler,
+            command,
+            pre,
+        }
     }
 
     /// Which component exports exist, from its type alone (no app needed).
@@ -137,7 +152,10 @@ impl App {
         let timeout = self.runtime.config.limits.timeout;
         match tokio::time::timeout(timeout + timeout / 10, call).await {
             Ok(result) => result.with_context(|| format!("app `{}`: {what} failed", self.id)),
-            Err(_) => Err(anyhow!("app `{}`: {what} exceeded the {timeout:?} deadline", self.id)),
+            Err(_) => Err(anyhow!(
+                "app `{}`: {what} exceeded the {timeout:?} deadline",
+                self.id
+            )),
         }
     }
 
@@ -151,7 +169,10 @@ impl App {
     async fn call_handler<T>(
         &self,
         what: &str,
-        call: impl AsyncFnOnce(&crate::wit::exports::dapr::runtime::handler::Guest, &mut Store<HostState>) -> Result<T>,
+        call: impl AsyncFnOnce(
+            &crate::wit::exports::dapr::runtime::handler::Guest,
+            &mut Store<HostState>,
+        ) -> Result<T>,
     ) -> Result<T> {
         let indices = self.handler()?;
         self.bounded(what, async {
@@ -165,22 +186,34 @@ impl App {
 
     /// The app's topic subscriptions (`handler.subscriptions`).
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-        self.call_handler("subscriptions", async |g, s| Ok(g.call_subscriptions(s).await?)).await
+        self.call_handler("subscriptions", async |g, s| {
+            Ok(g.call_subscriptions(s).await?)
+        })
+        .await
     }
 
     /// The app's input bindings (`handler.input-bindings`).
     pub async fn input_bindings(&self) -> Result<Vec<String>> {
-        self.call_handler("input-bindings", async |g, s| Ok(g.call_input_bindings(s).await?)).await
+        self.call_handler("input-bindings", async |g, s| {
+            Ok(g.call_input_bindings(s).await?)
+        })
+        .await
     }
 
     /// Delivers one topic event.
     pub async fn on_topic_event(&self, event: CloudEvent) -> Result<EventStatus> {
-        self.call_handler("on-topic-event", async |g, s| Ok(g.call_on_topic_event(s, &event).await?)).await
+        self.call_handler("on-topic-event", async |g, s| {
+            Ok(g.call_on_topic_event(s, &event).await?)
+        })
+        .await
     }
 
     /// Delivers one service invocation.
     pub async fn on_invoke(&self, request: Request) -> Result<Response> {
-        self.call_handler("on-invoke", async |g, s| Ok(g.call_on_invoke(s, &request).await?)).await
+        self.call_handler("on-invoke", async |g, s| {
+            Ok(g.call_on_invoke(s, &request).await?)
+        })
+        .await
     }
 
     /// Delivers one service invocation to this app: its `on-invoke` export,
@@ -200,11 +233,19 @@ impl App {
 
     /// Delivers one input-binding event.
     pub async fn on_binding_event(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
-        self.call_handler("on-binding-event", async |g, s| Ok(g.call_on_binding_event(s, &event).await?)).await
+        self.call_handler("on-binding-event", async |g, s| {
+            Ok(g.call_on_binding_event(s, &event).await?)
+        })
+        .await
     }
 
     /// Delivers changed configuration items.
-    pub async fn on_configuration_update(&self, store: &str, id: &str, items: Vec<Item>) -> Result<()> {
+    pub async fn on_configuration_update(
+        &self,
+        store: &str,
+        id: &str,
+        items: Vec<Item>,
+    ) -> Result<()> {
         self.call_handler("on-configuration-update", async |g, s| {
             Ok(g.call_on_configuration_update(s, store, id, &items).await?)
         })
@@ -213,21 +254,26 @@ impl App {
 
     /// Handles one HTTP request in a fresh instance. The response head is
     /// returned as soon as the guest sets it; the body streams afterwards.
-    pub async fn handle_http<B>(&self, request: hyper::Request<B>) -> Result<hyper::Response<HyperOutgoingBody>>
+    pub async fn handle_http<B>(
+        &self,
+        request: hyper::Request<B>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let proxy = self
-            .proxy
-            .clone()
-            .ok_or_else(|| anyhow!("app `{}` does not export wasi:http/incoming-handler", self.id))?;
+        let proxy = self.proxy.clone().ok_or_else(|| {
+            anyhow!(
+                "app `{}` does not export wasi:http/incoming-handler",
+                self.id
+            )
+        })?;
         let mut store = self.new_store(&[])?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let request = store
-            .data_mut()
-            .http()
-            .new_incoming_request(wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http, request)?;
+        let request = store.data_mut().http().new_incoming_request(
+            wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http,
+            request,
+        )?;
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
         let timeout = self.runtime.config.limits.timeout;
         // The guest runs on this task until it sets the response; only if it
@@ -253,7 +299,9 @@ impl App {
             response = &mut receiver => (response.ok(), None),
             result = &mut call => (receiver.try_recv().ok(), Some(result)),
         };
-        let failed = |err: anyhow::Error| Err(err.context(format!("app `{}`: HTTP request failed", self.id)));
+        let failed = |err: anyhow::Error| {
+            Err(err.context(format!("app `{}`: HTTP request failed", self.id)))
+        };
         match (response, finished) {
             (Some(Ok(response)), None) => {
                 let id = self.id.clone();
@@ -270,9 +318,14 @@ impl App {
                 }
                 Ok(response)
             }
-            (Some(Err(code)), _) => Err(anyhow!("app `{}` answered with an HTTP error: {code:?}", self.id)),
+            (Some(Err(code)), _) => Err(anyhow!(
+                "app `{}` answered with an HTTP error: {code:?}",
+                self.id
+            )),
             (None, Some(Err(err))) => failed(err),
-            (None, Some(Ok(()))) => failed(anyhow!("the handler returned without setting a response")),
+            (None, Some(Ok(()))) => {
+                failed(anyhow!("the handler returned without setting a response"))
+            }
             (None, None) => match call.await {
                 Err(err) => failed(err),
                 Ok(()) => failed(anyhow!("the handler returned without setting a response")),
@@ -283,10 +336,12 @@ impl App {
     /// Runs the component as a `wasi:cli` command with `args` (the first is
     /// the program name); returns its exit code.
     pub async fn run_command(&self, args: &[String]) -> Result<i32> {
-        let command = self
-            .command
-            .as_ref()
-            .ok_or_else(|| anyhow!("app `{}` does not export wasi:cli/run; it is not a command", self.id))?;
+        let command = self.command.as_ref().ok_or_else(|| {
+            anyhow!(
+                "app `{}` does not export wasi:cli/run; it is not a command",
+                self.id
+            )
+        })?;
         self.bounded("run", async {
             let mut store = self.new_store(args)?;
             let command = command.instantiate_async(&mut store).await?;
@@ -309,14 +364,24 @@ pub fn failure_message(err: &anyhow::Error) -> String {
     let mut parts = Vec::new();
     for cause in err.chain() {
         // Wasmtime attaches the wasm backtrace as a context layer.
-        if cause.to_string().starts_with("error while executing at wasm backtrace") {
+        if cause
+            .to_string()
+            .starts_with("error while executing at wasm backtrace")
+        {
             continue;
         }
         let text = match cause.downcast_ref::<wasmtime::Trap>() {
-            Some(wasmtime::Trap::Interrupt) => "the guest ran past its deadline and was interrupted".to_string(),
-            Some(wasmtime::Trap::UnreachableCodeReached) => "the guest trapped (unreachable; a Rust guest panicked)".to_string(),
+            Some(wasmtime::Trap::Interrupt) => {
+                "the guest ran past its deadline and was interrupted".to_string()
+            }
+            Some(wasmtime::Trap::UnreachableCodeReached) => {
+                "the guest trapped (unreachable; a Rust guest panicked)".to_string()
+            }
             Some(trap) => format!("the guest trapped: {trap}"),
-            None if cause.to_string().starts_with("forcing trap when growing memory") => {
+            None if cause
+                .to_string()
+                .starts_with("forcing trap when growing memory") =>
+            {
                 format!("{cause} (past the per-request memory limit, --memory-limit)")
             }
             None => cause.to_string(),

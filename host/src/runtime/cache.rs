@@ -11,7 +11,11 @@ use wasmtime::component::Component;
 
 /// Compiles `bytes`, or loads the artifact a previous run cached in `dir`.
 /// A corrupt or stale cache entry is recompiled and replaced, never fatal.
-pub(crate) fn compile_cached(engine: &Engine, bytes: &[u8], dir: Option<&Path>) -> Result<Component> {
+pub(crate) fn compile_cached(
+    engine: &Engine,
+    bytes: &[u8],
+    dir: Option<&Path>,
+) -> Result<Component> {
     let Some(dir) = dir else {
         return Ok(Component::new(engine, bytes)?);
     };
@@ -22,7 +26,9 @@ pub(crate) fn compile_cached(engine: &Engine, bytes: &[u8], dir: Option<&Path>) 
         // and the cache directory is owned by the user running the host.
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(component) => return Ok(component),
-            Err(err) => tracing::warn!(path = %path.display(), "ignoring unusable cache entry: {err:#}"),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), "ignoring unusable cache entry: {err:#}")
+            }
         }
     }
     let component = Component::new(engine, bytes)?;
@@ -34,7 +40,9 @@ pub(crate) fn compile_cached(engine: &Engine, bytes: &[u8], dir: Option<&Path>) 
 
 fn entry_path(engine: &Engine, bytes: &[u8], dir: &Path) -> PathBuf {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
     let mut digest = Sha256::new();
     digest.update(engine_hash.finish().to_le_bytes());
     digest.update(bytes);

@@ -76,7 +76,13 @@ impl Runtime {
         crate::blocks::add_to_linker(&mut linker, |state| &mut state.dapr)?;
         let ticker = Arc::new(AtomicBool::new(true));
         spawn_epoch_ticker(engine.clone(), ticker.clone());
-        Ok(Runtime { engine, linker, config, pooling, ticker })
+        Ok(Runtime {
+            engine,
+            linker,
+            config,
+            pooling,
+            ticker,
+        })
     }
 
     /// Whether instances come from the pooling allocator.

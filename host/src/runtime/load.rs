@@ -80,13 +80,19 @@ impl Runtime {
     /// Reads, validates, compiles (cached) and pre-instantiates a component.
     pub fn load(&self, path: &Path) -> Result<(Component, InstancePre<HostState>), LoadError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|source| LoadError::Unreadable { path: shown.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Unreadable {
+            path: shown.clone(),
+            source,
+        })?;
         self.load_bytes(&shown, &bytes)
     }
 
     /// Like [`Runtime::load`], for bytes already in memory; `name` is used in errors.
-    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<(Component, InstancePre<HostState>), LoadError> {
+    pub fn load_bytes(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(Component, InstancePre<HostState>), LoadError> {
         let component = self.compile_bytes(name, bytes)?;
         let path = name.to_string();
         let missing = unknown_imports(&component, &self.engine);
@@ -96,15 +102,20 @@ impl Runtime {
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| LoadError::Link { path, reason: one_line(&e.into()) })?;
+            .map_err(|e| LoadError::Link {
+                path,
+                reason: one_line(&e.into()),
+            })?;
         Ok((component, pre))
     }
 
     /// Reads, validates and compiles (cached) a component without linking it.
     pub fn compile(&self, path: &Path) -> Result<Component, LoadError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|source| LoadError::Unreadable { path: shown.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Unreadable {
+            path: shown.clone(),
+            source,
+        })?;
         self.compile_bytes(&shown, &bytes)
     }
 
@@ -117,16 +128,26 @@ impl Runtime {
             _ if bytes.starts_with(b"(module") => return Err(LoadError::CoreModule { path }),
             _ => return Err(LoadError::NotWasm { path }),
         }
-        super::cache::compile_cached(&self.engine, bytes, self.config.cache_dir.as_deref())
-            .map_err(|e| LoadError::Invalid { path, reason: one_line(&e) })
+        super::cache::compile_cached(&self.engine, bytes, self.config.cache_dir.as_deref()).map_err(
+            |e| LoadError::Invalid {
+                path,
+                reason: one_line(&e),
+            },
+        )
     }
 }
 
 /// The names of a component's imports and exports.
 pub fn interfaces(component: &Component, engine: &wasmtime::Engine) -> (Vec<String>, Vec<String>) {
     let ty = component.component_type();
-    let imports = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
-    let exports = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    let imports = ty
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let exports = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
     (imports, exports)
 }
 

@@ -41,13 +41,20 @@ pub struct HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for HostState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.http_policy }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_policy,
+        }
     }
 }
 
@@ -77,7 +84,11 @@ impl WasiHttpHooks for HttpPolicy {
         options: Option<wasmtime_wasi_http::RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
-        let authority = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+        let authority = request
+            .uri()
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         if !self.allows(&authority) {
             tracing::warn!(%authority, "outbound HTTP denied (allow it with --allow-http)");
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
@@ -96,7 +107,11 @@ impl WasiHttpHooks for HttpPolicy {
 impl Runtime {
     /// A fresh store for one request of `app`, with limits and a deadline.
     /// `args` become the guest's command-line arguments.
-    pub(crate) fn new_store(&self, app: Arc<AppComponents>, args: &[String]) -> Result<Store<HostState>> {
+    pub(crate) fn new_store(
+        &self,
+        app: Arc<AppComponents>,
+        args: &[String],
+    ) -> Result<Store<HostState>> {
         let sandbox = &self.config.sandbox;
         let mut wasi = WasiCtxBuilder::new();
         wasi.args(args);
@@ -111,7 +126,9 @@ impl Runtime {
         let state = HostState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            http_policy: HttpPolicy { allowed: sandbox.allowed_http_hosts.clone().into() },
+            http_policy: HttpPolicy {
+                allowed: sandbox.allowed_http_hosts.clone().into(),
+            },
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes)

@@ -13,7 +13,11 @@ use super::repo;
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The daprd binary, built (or taken from the cache) once per test process.
@@ -27,7 +31,13 @@ pub fn daprd() -> PathBuf {
                 .expect("running tests/daprd/build.sh");
             assert!(out.status.success(), "building daprd failed");
             let stdout = String::from_utf8(out.stdout).unwrap();
-            PathBuf::from(stdout.lines().last().expect("build.sh prints the binary path").trim())
+            PathBuf::from(
+                stdout
+                    .lines()
+                    .last()
+                    .expect("build.sh prints the binary path")
+                    .trim(),
+            )
         })
         .clone()
 }
@@ -58,7 +68,10 @@ impl Redis {
             .stdout(Stdio::null())
             .spawn()
             .expect("starting redis");
-        let redis = Redis { port, _process: Some(Process(child)) };
+        let redis = Redis {
+            port,
+            _process: Some(Process(child)),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while redis.command(&["PING"]).as_deref() != Some("+PONG") {
             assert!(Instant::now() < deadline, "redis did not start");
@@ -94,7 +107,10 @@ impl Redis {
             }
             reply.extend_from_slice(&buf[..n]);
         }
-        String::from_utf8_lossy(&reply).lines().next().map(str::to_string)
+        String::from_utf8_lossy(&reply)
+            .lines()
+            .next()
+            .map(str::to_string)
     }
 }
 
@@ -126,7 +142,11 @@ fn resources(dir: &Path, redis_port: u16, extra: &str) -> PathBuf {
             "pubsub.redis",
             "  - name: redeliverInterval\n    value: \"200\"\n  - name: processingTimeout\n    value: \"300\"\n",
         ),
-        redis("configstore", "configuration.redis", "  - name: redisDB\n    value: \"1\"\n"),
+        redis(
+            "configstore",
+            "configuration.redis",
+            "  - name: redisDB\n    value: \"1\"\n",
+        ),
         redis("lockstore", "lock.redis", ""),
         extra.to_string(),
     ];
@@ -156,11 +176,28 @@ impl Daprd {
     /// (so the apps can invoke each other).
     pub fn start_next_to(first: &Daprd, app_id: &str, app_port: u16) -> Daprd {
         let dir = tempfile::tempdir().unwrap();
-        let redis = Redis { port: first.redis.port, _process: None };
-        Self::start_on(app_id, app_port, "", dir, redis, &first.dir.path().join("names.db"))
+        let redis = Redis {
+            port: first.redis.port,
+            _process: None,
+        };
+        Self::start_on(
+            app_id,
+            app_port,
+            "",
+            dir,
+            redis,
+            &first.dir.path().join("names.db"),
+        )
     }
 
-    fn start_on(app_id: &str, app_port: u16, extra: &str, dir: tempfile::TempDir, redis: Redis, names: &Path) -> Daprd {
+    fn start_on(
+        app_id: &str,
+        app_port: u16,
+        extra: &str,
+        dir: tempfile::TempDir,
+        redis: Redis,
+        names: &Path,
+    ) -> Daprd {
         resources(dir.path(), redis.port, extra);
         std::fs::write(
             dir.path().join("config.yaml"),
@@ -188,10 +225,27 @@ impl Daprd {
         let internal = free_port();
         let log = std::fs::File::create(self.dir.path().join("daprd.log")).unwrap();
         let child = Command::new(daprd())
-            .args(["--app-id", &self.app_id, "--app-port", &self.app_port.to_string(), "--app-protocol", "grpc"])
-            .args(["--dapr-grpc-port", &self.grpc_port.to_string(), "--dapr-http-port", &self.http_port.to_string()])
+            .args([
+                "--app-id",
+                &self.app_id,
+                "--app-port",
+                &self.app_port.to_string(),
+                "--app-protocol",
+                "grpc",
+            ])
+            .args([
+                "--dapr-grpc-port",
+                &self.grpc_port.to_string(),
+                "--dapr-http-port",
+                &self.http_port.to_string(),
+            ])
             .args(["--dapr-internal-grpc-port", &internal.to_string()])
-            .args(["--dapr-listen-addresses", "127.0.0.1", "--dapr-internal-grpc-listen-address", "127.0.0.1"])
+            .args([
+                "--dapr-listen-addresses",
+                "127.0.0.1",
+                "--dapr-internal-grpc-listen-address",
+                "127.0.0.1",
+            ])
             .args(["--enable-metrics=false", "--log-level", "warn"])
             .arg("--resources-path")
             .arg(self.dir.path().join("resources"))
@@ -207,7 +261,11 @@ impl Daprd {
         self.process = Some(Process(child));
         let deadline = Instant::now() + Duration::from_secs(60);
         while self.http_get("/v1.0/healthz/outbound").0 != 204 {
-            assert!(Instant::now() < deadline, "daprd did not start:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "daprd did not start:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -232,7 +290,9 @@ impl Daprd {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.http_port)) else {
             return (0, Vec::new());
         };
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             body.len()
@@ -246,9 +306,16 @@ impl Daprd {
             return (0, Vec::new());
         };
         let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut body = raw[split + 4..].to_vec();
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             body = super::dechunk(&body);
         }
         (status, body)

@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
 }
 
 /// The path of a built guest component, building every guest on first use
@@ -28,9 +31,18 @@ fn build_guests() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // `order-store` enables the SDK's `handler` feature, which must not be
     // unified into the other components: it gets its own invocation.
-    for selection in [&["--workspace", "--exclude", "order-store"][..], &["-p", "order-store"][..]] {
+    for selection in [
+        &["--workspace", "--exclude", "order-store"][..],
+        &["-p", "order-store"][..],
+    ] {
         let status = Command::new(&cargo)
-            .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .args(selection)
             .env("CARGO_TARGET_DIR", &target)
@@ -51,7 +63,8 @@ pub mod dapr;
 pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
-        let Ok(size) = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16) else {
+        let Ok(size) = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16)
+        else {
             break;
         };
         data = &data[line_end + 2..];

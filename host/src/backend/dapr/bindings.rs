@@ -15,7 +15,10 @@ pub struct DaprBinding {
 impl DaprBinding {
     /// The binding `name` served by `sidecar`.
     pub fn new(sidecar: Sidecar, name: &str) -> Self {
-        DaprBinding { sidecar, name: name.to_string() }
+        DaprBinding {
+            sidecar,
+            name: name.to_string(),
+        }
     }
 }
 
@@ -34,14 +37,28 @@ fn binding_error(status: tonic::Status) -> crate::wit::Error {
 
 #[async_trait::async_trait]
 impl OutputBinding for DaprBinding {
-    async fn invoke(&self, operation: &str, data: Vec<u8>, metadata: &Metadata) -> BackendResult<Response> {
+    async fn invoke(
+        &self,
+        operation: &str,
+        data: Vec<u8>,
+        metadata: &Metadata,
+    ) -> BackendResult<Response> {
         let request = proto::InvokeBindingRequest {
             name: self.name.clone(),
             data,
             metadata: to_map(metadata),
             operation: operation.to_string(),
         };
-        let r = self.sidecar.client().invoke_binding(request).await.map_err(binding_error)?.into_inner();
-        Ok(Response { data: r.data, metadata: from_map(r.metadata) })
+        let r = self
+            .sidecar
+            .client()
+            .invoke_binding(request)
+            .await
+            .map_err(binding_error)?
+            .into_inner();
+        Ok(Response {
+            data: r.data,
+            metadata: from_map(r.metadata),
+        })
     }
 }

@@ -22,7 +22,11 @@ pub struct DaprConfigurationStore {
 impl DaprConfigurationStore {
     /// The configuration store `name` served by `sidecar`.
     pub fn new(sidecar: Sidecar, name: &str) -> Self {
-        DaprConfigurationStore { sidecar, name: name.to_string(), streams: Mutex::new(HashMap::new()) }
+        DaprConfigurationStore {
+            sidecar,
+            name: name.to_string(),
+            streams: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -37,7 +41,12 @@ impl Drop for DaprConfigurationStore {
 fn items(map: HashMap<String, common::ConfigurationItem>) -> Vec<Item> {
     let mut items: Vec<Item> = map
         .into_iter()
-        .map(|(key, i)| Item { key, value: i.value, version: i.version, metadata: from_map(i.metadata) })
+        .map(|(key, i)| Item {
+            key,
+            value: i.value,
+            version: i.version,
+            metadata: from_map(i.metadata),
+        })
         .collect();
     items.sort_by(|a, b| a.key.cmp(&b.key));
     items
@@ -51,7 +60,12 @@ impl ConfigurationStore for DaprConfigurationStore {
             keys: keys.to_vec(),
             metadata: to_map(metadata),
         };
-        let r = self.sidecar.client().get_configuration(request).await.map_err(error_from_status)?;
+        let r = self
+            .sidecar
+            .client()
+            .get_configuration(request)
+            .await
+            .map_err(error_from_status)?;
         Ok(items(r.into_inner().items))
     }
 
@@ -106,12 +120,21 @@ impl ConfigurationStore for DaprConfigurationStore {
     async fn unsubscribe(&self, id: &str) -> BackendResult<()> {
         let task = self.streams.lock().unwrap().remove(id);
         let Some(task) = task else {
-            return Err(Error::NotFound(format!("no configuration subscription `{id}`")));
+            return Err(Error::NotFound(format!(
+                "no configuration subscription `{id}`"
+            )));
         };
         // Unsubscribe while the stream is still open: daprd drops a
         // subscription by itself once its stream closes.
-        let request = proto::UnsubscribeConfigurationRequest { store_name: self.name.clone(), id: id.to_string() };
-        let result = self.sidecar.client().unsubscribe_configuration(request).await;
+        let request = proto::UnsubscribeConfigurationRequest {
+            store_name: self.name.clone(),
+            id: id.to_string(),
+        };
+        let result = self
+            .sidecar
+            .client()
+            .unsubscribe_configuration(request)
+            .await;
         task.abort();
         // An id this store still held is ours even if daprd already let go.
         let r = match result {
@@ -119,6 +142,10 @@ impl ConfigurationStore for DaprConfigurationStore {
             Err(status) if status.message().contains("does not exist") => return Ok(()),
             Err(status) => return Err(error_from_status(status)),
         };
-        if r.ok || r.message.contains("does not exist") { Ok(()) } else { Err(Error::Internal(r.message)) }
+        if r.ok || r.message.contains("does not exist") {
+            Ok(())
+        } else {
+            Err(Error::Internal(r.message))
+        }
     }
 }

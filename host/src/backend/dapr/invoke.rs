@@ -39,14 +39,21 @@ fn verb(v: HttpVerb) -> Verb {
 }
 
 fn status_of(metadata: &tonic::metadata::MetadataMap) -> Option<u16> {
-    metadata.get(HTTP_STATUS_HEADER)?.to_str().ok()?.parse().ok()
+    metadata
+        .get(HTTP_STATUS_HEADER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 fn headers_of(metadata: &tonic::metadata::MetadataMap) -> Vec<(String, String)> {
     metadata
         .iter()
         .filter_map(|kv| match kv {
-            tonic::metadata::KeyAndValueRef::Ascii(k, v) => Some((k.to_string(), v.to_str().ok()?.to_string())),
+            tonic::metadata::KeyAndValueRef::Ascii(k, v) => {
+                Some((k.to_string(), v.to_str().ok()?.to_string()))
+            }
             tonic::metadata::KeyAndValueRef::Binary(..) => None,
         })
         .filter(|(k, _)| k != HTTP_STATUS_HEADER && k != "content-type" && !k.starts_with("grpc-"))
@@ -64,14 +71,24 @@ impl Invoker for DaprInvoker {
             .join("&");
         let message = common::InvokeRequest {
             method: request.method,
-            data: Some(prost_types::Any { type_url: String::new(), value: request.data }),
+            data: Some(prost_types::Any {
+                type_url: String::new(),
+                value: request.data,
+            }),
             content_type: request.content_type.unwrap_or_default(),
-            http_extension: Some(common::HttpExtension { verb: verb(request.verb) as i32, querystring }),
+            http_extension: Some(common::HttpExtension {
+                verb: verb(request.verb) as i32,
+                querystring,
+            }),
         };
-        let mut grpc = tonic::Request::new(proto::InvokeServiceRequest { id: app_id.to_string(), message: Some(message) });
+        let mut grpc = tonic::Request::new(proto::InvokeServiceRequest {
+            id: app_id.to_string(),
+            message: Some(message),
+        });
         for (name, value) in &request.headers {
             if let (Ok(k), Ok(v)) = (
-                name.to_ascii_lowercase().parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>(),
+                name.to_ascii_lowercase()
+                    .parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>(),
                 value.parse(),
             ) {
                 grpc.metadata_mut().insert(k, v);
@@ -84,7 +101,12 @@ impl Invoker for DaprInvoker {
                 let inner = response.into_inner();
                 let content_type = (!inner.content_type.is_empty()).then_some(inner.content_type);
                 let data = inner.data.map(|any| any.value).unwrap_or_default();
-                Ok(Response { status, headers, content_type, data })
+                Ok(Response {
+                    status,
+                    headers,
+                    content_type,
+                    data,
+                })
             }
             // A non-2xx answer of the app arrives as an error carrying its status.
             Err(err) => match status_of(err.metadata()) {
@@ -96,7 +118,15 @@ impl Invoker for DaprInvoker {
                 }),
                 None => {
                     let lower = err.message().to_ascii_lowercase();
-                    if ["couldn't find", "not found", "no such host", "no host found"].iter().any(|m| lower.contains(m)) {
+                    if [
+                        "couldn't find",
+                        "not found",
+                        "no such host",
+                        "no host found",
+                    ]
+                    .iter()
+                    .any(|m| lower.contains(m))
+                    {
                         Err(Error::NotFound(err.message().to_string()))
                     } else {
                         Err(error_from_status(err))

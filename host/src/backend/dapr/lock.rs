@@ -17,13 +17,21 @@ pub struct DaprLockStore {
 impl DaprLockStore {
     /// The lock store `name` served by `sidecar`.
     pub fn new(sidecar: Sidecar, name: &str) -> Self {
-        DaprLockStore { sidecar, name: name.to_string() }
+        DaprLockStore {
+            sidecar,
+            name: name.to_string(),
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl LockStore for DaprLockStore {
-    async fn try_lock(&self, resource_id: &str, owner: &str, expiry_in_seconds: u32) -> BackendResult<bool> {
+    async fn try_lock(
+        &self,
+        resource_id: &str,
+        owner: &str,
+        expiry_in_seconds: u32,
+    ) -> BackendResult<bool> {
         let request = proto::TryLockRequest {
             store_name: self.name.clone(),
             resource_id: resource_id.to_string(),
@@ -31,7 +39,12 @@ impl LockStore for DaprLockStore {
             expiry_in_seconds: i32::try_from(expiry_in_seconds)
                 .map_err(|_| Error::InvalidArgument("expiry-in-seconds is too large".into()))?,
         };
-        let r = self.sidecar.client().try_lock_alpha1(request).await.map_err(error_from_status)?;
+        let r = self
+            .sidecar
+            .client()
+            .try_lock_alpha1(request)
+            .await
+            .map_err(error_from_status)?;
         Ok(r.into_inner().success)
     }
 
@@ -41,12 +54,19 @@ impl LockStore for DaprLockStore {
             resource_id: resource_id.to_string(),
             lock_owner: owner.to_string(),
         };
-        let r = self.sidecar.client().unlock_alpha1(request).await.map_err(error_from_status)?;
+        let r = self
+            .sidecar
+            .client()
+            .unlock_alpha1(request)
+            .await
+            .map_err(error_from_status)?;
         match Status::try_from(r.into_inner().status) {
             Ok(Status::Success) => Ok(UnlockStatus::Success),
             Ok(Status::LockDoesNotExist) => Ok(UnlockStatus::LockDoesNotExist),
             Ok(Status::LockBelongsToOthers) => Ok(UnlockStatus::LockBelongsToOthers),
-            Ok(Status::InternalError) | Err(_) => Err(Error::Internal("the lock store failed to unlock".into())),
+            Ok(Status::InternalError) | Err(_) => {
+                Err(Error::Internal("the lock store failed to unlock".into()))
+            }
         }
     }
 }

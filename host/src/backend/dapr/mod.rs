@@ -14,10 +14,10 @@ mod state;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
 use ::dapr::client::ApiTokenInterceptor;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 use ::dapr::dapr::proto::runtime::v1::dapr_client::DaprClient;
+use anyhow::{Context, Result, bail};
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
@@ -52,14 +52,22 @@ impl SidecarOptions {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let endpoint = var("DAPR_GRPC_ENDPOINT")
             .or_else(|| var("DAPR_GRPC_PORT").map(|port| format!("http://127.0.0.1:{port}")))?;
-        Some(SidecarOptions { endpoint: normalize(&endpoint), api_token: var("DAPR_API_TOKEN") })
+        Some(SidecarOptions {
+            endpoint: normalize(&endpoint),
+            api_token: var("DAPR_API_TOKEN"),
+        })
     }
 
     /// A sidecar at `endpoint` (`host:port` or a URL), with the token from
     /// `DAPR_API_TOKEN` if set.
     pub fn at(endpoint: &str) -> Self {
-        let token = std::env::var("DAPR_API_TOKEN").ok().filter(|v| !v.is_empty());
-        SidecarOptions { endpoint: normalize(endpoint), api_token: token }
+        let token = std::env::var("DAPR_API_TOKEN")
+            .ok()
+            .filter(|v| !v.is_empty());
+        SidecarOptions {
+            endpoint: normalize(endpoint),
+            api_token: token,
+        }
     }
 }
 
@@ -91,7 +99,10 @@ impl Sidecar {
         let client = DaprClient::with_interceptor(channel, interceptor)
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);
-        Ok(Sidecar { client, endpoint: options.endpoint.clone() })
+        Ok(Sidecar {
+            client,
+            endpoint: options.endpoint.clone(),
+        })
     }
 
     /// A client handle sharing the channel.
@@ -109,7 +120,11 @@ impl Sidecar {
     pub async fn wait_ready(&self, timeout: Duration) -> Result<proto::GetMetadataResponse> {
         let started = Instant::now();
         loop {
-            match self.client().get_metadata(proto::GetMetadataRequest {}).await {
+            match self
+                .client()
+                .get_metadata(proto::GetMetadataRequest {})
+                .await
+            {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) if started.elapsed() < timeout => {
                     tracing::debug!("sidecar not ready yet: {}", status.message());
@@ -133,7 +148,9 @@ pub fn error_from_status(status: tonic::Status) -> Error {
         Code::Aborted => Error::EtagMismatch(message),
         Code::NotFound => Error::NotFound(message),
         // daprd reports unknown components as invalid arguments.
-        Code::InvalidArgument if lower.contains("not found") || lower.contains("not configured") => {
+        Code::InvalidArgument
+            if lower.contains("not found") || lower.contains("not configured") =>
+        {
             Error::NotFound(message)
         }
         Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition

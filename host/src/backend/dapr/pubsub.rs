@@ -16,7 +16,10 @@ pub struct DaprPubSub {
 impl DaprPubSub {
     /// The pub/sub `name` served by `sidecar`.
     pub fn new(sidecar: Sidecar, name: &str) -> Self {
-        DaprPubSub { sidecar, name: name.to_string() }
+        DaprPubSub {
+            sidecar,
+            name: name.to_string(),
+        }
     }
 }
 
@@ -30,7 +33,11 @@ impl PubSub for DaprPubSub {
             data_content_type: message.content_type,
             metadata: to_map(&message.metadata),
         };
-        self.sidecar.client().publish_event(request).await.map_err(error_from_status)?;
+        self.sidecar
+            .client()
+            .publish_event(request)
+            .await
+            .map_err(error_from_status)?;
         Ok(())
     }
 
@@ -67,7 +74,10 @@ impl PubSub for DaprPubSub {
         Ok(response
             .failed_entries
             .into_iter()
-            .map(|f| BulkFailure { entry_id: f.entry_id, error: Error::Internal(f.error) })
+            .map(|f| BulkFailure {
+                entry_id: f.entry_id,
+                error: Error::Internal(f.error),
+            })
             .collect())
     }
 }

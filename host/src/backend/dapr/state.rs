@@ -5,8 +5,8 @@ use ::dapr::dapr::proto::runtime::v1 as proto;
 
 use super::{Sidecar, error_from_status, from_map, to_map};
 use crate::backend::state::{
-    BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse,
-    SaveItem, StateStore, Value, WriteOptions,
+    BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse, SaveItem,
+    StateStore, Value, WriteOptions,
 };
 use crate::backend::{BackendResult, Metadata};
 
@@ -19,13 +19,18 @@ pub struct DaprStateStore {
 impl DaprStateStore {
     /// The store `name` served by `sidecar`.
     pub fn new(sidecar: Sidecar, name: &str) -> Self {
-        DaprStateStore { sidecar, name: name.to_string() }
+        DaprStateStore {
+            sidecar,
+            name: name.to_string(),
+        }
     }
 }
 
 fn consistency(c: Consistency) -> i32 {
     match c {
-        Consistency::Eventual => common::state_options::StateConsistency::ConsistencyEventual as i32,
+        Consistency::Eventual => {
+            common::state_options::StateConsistency::ConsistencyEventual as i32
+        }
         Consistency::Strong => common::state_options::StateConsistency::ConsistencyStrong as i32,
     }
 }
@@ -40,7 +45,10 @@ fn options(o: WriteOptions, has_etag: bool) -> common::StateOptions {
         Concurrency::LastWrite if has_etag => StateConcurrency::ConcurrencyUnspecified,
         Concurrency::LastWrite => StateConcurrency::ConcurrencyLastWrite,
     };
-    common::StateOptions { concurrency: concurrency as i32, consistency: consistency(o.consistency) }
+    common::StateOptions {
+        concurrency: concurrency as i32,
+        consistency: consistency(o.consistency),
+    }
 }
 
 fn etag(etag: Option<String>) -> Option<common::Etag> {
@@ -78,7 +86,9 @@ fn delete_item(item: DeleteItem) -> common::StateItem {
 /// that no longer matches inside a transaction.
 fn write_error(status: tonic::Status) -> crate::wit::Error {
     let lower = status.message().to_ascii_lowercase();
-    if lower.contains("user_script") && (lower.contains("failed to set key") || lower.contains("failed to delete")) {
+    if lower.contains("user_script")
+        && (lower.contains("failed to set key") || lower.contains("failed to delete"))
+    {
         crate::wit::Error::EtagMismatch(status.message().to_string())
     } else {
         error_from_status(status)
@@ -86,35 +96,64 @@ fn write_error(status: tonic::Status) -> crate::wit::Error {
 }
 
 /// Dapr answers a missing key with empty data and no etag.
-fn value(data: Vec<u8>, etag: String, metadata: std::collections::HashMap<String, String>) -> Option<Value> {
+fn value(
+    data: Vec<u8>,
+    etag: String,
+    metadata: std::collections::HashMap<String, String>,
+) -> Option<Value> {
     if data.is_empty() && etag.is_empty() {
         None
     } else {
-        Some(Value { data, etag: non_empty(etag), metadata: from_map(metadata) })
+        Some(Value {
+            data,
+            etag: non_empty(etag),
+            metadata: from_map(metadata),
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl StateStore for DaprStateStore {
-    async fn get(&self, key: &str, c: Consistency, metadata: &Metadata) -> BackendResult<Option<Value>> {
+    async fn get(
+        &self,
+        key: &str,
+        c: Consistency,
+        metadata: &Metadata,
+    ) -> BackendResult<Option<Value>> {
         let request = proto::GetStateRequest {
             store_name: self.name.clone(),
             key: key.to_string(),
             consistency: consistency(c),
             metadata: to_map(metadata),
         };
-        let r = self.sidecar.client().get_state(request).await.map_err(error_from_status)?.into_inner();
+        let r = self
+            .sidecar
+            .client()
+            .get_state(request)
+            .await
+            .map_err(error_from_status)?
+            .into_inner();
         Ok(value(r.data, r.etag, r.metadata))
     }
 
-    async fn get_bulk(&self, keys: &[String], metadata: &Metadata) -> BackendResult<Vec<BulkValue>> {
+    async fn get_bulk(
+        &self,
+        keys: &[String],
+        metadata: &Metadata,
+    ) -> BackendResult<Vec<BulkValue>> {
         let request = proto::GetBulkStateRequest {
             store_name: self.name.clone(),
             keys: keys.to_vec(),
             parallelism: 0,
             metadata: to_map(metadata),
         };
-        let r = self.sidecar.client().get_bulk_state(request).await.map_err(error_from_status)?.into_inner();
+        let r = self
+            .sidecar
+            .client()
+            .get_bulk_state(request)
+            .await
+            .map_err(error_from_status)?
+            .into_inner();
         let mut by_key: std::collections::HashMap<String, proto::BulkStateItem> =
             r.items.into_iter().map(|i| (i.key.clone(), i)).collect();
         Ok(keys
@@ -122,10 +161,15 @@ impl StateStore for DaprStateStore {
             .map(|key| {
                 let value = match by_key.remove(key) {
                     None => Ok(None),
-                    Some(item) if !item.error.is_empty() => Err(crate::wit::Error::Internal(item.error)),
+                    Some(item) if !item.error.is_empty() => {
+                        Err(crate::wit::Error::Internal(item.error))
+                    }
                     Some(item) => Ok(value(item.data, item.etag, item.metadata)),
                 };
-                BulkValue { key: key.clone(), value }
+                BulkValue {
+                    key: key.clone(),
+                    value,
+                }
             })
             .collect())
     }
@@ -134,8 +178,15 @@ impl StateStore for DaprStateStore {
         // One request per item keeps the WIT's "stop at the first failure"
         // semantics (daprd saves a multi-item request in parallel).
         for item in items {
-            let request = proto::SaveStateRequest { store_name: self.name.clone(), states: vec![state_item(item)] };
-            self.sidecar.client().save_state(request).await.map_err(write_error)?;
+            let request = proto::SaveStateRequest {
+                store_name: self.name.clone(),
+                states: vec![state_item(item)],
+            };
+            self.sidecar
+                .client()
+                .save_state(request)
+                .await
+                .map_err(write_error)?;
         }
         Ok(())
     }
@@ -149,7 +200,11 @@ impl StateStore for DaprStateStore {
             options: item.options,
             metadata: item.metadata,
         };
-        self.sidecar.client().delete_state(request).await.map_err(write_error)?;
+        self.sidecar
+            .client()
+            .delete_state(request)
+            .await
+            .map_err(write_error)?;
         Ok(())
     }
 
@@ -172,7 +227,11 @@ impl StateStore for DaprStateStore {
             operations,
             metadata: to_map(metadata),
         };
-        self.sidecar.client().execute_state_transaction(request).await.map_err(write_error)?;
+        self.sidecar
+            .client()
+            .execute_state_transaction(request)
+            .await
+            .map_err(write_error)?;
         Ok(())
     }
 
@@ -182,12 +241,22 @@ impl StateStore for DaprStateStore {
             query: query.to_string(),
             metadata: to_map(metadata),
         };
-        let r = self.sidecar.client().query_state_alpha1(request).await.map_err(error_from_status)?.into_inner();
+        let r = self
+            .sidecar
+            .client()
+            .query_state_alpha1(request)
+            .await
+            .map_err(error_from_status)?
+            .into_inner();
         Ok(QueryResponse {
             results: r
                 .results
                 .into_iter()
-                .map(|i| QueryItem { key: i.key, data: i.data, etag: non_empty(i.etag) })
+                .map(|i| QueryItem {
+                    key: i.key,
+                    data: i.data,
+                    etag: non_empty(i.etag),
+                })
                 .collect(),
             token: non_empty(r.token),
             metadata: from_map(r.metadata),

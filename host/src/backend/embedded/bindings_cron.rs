@@ -37,7 +37,8 @@ impl Schedule {
         } else {
             text.to_string()
         };
-        let schedule = cron::Schedule::from_str(&expression).with_context(|| format!("invalid cron schedule `{text}`"))?;
+        let schedule = cron::Schedule::from_str(&expression)
+            .with_context(|| format!("invalid cron schedule `{text}`"))?;
         Ok(Schedule::Cron(Box::new(schedule)))
     }
 
@@ -47,7 +48,10 @@ impl Schedule {
             Schedule::Every(every) => Some(*every),
             Schedule::Cron(schedule) => {
                 let next = schedule.upcoming(chrono::Utc).next()?;
-                (next - chrono::Utc::now()).to_std().ok().or(Some(Duration::ZERO))
+                (next - chrono::Utc::now())
+                    .to_std()
+                    .ok()
+                    .or(Some(Duration::ZERO))
             }
         }
     }
@@ -61,10 +65,16 @@ fn go_duration(text: &str) -> Result<Duration> {
         bail!("missing duration");
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let (number, tail) = rest.split_at(digits);
-        let number: f64 = number.parse().with_context(|| format!("invalid duration `{text}`"))?;
-        let unit = tail.find(|c: char| c.is_ascii_digit()).unwrap_or(tail.len());
+        let number: f64 = number
+            .parse()
+            .with_context(|| format!("invalid duration `{text}`"))?;
+        let unit = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
         let (unit, tail) = tail.split_at(unit);
         let seconds = match unit {
             "h" => 3600.0,
@@ -92,14 +102,20 @@ impl CronBinding {
     /// Creates the binding from its metadata (`schedule` is required).
     pub fn from_metadata(component_name: &str, metadata: &ComponentMetadata) -> Result<Arc<Self>> {
         let schedule = Schedule::parse(required_metadata(metadata, "schedule")?)?;
-        Ok(Arc::new(CronBinding { name: component_name.to_string(), schedule, tasks: Mutex::new(Vec::new()) }))
+        Ok(Arc::new(CronBinding {
+            name: component_name.to_string(),
+            schedule,
+            tasks: Mutex::new(Vec::new()),
+        }))
     }
 
     /// Starts delivering events to `subscriber` (in a Tokio task, one event
     /// at a time; a failed delivery is logged and the schedule goes on).
     pub fn start(&self, app_id: &str, subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
-        let runtime = tokio::runtime::Handle::try_current().context("input bindings need a Tokio runtime")?;
-        let (name, schedule, app_id) = (self.name.clone(), self.schedule.clone(), app_id.to_string());
+        let runtime =
+            tokio::runtime::Handle::try_current().context("input bindings need a Tokio runtime")?;
+        let (name, schedule, app_id) =
+            (self.name.clone(), self.schedule.clone(), app_id.to_string());
         let task = runtime.spawn(async move {
             while let Some(delay) = schedule.next_delay() {
                 tokio::time::sleep(delay).await;
@@ -147,12 +163,26 @@ mod tests {
 
     #[test]
     fn parses_schedules() {
-        assert!(matches!(Schedule::parse("@every 2s").unwrap(), Schedule::Every(d) if d == Duration::from_secs(2)));
-        assert!(matches!(Schedule::parse("*/5 * * * * *").unwrap(), Schedule::Cron(_)));
-        assert!(matches!(Schedule::parse("30 * * * *").unwrap(), Schedule::Cron(_)));
+        assert!(
+            matches!(Schedule::parse("@every 2s").unwrap(), Schedule::Every(d) if d == Duration::from_secs(2))
+        );
+        assert!(matches!(
+            Schedule::parse("*/5 * * * * *").unwrap(),
+            Schedule::Cron(_)
+        ));
+        assert!(matches!(
+            Schedule::parse("30 * * * *").unwrap(),
+            Schedule::Cron(_)
+        ));
         assert!(Schedule::parse("@every 0s").is_err());
         assert!(Schedule::parse("not a schedule").is_err());
-        assert!(Schedule::parse("*/5 * * * * *").unwrap().next_delay().unwrap() <= Duration::from_secs(5));
+        assert!(
+            Schedule::parse("*/5 * * * * *")
+                .unwrap()
+                .next_delay()
+                .unwrap()
+                <= Duration::from_secs(5)
+        );
     }
 
     struct Count(std::sync::atomic::AtomicUsize);
@@ -175,7 +205,9 @@ mod tests {
         binding.start("app", count.clone()).unwrap();
         tokio::time::sleep(Duration::from_millis(150)).await;
         assert!(count.0.load(std::sync::atomic::Ordering::SeqCst) >= 2);
-        let err = CronBinding::from_metadata("ticker", &Default::default()).err().unwrap();
+        let err = CronBinding::from_metadata("ticker", &Default::default())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("schedule"), "{err}");
     }
 }

@@ -13,10 +13,10 @@ use std::str::FromStr;
 
 use anyhow::{Context, anyhow};
 
-/// `bindings.localstorage`: files under a root directory.
-pub mod bindings_localstorage;
 /// `bindings.cron`: an input binding on a schedule.
 pub mod bindings_cron;
+/// `bindings.localstorage`: files under a root directory.
+pub mod bindings_localstorage;
 /// Time sources (wall clock, monotonic, manual for tests).
 pub mod clock;
 /// `configuration.local.file`: configuration items read from a YAML/JSON file.
