@@ -102,6 +102,9 @@ struct CommonArgs {
     /// Allow outbound wasi:http requests to HOST (or HOST:PORT); `*` for any.
     #[arg(long = "allow-http", value_name = "HOST")]
     allow_http: Vec<String>,
+    /// Let wasi:sockets connect anywhere and resolve names (denied by default).
+    #[arg(long)]
+    inherit_network: bool,
     /// Where compiled components are cached.
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -279,6 +282,7 @@ fn options(
                 env,
                 allowed_http_hosts: common.allow_http,
                 inherit_stdio,
+                inherit_network: common.inherit_network,
             },
         },
         resources: common.resources_path,

@@ -27,6 +27,8 @@ pub struct Sandbox {
     pub allowed_http_hosts: Vec<String>,
     /// Whether the guest's stdout/stderr reach the host's.
     pub inherit_stdio: bool,
+    /// Whether `wasi:sockets` may open any connection and resolve names.
+    pub inherit_network: bool,
 }
 
 /// The data of one request's `Store`.
@@ -118,6 +120,9 @@ impl Runtime {
         wasi.envs(&sandbox.env);
         if sandbox.inherit_stdio {
             wasi.inherit_stdout().inherit_stderr();
+        }
+        if sandbox.inherit_network {
+            wasi.inherit_network().allow_ip_name_lookup(true);
         }
         for (host, guest) in &sandbox.dirs {
             wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
