@@ -478,3 +478,28 @@ fn orders_flow_with_the_assemblyscript_store() {
     );
     assert_orders_flow(&format!("order-store={}", path(&store)));
 }
+
+#[test]
+fn outbound_http_is_denied_unless_allowed() {
+    let data = tempfile::tempdir().unwrap();
+    let (faults, hello) = (common::guest("faults.wasm"), common::guest("hello.wasm"));
+    let target = Server::start(&[path(&hello), "--data-dir", path(data.path())]);
+    let fetch = format!("/fetch?authority={}", target.addr);
+
+    let sandboxed = Server::start(&[path(&faults), "--data-dir", path(data.path())]);
+    let (status, body) = sandboxed.request("GET", &fetch, b"");
+    assert_eq!(status, 502, "{}", text(&body));
+    assert!(text(&body).contains("HttpRequestDenied"), "{}", text(&body));
+
+    let allowed = Server::start(&[
+        path(&faults),
+        "--data-dir",
+        path(data.path()),
+        "--allow-http",
+        "127.0.0.1",
+    ]);
+    assert_eq!(
+        allowed.request("GET", &fetch, b""),
+        (200, b"Hello, world!".to_vec())
+    );
+}

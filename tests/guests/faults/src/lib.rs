@@ -9,6 +9,9 @@
 //! - `POST /save`: saves the body under `big` in `statestore`, answers its
 //!   length.
 //! - `GET /load`: answers the value of `big`.
+//! - `GET /fetch?authority=HOST:PORT`: makes an outbound `wasi:http` request
+//!   to `http://HOST:PORT/` and answers its status and body, or `502` with the
+//!   error code when the request fails (such as when the host denies it).
 
 use std::hint::black_box;
 
@@ -33,6 +36,10 @@ impl HttpHandler for Faults {
             }),
             (Method::Post, "/save") => with_body(request, save),
             (Method::Get, "/load") => load(),
+            (Method::Get, "/fetch") => match request.query_param("authority") {
+                Some(authority) => fetch(&authority),
+                None => Response::text(400, "missing `authority`"),
+            },
             _ => Response::not_found(),
         }
     }
@@ -81,3 +88,35 @@ fn load() -> Response {
 }
 
 dapr_guest::export_http!(Faults);
+
+/// GETs `http://{authority}/` through `wasi:http/outgoing-handler`.
+fn fetch(authority: &str) -> Response {
+    use dapr_guest::http::wasi::outgoing_handler;
+    use dapr_guest::http::wasi::types::{Fields, OutgoingRequest, Scheme};
+
+    let request = OutgoingRequest::new(Fields::new());
+    let _ = request.set_method(&Method::Get);
+    let _ = request.set_scheme(Some(&Scheme::Http));
+    let _ = request.set_authority(Some(authority));
+    let _ = request.set_path_with_query(Some("/"));
+    let pending = match outgoing_handler::handle(request, None) {
+        Ok(pending) => pending,
+        Err(code) => return Response::text(502, format!("{code:?}")),
+    };
+    pending.subscribe().block();
+    let response = match pending.get() {
+        Some(Ok(Ok(response))) => response,
+        Some(Ok(Err(code))) => return Response::text(502, format!("{code:?}")),
+        _ => return Response::text(502, "no response"),
+    };
+    let status = response.status();
+    let mut body = Vec::new();
+    if let Ok(incoming) = response.consume()
+        && let Ok(stream) = incoming.stream()
+    {
+        while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    Response::new(status).body(body, "text/plain")
+}
