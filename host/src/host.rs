@@ -85,7 +85,7 @@ impl Host {
                 bail!("two components use app id `{id}`; give one another id with ID=PATH");
             }
             let (component, pre) = runtime.load(path)?;
-            let handler = App::exports_of(&runtime, &pre).handler;
+            let handler = App::exports_handler(&pre);
             let app = Arc::new_cyclic(|weak| {
                 let sink: Option<ConfigurationSink> = handler.then(|| {
                     let weak = weak.clone();

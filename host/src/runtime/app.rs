@@ -97,14 +97,10 @@ impl App {
         }
     }
 
-    /// Which component exports exist, from its type alone (no app needed).
-    pub fn exports_of(runtime: &Runtime, pre: &InstancePre<HostState>) -> Exports {
-        let _ = runtime;
-        Exports {
-            http: ProxyPre::new(pre.clone()).is_ok(),
-            handler: GuestIndices::new(pre).is_ok(),
-            command: CommandPre::new(pre.clone()).is_ok(),
-        }
+    /// Whether a pre-instantiated component exports `dapr:runtime/handler`
+    /// (known before the app exists, to wire its configuration updates).
+    pub fn exports_handler(pre: &InstancePre<HostState>) -> bool {
+        GuestIndices::new(pre).is_ok()
     }
 
     /// The app id.

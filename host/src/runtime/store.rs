@@ -84,7 +84,7 @@ impl WasiHttpHooks for HttpPolicy {
         &mut self,
         request: http::Request<wasmtime_wasi_http::WasiBody>,
         options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+        fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
         let authority = request
             .uri()
@@ -95,14 +95,8 @@ impl WasiHttpHooks for HttpPolicy {
             tracing::warn!(%authority, "outbound HTTP denied (allow it with --allow-http)");
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
-        Box::new(async move {
-            use http_body_util::BodyExt;
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
-        })
+        // Allowed: send it as wasmtime-wasi-http does by default.
+        wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
     }
 }
 
