@@ -3,119 +3,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A running `wasmtime-dapr serve`, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    log: std::sync::mpsc::Receiver<String>,
-}
-
-impl Server {
-    /// Starts `serve` with `args` on a free loopback port and waits until it
-    /// prints its address.
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(common::bin())
-            .arg("serve")
-            .args(args)
-            .args(["--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting wasmtime-dapr serve");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().expect("stderr is piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut seen = Vec::new();
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(remaining) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
-                        let addr = rest.split('/').next().unwrap().parse().expect("an address");
-                        return Server {
-                            child,
-                            addr,
-                            log: rx,
-                        };
-                    }
-                    seen.push(line);
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("serve did not start:\n{}", seen.join("\n"));
-                }
-            }
-        }
-    }
-
-    fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        http(self.addr, method, path, body)
-    }
-
-    /// Sends `signal` and waits for the exit; returns the log lines after start.
-    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let status = self.child.wait().unwrap();
-        let rest: Vec<String> = self.log.try_iter().collect();
-        (status, rest.join("\n"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 client (one request per connection).
-fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).expect("connecting");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("reading the response");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a response head");
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = common::dechunk(&body);
-    }
-    (status, body)
-}
+use common::serve::Serve;
 
 fn run(args: &[&str]) -> Output {
     Command::new(common::bin())
@@ -182,12 +74,12 @@ fn counter_keeps_counting_across_restarts() {
     let data = tempfile::tempdir().unwrap();
     let counter = common::guest("counter.wasm");
     let args = [path(&counter), "--data-dir", path(data.path())];
-    let server = Server::start(&args);
+    let server = Serve::start(&args);
     assert_eq!(server.request("GET", "/", b""), (200, b"1".to_vec()));
     assert_eq!(server.request("GET", "/", b""), (200, b"2".to_vec()));
     let (status, _) = server.stop("-TERM");
     assert!(status.success());
-    let server = Server::start(&args);
+    let server = Serve::start(&args);
     assert_eq!(server.request("GET", "/", b""), (200, b"3".to_vec()));
     assert_eq!(server.request("GET", "/nope", b"").0, 404);
 }
@@ -203,7 +95,7 @@ fn orders_flow_publishes_stores_and_invokes() {
 fn assert_orders_flow(store_arg: &str) {
     let data = tempfile::tempdir().unwrap();
     let orders = common::guest("orders.wasm");
-    let server = Server::start(&[path(&orders), store_arg, "--data-dir", path(data.path())]);
+    let server = Serve::start(&[path(&orders), store_arg, "--data-dir", path(data.path())]);
     let order = br#"{"id":"42","item":"hyperdrive"}"#;
     assert_eq!(server.request("POST", "/orders", order).0, 202);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -231,7 +123,7 @@ fn assert_orders_flow(store_arg: &str) {
 fn graceful_shutdown_on_sigint() {
     let data = tempfile::tempdir().unwrap();
     let hello = common::guest("hello.wasm");
-    let server = Server::start(&[path(&hello), "--data-dir", path(data.path())]);
+    let server = Serve::start(&[path(&hello), "--data-dir", path(data.path())]);
     assert_eq!(
         server.request("GET", "/", b""),
         (200, b"Hello, world!".to_vec())
@@ -245,7 +137,7 @@ fn graceful_shutdown_on_sigint() {
 fn faults_fail_only_their_own_request() {
     let data = tempfile::tempdir().unwrap();
     let faults = common::guest("faults.wasm");
-    let server = Server::start(&[
+    let server = Serve::start(&[
         path(&faults),
         "--data-dir",
         path(data.path()),
@@ -483,15 +375,15 @@ fn orders_flow_with_the_assemblyscript_store() {
 fn outbound_http_is_denied_unless_allowed() {
     let data = tempfile::tempdir().unwrap();
     let (faults, hello) = (common::guest("faults.wasm"), common::guest("hello.wasm"));
-    let target = Server::start(&[path(&hello), "--data-dir", path(data.path())]);
-    let fetch = format!("/fetch?authority={}", target.addr);
+    let target = Serve::start(&[path(&hello), "--data-dir", path(data.path())]);
+    let fetch = format!("/fetch?authority={}", target.addr());
 
-    let sandboxed = Server::start(&[path(&faults), "--data-dir", path(data.path())]);
+    let sandboxed = Serve::start(&[path(&faults), "--data-dir", path(data.path())]);
     let (status, body) = sandboxed.request("GET", &fetch, b"");
     assert_eq!(status, 502, "{}", text(&body));
     assert!(text(&body).contains("HttpRequestDenied"), "{}", text(&body));
 
-    let allowed = Server::start(&[
+    let allowed = Serve::start(&[
         path(&faults),
         "--data-dir",
         path(data.path()),

@@ -41,6 +41,9 @@ fn languages() -> Vec<Language> {
 /// The backends every scenario runs against.
 const BACKENDS: &[&str] = &["embedded", "daprd"];
 
+/// The redis database that holds `configstore`'s items behind daprd.
+const CONFIGURATION_DB: u32 = 1;
+
 /// The configuration items every scenario starts with.
 const INITIAL_CONFIGURATION: &[(&str, &str)] = &[("greeting", "hello"), ("color", "blue")];
 
@@ -227,12 +230,7 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn host_options(
-        language: &Language,
-        components: Vec<(String, PathBuf)>,
-        dir: &Path,
-    ) -> HostOptions {
-        let _ = language;
+    fn host_options(components: Vec<(String, PathBuf)>, dir: &Path) -> HostOptions {
         HostOptions {
             components,
             runtime: RuntimeConfig {
@@ -254,7 +252,7 @@ impl Fixture {
             ("runner".into(), language.runner.clone()),
             ("hello".into(), common::guest("hello.wasm")),
         ];
-        let host = Host::load(&Self::host_options(language, components, dir.path())).await?;
+        let host = Host::load(&Self::host_options(components, dir.path())).await?;
         host.start_subscriptions().await?;
         host.start_input_bindings().await?;
         Ok(Fixture {
@@ -284,28 +282,16 @@ impl Fixture {
             .redis
             .command(&["CONFIG", "SET", "notify-keyspace-events", "KA"])
             .context("enabling keyspace events")?;
-        let commands: Vec<Vec<String>> =
-            std::iter::once(vec!["SELECT".to_string(), "1".to_string()])
-                .chain(
-                    INITIAL_CONFIGURATION
-                        .iter()
-                        .map(|(k, v)| vec!["SET".into(), k.to_string(), format!("{v}||1")]),
-                )
-                .collect();
-        let commands: Vec<Vec<&str>> = commands
+        let seed: Vec<(&str, String)> = INITIAL_CONFIGURATION
             .iter()
-            .map(|c| c.iter().map(String::as_str).collect())
+            .map(|(k, v)| (*k, format!("{v}||1")))
             .collect();
-        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
         daprd
             .redis
-            .pipeline(&commands)
+            .set_in_db(CONFIGURATION_DB, &seed)
             .context("seeding the configuration")?;
-        let mut options = Self::host_options(
-            language,
-            vec![("runner".into(), language.runner.clone())],
-            dir.path(),
-        );
+        let mut options =
+            Self::host_options(vec![("runner".into(), language.runner.clone())], dir.path());
         options.resources = None;
         options.sidecar = Some(wasmtime_dapr::backend::dapr::SidecarOptions::at(
             &daprd.endpoint(),
@@ -349,23 +335,15 @@ impl Fixture {
                     .context("host.set-configuration needs items")?;
                 match &self.daprd {
                     Some(daprd) => {
-                        let mut commands: Vec<Vec<String>> =
-                            vec![vec!["SELECT".into(), "1".into()]];
-                        for (k, v) in items {
-                            commands.push(vec![
-                                "SET".into(),
-                                k.clone(),
-                                format!("{}||2", v.as_str().unwrap_or_default()),
-                            ]);
-                        }
-                        let commands: Vec<Vec<&str>> = commands
+                        let changes: Vec<(&str, String)> = items
                             .iter()
-                            .map(|c| c.iter().map(String::as_str).collect())
+                            .map(|(k, v)| {
+                                (k.as_str(), format!("{}||2", v.as_str().unwrap_or_default()))
+                            })
                             .collect();
-                        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
                         daprd
                             .redis
-                            .pipeline(&commands)
+                            .set_in_db(CONFIGURATION_DB, &changes)
                             .context("setting configuration")?;
                     }
                     None => {

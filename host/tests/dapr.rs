@@ -4,105 +4,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::dapr::{Daprd, free_port};
-
-/// A `wasmtime-dapr serve` bound to a sidecar, killed when dropped.
-struct Serve {
-    child: Child,
-    addr: Option<SocketAddr>,
-}
-
-impl Serve {
-    /// Starts `serve` with `args`, waiting for its HTTP address (when it
-    /// serves HTTP) or for the app channel to be set up.
-    fn start(args: &[&str], http: bool) -> Serve {
-        let mut child = Command::new(common::bin())
-            .arg("serve")
-            .args(args)
-            .args(["--listen", "127.0.0.1:0"])
-            .env_remove("DAPR_GRPC_ENDPOINT")
-            .env_remove("DAPR_GRPC_PORT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting serve");
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                eprintln!("serve: {line}");
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("serve did not start");
-            };
-            if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
-                let addr = rest.split('/').next().unwrap().parse().unwrap();
-                return Serve {
-                    child,
-                    addr: Some(addr),
-                };
-            }
-            if !http && line.starts_with("No HTTP app") {
-                return Serve { child, addr: None };
-            }
-        }
-    }
-
-    fn get(&self, path: &str) -> (u16, Vec<u8>) {
-        http(self.addr.expect("an HTTP app"), "GET", path, b"")
-    }
-
-    fn post(&self, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        http(self.addr.expect("an HTTP app"), "POST", path, body)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = common::dechunk(&body);
-    }
-    (status, body)
-}
+use common::serve::Serve;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -152,21 +58,18 @@ fn a_value_written_through_the_http_api_is_read_by_the_guest_and_survives_a_side
     assert_eq!(status, 204, "{}", text(&body));
 
     let counter = common::guest("counter.wasm");
-    let serve = Serve::start(
-        &[
-            &format!("counter={}", counter.display()),
-            "--dapr-grpc-endpoint",
-            &daprd.endpoint(),
-            "--timeout",
-            "10",
-        ],
-        true,
-    );
-    assert_eq!(serve.get("/"), (200, b"42".to_vec()));
+    let serve = Serve::start(&[
+        &format!("counter={}", counter.display()),
+        "--dapr-grpc-endpoint",
+        &daprd.endpoint(),
+        "--timeout",
+        "10",
+    ]);
+    assert_eq!(serve.request("GET", "/", b""), (200, b"42".to_vec()));
 
     // The sidecar goes away: the guest gets `unavailable`, the host lives on.
     daprd.kill();
-    let (status, body) = serve.get("/");
+    let (status, body) = serve.request("GET", "/", b"");
     assert!(status >= 500, "{status}");
     assert!(text(&body).contains("unavailable"), "{}", text(&body));
 
@@ -174,7 +77,7 @@ fn a_value_written_through_the_http_api_is_read_by_the_guest_and_survives_a_side
     daprd.spawn();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, body) = serve.get("/");
+        let (status, body) = serve.request("GET", "/", b"");
         if status == 200 {
             assert_eq!(body, b"43".to_vec());
             break;
@@ -197,16 +100,13 @@ fn orders_flow_across_two_sidecars() {
         common::guest("orders.wasm"),
         common::guest("order_store.wasm"),
     );
-    let _store = Serve::start(
-        &[
-            &format!("order-store={}", store.display()),
-            "--dapr-grpc-endpoint",
-            &back.endpoint(),
-            "--app-port",
-            &store_port.to_string(),
-        ],
-        false,
-    );
+    let _store = Serve::start(&[
+        &format!("order-store={}", store.display()),
+        "--dapr-grpc-endpoint",
+        &back.endpoint(),
+        "--app-port",
+        &store_port.to_string(),
+    ]);
     // Wait until the back end's sidecar has subscribed it.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !text(&back.http_get("/v1.0/metadata").1).contains("\"topic\":\"orders\"") {
@@ -217,21 +117,18 @@ fn orders_flow_across_two_sidecars() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let front_serve = Serve::start(
-        &[
-            &format!("orders={}", orders.display()),
-            "--dapr-grpc-endpoint",
-            &front.endpoint(),
-        ],
-        true,
-    );
+    let front_serve = Serve::start(&[
+        &format!("orders={}", orders.display()),
+        "--dapr-grpc-endpoint",
+        &front.endpoint(),
+    ]);
 
     let order = br#"{"id":"7","item":"kyber crystal"}"#;
-    let (status, body) = front_serve.post("/orders", order);
+    let (status, body) = front_serve.request("POST", "/orders", order);
     assert_eq!(status, 202, "{}", text(&body));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, body) = front_serve.get("/orders/7");
+        let (status, body) = front_serve.request("GET", "/orders/7", b"");
         if status == 200 {
             assert_eq!(json(&body), json(order));
             break;
@@ -248,5 +145,5 @@ fn orders_flow_across_two_sidecars() {
     let (status, body) = back.http_get("/v1.0/state/statestore/order:7");
     assert_eq!(status, 200);
     assert_eq!(json(&body), json(order));
-    assert_eq!(front_serve.get("/orders/404").0, 404);
+    assert_eq!(front_serve.request("GET", "/orders/404", b"").0, 404);
 }

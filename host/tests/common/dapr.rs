@@ -85,6 +85,16 @@ impl Redis {
         self.pipeline(&[args])
     }
 
+    /// Sets `key` = `value` pairs in database `db` (one connection, so the
+    /// `SELECT` applies to them).
+    pub fn set_in_db(&self, db: u32, items: &[(&str, String)]) -> Option<String> {
+        let db = db.to_string();
+        let mut commands: Vec<Vec<&str>> = vec![vec!["SELECT", &db]];
+        commands.extend(items.iter().map(|(k, v)| vec!["SET", k, v.as_str()]));
+        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
+        self.pipeline(&commands)
+    }
+
     /// Sends commands on one connection (so `SELECT` applies to the rest);
     /// returns the first line of the replies.
     pub fn pipeline(&self, commands: &[&[&str]]) -> Option<String> {
@@ -287,38 +297,8 @@ impl Daprd {
 
     /// A request to daprd's HTTP API: (status, body).
     pub fn http(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.http_port)) else {
-            return (0, Vec::new());
-        };
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(body).is_err() {
-            return (0, Vec::new());
-        }
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-            return (0, Vec::new());
-        };
-        let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut body = raw[split + 4..].to_vec();
-        if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            body = super::dechunk(&body);
-        }
-        (status, body)
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.http_port));
+        super::serve::try_http(addr, method, path, body).unwrap_or((0, Vec::new()))
     }
 
     /// GET on daprd's HTTP API.

@@ -58,21 +58,4 @@ pub fn bin() -> PathBuf {
 }
 
 pub mod dapr;
-
-/// Decodes an HTTP/1.1 chunked body.
-pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
-        let Ok(size) = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16)
-        else {
-            break;
-        };
-        data = &data[line_end + 2..];
-        if size == 0 || data.len() < size {
-            break;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[(size + 2).min(data.len())..];
-    }
-    out
-}
+pub mod serve;

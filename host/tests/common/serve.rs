@@ -1,0 +1,150 @@
+//! A `wasmtime-dapr serve` child process and a minimal HTTP/1.1 client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// A running `wasmtime-dapr serve` on a free loopback port, killed when
+/// dropped.
+pub struct Serve {
+    child: Child,
+    /// The HTTP address, if the server serves an HTTP app.
+    pub addr: Option<SocketAddr>,
+    log: Receiver<String>,
+}
+
+impl Serve {
+    /// Starts `serve` with `args` (Dapr's sidecar variables removed) and
+    /// waits until it serves: its HTTP address, or the line saying it has
+    /// no HTTP app.
+    pub fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(super::bin())
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .env_remove("DAPR_GRPC_ENDPOINT")
+            .env_remove("DAPR_GRPC_PORT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting wasmtime-dapr serve");
+        let (tx, log) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().expect("stderr is piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let Ok(line) = log.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve did not start:\n{}", seen.join("\n"));
+            };
+            if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
+                let addr = rest.split('/').next().unwrap().parse().expect("an address");
+                return Serve {
+                    child,
+                    addr: Some(addr),
+                    log,
+                };
+            }
+            if line.starts_with("No HTTP app") {
+                return Serve {
+                    child,
+                    addr: None,
+                    log,
+                };
+            }
+            seen.push(line);
+        }
+    }
+
+    /// The HTTP address (panics for a server without an HTTP app).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr.expect("an HTTP app")
+    }
+
+    /// One HTTP request to the server.
+    pub fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        http(self.addr(), method, path, body)
+    }
+
+    /// Sends `signal` and waits for the exit; returns the log lines after start.
+    pub fn stop(mut self, signal: &str) -> (ExitStatus, String) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.log.try_iter().collect();
+        (status, rest.join("\n"))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request (its own connection, JSON content type); `None` if
+/// nothing answered.
+pub fn try_http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Some((status, body))
+}
+
+/// One HTTP/1.1 request that must be answered.
+pub fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    try_http(addr, method, path, body).unwrap_or_else(|| panic!("no HTTP answer from {addr}{path}"))
+}
+
+/// Decodes an HTTP/1.1 chunked body.
+pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
+        let Ok(size) = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16)
+        else {
+            break;
+        };
+        data = &data[line_end + 2..];
+        if size == 0 || data.len() < size {
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[(size + 2).min(data.len())..];
+    }
+    out
+}
