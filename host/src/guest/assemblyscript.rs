@@ -1395,24 +1395,39 @@ impl File<'_, '_> {
                     _ => {
                         let cases = self.g.cases(ty);
                         let (_, payload_off, _, _) = self.g.variant_layout(&cases);
-                        let r = self.declare(ty, b);
-                        let _ = writeln!(b, "switch (<i32>{}) {{", prim(disc_ty(cases.len())));
-                        for (i, c) in cases.iter().enumerate() {
-                            let mut inner = String::new();
-                            let payload =
-                                c.map(|t| self.load(&t, base, off + payload_off, &mut inner));
-                            let value = self.make_case(ty, i, payload);
-                            let _ = writeln!(inner, "{r} = {value};\nbreak;");
-                            let _ = writeln!(b, "  case {i}: {{");
-                            b.push_str(&indent(&indent(&inner)));
-                            b.push_str("  }\n");
-                        }
-                        b.push_str("  default: unreachable();\n}\n");
-                        r
+                        let disc = format!("<i32>{}", prim(disc_ty(cases.len())));
+                        self.lift_cases(ty, &cases, &disc, b, |g, t, inner| {
+                            g.load(t, base, off + payload_off, inner)
+                        })
                     }
                 }
             }
         }
+    }
+
+    /// Lifts a variant-like value (variant, option, result): a `switch` on
+    /// `disc` whose cases lift their payload with `payload`.
+    fn lift_cases(
+        &mut self,
+        ty: &Type,
+        cases: &[Option<Type>],
+        disc: &str,
+        b: &mut String,
+        mut payload: impl FnMut(&mut Self, &Type, &mut String) -> String,
+    ) -> String {
+        let r = self.declare(ty, b);
+        let _ = writeln!(b, "switch ({disc}) {{");
+        for (i, c) in cases.iter().enumerate() {
+            let mut inner = String::new();
+            let value = c.map(|t| payload(self, &t, &mut inner));
+            let value = self.make_case(ty, i, value);
+            let _ = writeln!(inner, "{r} = {value};\nbreak;");
+            let _ = writeln!(b, "  case {i}: {{");
+            b.push_str(&indent(&indent(&inner)));
+            b.push_str("  }\n");
+        }
+        b.push_str("  default: unreachable();\n}\n");
+        r
     }
 
     /// Lifts a list at pointer `p` with length `l` (expressions).
@@ -1509,22 +1524,11 @@ impl File<'_, '_> {
                     }
                     _ => {
                         let cases = self.g.cases(ty);
-                        let r = self.declare(ty, b);
-                        let _ = writeln!(b, "switch ({}) {{", get(0, Core::I32));
-                        for (i, c) in cases.iter().enumerate() {
-                            let mut inner = String::new();
-                            let payload = c.map(|t| {
-                                let n = self.g.flat_of(&t).len();
-                                self.lift_flat(&t, &slots[1..1 + n], &mut inner)
-                            });
-                            let value = self.make_case(ty, i, payload);
-                            let _ = writeln!(inner, "{r} = {value};\nbreak;");
-                            let _ = writeln!(b, "  case {i}: {{");
-                            b.push_str(&indent(&indent(&inner)));
-                            b.push_str("  }\n");
-                        }
-                        b.push_str("  default: unreachable();\n}\n");
-                        r
+                        let disc = get(0, Core::I32);
+                        self.lift_cases(ty, &cases, &disc, b, |g, t, inner| {
+                            let n = g.g.flat_of(t).len();
+                            g.lift_flat(t, &slots[1..1 + n], inner)
+                        })
                     }
                 }
             }
