@@ -52,13 +52,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
-use wasmtime_dapr::backend::dapr::SidecarOptions;
-use wasmtime_dapr::backend::embedded::state_core::{Engine as _, Record};
-use wasmtime_dapr::backend::embedded::state_sqlite::SqliteStateDb;
-use wasmtime_dapr::backend::state::{Concurrency, Consistency, SaveItem, StateStore, WriteOptions};
+use wasmtime_dapr::backend::sidecar::SidecarOptions;
+use wasmtime_dapr::blocks::state::embedded::{Record, RowStore as _};
+use wasmtime_dapr::blocks::state::sqlite::SqliteStateDb;
+use wasmtime_dapr::blocks::state::{Concurrency, Consistency, SaveItem, StateStore, WriteOptions};
 use wasmtime_dapr::runtime::{App, RuntimeConfig};
 use wasmtime_dapr::wit::exports::dapr::runtime::handler::GuestIndices;
-use wasmtime_dapr::{Host, HostOptions};
+use wasmtime_dapr::{Server, ServerOptions};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -194,8 +194,8 @@ async fn load_host_with(
     components: &[(&str, PathBuf)],
     data_dir: &Path,
     sidecar: Option<SidecarOptions>,
-) -> Result<Host> {
-    Host::load(&HostOptions {
+) -> Result<Server> {
+    Server::load(&ServerOptions {
         components: components
             .iter()
             .map(|(id, p)| (id.to_string(), p.clone()))
@@ -212,7 +212,7 @@ async fn load_host_with(
     .await
 }
 
-async fn load_host(components: &[(&str, PathBuf)], data_dir: &Path) -> Result<Host> {
+async fn load_host(components: &[(&str, PathBuf)], data_dir: &Path) -> Result<Server> {
     load_host_with(components, data_dir, None).await
 }
 

@@ -1,15 +1,24 @@
 //! wasmtime-dapr: a WebAssembly Component Model host that serves Dapr's
 //! building blocks to components as typed `dapr:runtime` WIT imports, and
 //! delivers Dapr's inbound traffic to their exports.
+//!
+//! The layers, bottom up: [`wit`] (the generated bindings), [`backend`]
+//! (the sidecar connection and what embedded components share), [`blocks`]
+//! (one unit per building block), [`config`] (component manifests and the
+//! per-app view of them), [`runtime`] (engine, stores, loaded apps),
+//! [`inbound`] (how traffic reaches apps) and [`server`] (all of it
+//! together, as `wasmtime-dapr serve` runs it).
+
+#![warn(missing_docs)]
 
 pub mod backend;
 pub mod blocks;
 pub mod config;
 pub mod guest;
-mod host;
 pub mod inbound;
 pub mod runtime;
+pub mod server;
 pub mod wit;
 pub mod wit_files;
 
-pub use host::{Host, HostOptions, default_app_id};
+pub use server::{Listen, Server, ServerOptions, default_app_id, serve, shutdown_signal};

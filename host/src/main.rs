@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use wasmtime_dapr::backend::dapr::SidecarOptions;
-use wasmtime_dapr::inbound::app_channel::{self, AppSlot};
+use wasmtime_dapr::backend::sidecar::SidecarOptions;
 use wasmtime_dapr::runtime::{Limits, Runtime, RuntimeConfig, Sandbox};
-use wasmtime_dapr::{Host, HostOptions, default_app_id};
+use wasmtime_dapr::{Listen, Server, ServerOptions, default_app_id};
 
 /// Run WebAssembly components with Dapr's building blocks.
 #[derive(Parser)]
@@ -214,6 +213,12 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
     }
 }
 
+/// A number of seconds from a flag, as a duration (too large is an error).
+fn seconds(flag: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| anyhow::anyhow!("{flag} {value} is not a usable number of seconds"))
+}
+
 /// Splits `APP_ID=PATH` (or a bare `PATH`) into an app id and a path.
 fn parse_component(spec: &str) -> Result<(String, PathBuf)> {
     let (id, path) = match spec.split_once('=') {
@@ -237,7 +242,7 @@ fn options(
     common: CommonArgs,
     components: Vec<(String, PathBuf)>,
     inherit_stdio: bool,
-) -> Result<HostOptions> {
+) -> Result<ServerOptions> {
     if !common.timeout.is_finite() || common.timeout <= 0.0 {
         bail!("--timeout must be a positive number of seconds");
     }
@@ -268,12 +273,12 @@ fn options(
             .cache_dir
             .unwrap_or_else(wasmtime_dapr::config::default_cache_dir)
     });
-    Ok(HostOptions {
+    Ok(ServerOptions {
         components,
         runtime: RuntimeConfig {
             limits: Limits {
                 memory_bytes: common.memory_limit << 20,
-                timeout: Duration::from_secs_f64(common.timeout),
+                timeout: seconds("--timeout", common.timeout)?,
                 ..Limits::default()
             },
             cache_dir,
@@ -293,7 +298,7 @@ fn options(
             Some(endpoint) => Some(SidecarOptions::at(&endpoint)),
             None => SidecarOptions::from_env(),
         },
-        sidecar_timeout: Duration::from_secs_f64(common.sidecar_timeout),
+        sidecar_timeout: seconds("--sidecar-timeout", common.sidecar_timeout)?,
     })
 }
 
@@ -304,133 +309,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .map(|c| parse_component(c))
         .collect::<Result<Vec<_>>>()?;
     let options = options(args.common, components, true)?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
-    let shutdown = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        }
+    let listen = Listen {
+        http: args.listen,
+        app_port: args.app_port,
     };
-    // daprd waits for the app channel before it is ready, so the channel
-    // listens before the sidecar is awaited; calls wait for the app to load.
-    let slot = AppSlot::new();
-    let mut channel = None;
-    if let Some(port) = args.app_port.filter(|_| options.sidecar.is_some()) {
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on the app port {addr}"))?;
-        drop(listener);
-        channel = Some(tokio::spawn(app_channel::serve(
-            addr,
-            slot.clone(),
-            shutdown(),
-        )));
-        eprintln!("App channel (gRPC) on {addr}");
-    }
-    if let Some(sidecar) = &options.sidecar {
-        eprintln!("Waiting for the Dapr sidecar at {}", sidecar.endpoint);
-    }
-    let host = Host::load(&options).await?;
-    let registry = host.registry();
-    eprintln!(
-        "wasmtime-dapr {}: {} backend",
-        env!("CARGO_PKG_VERSION"),
-        registry.runtime()
-    );
-    for spec in registry.specs() {
-        let scopes = if spec.scopes.is_empty() {
-            String::new()
-        } else {
-            format!(" scopes: {}", spec.scopes.join(","))
-        };
-        eprintln!(
-            "  component {} ({}){scopes}",
-            spec.name, spec.component_type
-        );
-    }
-    let mut http_apps = Vec::new();
-    for (id, app) in host.apps() {
-        let e = app.exports();
-        let mut serves = Vec::new();
-        if e.http {
-            serves.push("http");
-            http_apps.push(app.clone());
-        }
-        if e.handler {
-            serves.push("events, invocations");
-        }
-        if serves.is_empty() {
-            bail!(
-                "app `{id}` exports neither wasi:http/incoming-handler nor dapr:runtime/handler; nothing to serve (use `run` for commands)"
-            );
-        }
-        eprintln!("  app {id}: {}", serves.join(", "));
-    }
-    if host.uses_sidecar() {
-        if let Some(app) = host.apps().values().next() {
-            slot.set(app.clone());
-        }
-        match channel {
-            Some(_) => eprintln!(
-                "  subscriptions, events, invocations and input bindings go through daprd's app channel"
-            ),
-            None => {
-                eprintln!("  no --app-port: daprd cannot deliver events or invocations to this app")
-            }
-        }
-    } else {
-        for line in host.start_subscriptions().await? {
-            eprintln!("  subscription {line}");
-        }
-        for line in host.start_input_bindings().await? {
-            eprintln!("  input binding {line}");
-        }
-    }
-    let shutdown = shutdown();
-    match http_apps.as_slice() {
-        [] => {
-            eprintln!("No HTTP app; serving events and invocations until interrupted");
-            shutdown.await;
-        }
-        [app] => {
-            let listener = tokio::net::TcpListener::bind(args.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", args.listen))?;
-            eprintln!(
-                "Serving HTTP on http://{}/ (app {})",
-                listener.local_addr()?,
-                app.id()
-            );
-            wasmtime_dapr::inbound::http::serve(listener, app.clone(), shutdown).await?;
-        }
-        many => bail!(
-            "{} components export wasi:http ({}); serve one HTTP app per process and reach the others by service invocation",
-            many.len(),
-            many.iter().map(|a| a.id()).collect::<Vec<_>>().join(", ")
-        ),
-    }
-    if let Some(channel) = channel {
-        channel.await??;
-    }
-    eprintln!("Stopped");
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    wasmtime_dapr::serve(
+        &options,
+        &listen,
+        wasmtime_dapr::shutdown_signal(),
+        &|line| eprintln!("{line}"),
+    )
+    .await
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
@@ -442,8 +331,8 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     ];
     argv.extend(args.args);
     let options = options(args.common, vec![(id.clone(), path)], true)?;
-    let host = Host::load(&options).await?;
-    let app = &host.apps()[&id];
+    let server = Server::load(&options).await?;
+    let app = server.app(&id)?;
     if !app.exports().command {
         bail!(
             "{} does not export wasi:cli/run, so it is not a command; use `serve` for apps",
@@ -508,7 +397,7 @@ fn inspect(path: &Path) -> Result<()> {
             worlds.join(", ")
         }
     );
-    let unknown = wasmtime_dapr::runtime::unknown_imports_of(&component, runtime.engine());
+    let unknown = wasmtime_dapr::runtime::unknown_imports(&component, runtime.engine());
     if unknown.is_empty() {
         println!("all imports are provided by this host");
     } else {

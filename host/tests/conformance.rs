@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 use wasmtime_dapr::runtime::{App, RuntimeConfig};
-use wasmtime_dapr::{Host, HostOptions};
+use wasmtime_dapr::{Server, ServerOptions};
 
 /// A guest language and its runner component.
 struct Language {
@@ -223,15 +223,15 @@ fn substitute(value: &Value, captured: &Map<String, Value>) -> Value {
 /// Where a scenario runs: the host with the runner, and the backend's own
 /// handles for `host.*` steps.
 struct Fixture {
-    host: Host,
+    host: Server,
     dir: tempfile::TempDir,
     daprd: Option<common::dapr::Daprd>,
     _channel: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Fixture {
-    fn host_options(components: Vec<(String, PathBuf)>, dir: &Path) -> HostOptions {
-        HostOptions {
+    fn host_options(components: Vec<(String, PathBuf)>, dir: &Path) -> ServerOptions {
+        ServerOptions {
             components,
             runtime: RuntimeConfig {
                 cache_dir: Some(common::repo().join("target/test-cache")),
@@ -252,7 +252,7 @@ impl Fixture {
             ("runner".into(), language.runner.clone()),
             ("hello".into(), common::guest("hello.wasm")),
         ];
-        let host = Host::load(&Self::host_options(components, dir.path())).await?;
+        let host = Server::load(&Self::host_options(components, dir.path())).await?;
         host.start_subscriptions().await?;
         host.start_input_bindings().await?;
         Ok(Fixture {
@@ -265,15 +265,19 @@ impl Fixture {
 
     /// The runner behind a real daprd with redis.
     async fn daprd(language: &Language) -> Result<Fixture> {
-        use wasmtime_dapr::inbound::app_channel::{self, AppSlot};
+        use wasmtime_dapr::inbound::{AppDirectory, app_channel};
         let dir = tempfile::tempdir()?;
-        let slot = AppSlot::new();
+        let directory = AppDirectory::new();
         let app_port = common::dapr::free_port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], app_port));
-        tokio::spawn(app_channel::serve(addr, slot.clone(), async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(app_channel::serve(
+            addr,
+            directory.handle("runner"),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         let extra = daprd_extra_resources(dir.path());
         let daprd =
             tokio::task::block_in_place(|| common::dapr::Daprd::start("runner", app_port, &extra));
@@ -293,11 +297,10 @@ impl Fixture {
         let mut options =
             Self::host_options(vec![("runner".into(), language.runner.clone())], dir.path());
         options.resources = None;
-        options.sidecar = Some(wasmtime_dapr::backend::dapr::SidecarOptions::at(
+        options.sidecar = Some(wasmtime_dapr::backend::sidecar::SidecarOptions::at(
             &daprd.endpoint(),
         ));
-        let host = Host::load(&options).await?;
-        slot.set(host.apps()["runner"].clone());
+        let host = Server::load_into(&options, directory).await?;
         // Wait until daprd has asked the app for its subscriptions.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -322,8 +325,8 @@ impl Fixture {
         })
     }
 
-    fn runner(&self) -> &std::sync::Arc<App> {
-        &self.host.apps()["runner"]
+    fn runner(&self) -> std::sync::Arc<App> {
+        self.host.app("runner").expect("the runner is loaded")
     }
 
     /// Carries out a `host.*` step.
@@ -572,7 +575,7 @@ async fn large_and_non_ascii_payloads_round_trip() {
             ("empty", ""),
         ] {
             let save = serde_json::json!({"op": "state.save", "args": {"store": "statestore", "items": [{"key": key, "data": data}]}});
-            let answer = execute(fixture.runner(), &save).await.unwrap();
+            let answer = execute(&fixture.runner(), &save).await.unwrap();
             assert_eq!(
                 answer,
                 serde_json::json!({"ok": null}),
@@ -581,7 +584,7 @@ async fn large_and_non_ascii_payloads_round_trip() {
             );
             let get =
                 serde_json::json!({"op": "state.get", "args": {"store": "statestore", "key": key}});
-            let answer = execute(fixture.runner(), &get).await.unwrap();
+            let answer = execute(&fixture.runner(), &get).await.unwrap();
             assert!(
                 answer["ok"]["data"] == data,
                 "{}: {key} did not round-trip ({} bytes back)",
@@ -591,7 +594,7 @@ async fn large_and_non_ascii_payloads_round_trip() {
         }
         let bulk = serde_json::json!({"op": "state.get-bulk", "args": {"store": "statestore", "keys": []}});
         assert_eq!(
-            execute(fixture.runner(), &bulk).await.unwrap(),
+            execute(&fixture.runner(), &bulk).await.unwrap(),
             serde_json::json!({"ok": []}),
             "{}",
             language.name
@@ -610,7 +613,7 @@ async fn a_lone_surrogate_is_refused_not_corrupted() {
             r#"{"op": "state.save", "args": {"store": "statestore", "items": [{"key": "lone-\ud800", "data": "x"}]}}"#,
         );
         let outcome = match save {
-            Ok(step) => execute(fixture.runner(), &step).await,
+            Ok(step) => execute(&fixture.runner(), &step).await,
             Err(_) => {
                 // serde_json keeps lone surrogates out of Values; send the raw text.
                 let app = fixture.runner();
@@ -653,7 +656,7 @@ async fn a_lone_surrogate_is_refused_not_corrupted() {
         }
         // Nothing was stored, and the next call works.
         let bulk = serde_json::json!({"op": "state.get-bulk", "args": {"store": "statestore", "keys": ["lone-"]}});
-        let answer = execute(fixture.runner(), &bulk).await.unwrap();
+        let answer = execute(&fixture.runner(), &bulk).await.unwrap();
         assert_eq!(
             answer["ok"][0]["value"],
             serde_json::json!({"ok": null}),

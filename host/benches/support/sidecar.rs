@@ -2,7 +2,7 @@
 //! redis-server), started here on free 127.0.0.1 ports and stopped at the
 //! end. Each workload runs twice against that one daprd:
 //!
-//! - guest: a guest component through the library (`Host::load` with the
+//! - guest: a guest component through the library (`Server::load` with the
 //!   sidecar, then `App::handle_http`), i.e. guest → host → daprd gRPC;
 //! - native: the `dapr` crate's generated gRPC client (`DaprClient`) on a
 //!   channel with the host's settings, with the same requests.

@@ -1,22 +1,71 @@
-//! The host side of each `dapr:runtime` interface: argument checks, name
-//! resolution (with scopes), then a call to the backend trait. No backend
-//! details live here.
+//! The building blocks, one unit each. A block's folder holds everything
+//! about it: the host side of its WIT interface (argument checks, then a
+//! call to the backend trait), the backend trait, its embedded
+//! implementations and its sidecar client. Its [`BlockUnit`] describes it
+//! once, and the one line in [`blocks!`] below registers it.
 
-mod bindings;
-mod configuration;
-mod invoke;
-mod lock;
-mod metadata;
-mod pubsub;
-mod secrets;
-mod state;
+mod unit;
 
 use std::sync::Arc;
 
 use wasmtime::component::{HasSelf, Linker};
 
+pub use unit::{
+    Block, BlockUnit, Bound, Component, EmbeddedComponent, EmbeddedType, SidecarComponent,
+    sidecar_maker,
+};
+
 use crate::config::AppComponents;
 use crate::wit::{App, Error};
+
+/// Declares the block modules and [`BLOCKS`], one name per block.
+macro_rules! blocks {
+    ($($block:ident),* $(,)?) => {
+        $(pub mod $block;)*
+
+        /// Every building block this host serves.
+        pub static BLOCKS: &[&BlockUnit] = &[$(&$block::UNIT),*];
+    };
+}
+
+blocks![
+    state,
+    pubsub,
+    invoke,
+    bindings,
+    secrets,
+    configuration,
+    lock,
+    metadata,
+];
+
+/// The block serving the Dapr component type `component_type`
+/// (`state.redis` → state), by its type prefix.
+pub fn block_of_type(component_type: &str) -> Option<&'static BlockUnit> {
+    let prefix = component_type.split('.').next()?;
+    BLOCKS
+        .iter()
+        .copied()
+        .find(|b| b.type_prefix == Some(prefix))
+}
+
+/// The embedded maker of the Dapr component type `component_type`.
+pub fn embedded_type(component_type: &str) -> Option<(&'static BlockUnit, &'static EmbeddedType)> {
+    BLOCKS.iter().find_map(|block| {
+        block
+            .embedded
+            .iter()
+            .find(|t| t.name == component_type)
+            .map(|t| (*block, t))
+    })
+}
+
+/// Every component type the embedded backend serves.
+pub fn embedded_type_names() -> impl Iterator<Item = &'static str> {
+    BLOCKS
+        .iter()
+        .flat_map(|b| b.embedded.iter().map(|t| t.name))
+}
 
 /// The per-store context the building-block imports run in.
 pub struct DaprCtx {
@@ -41,5 +90,35 @@ fn non_empty(what: &str, value: &str) -> Result<(), Error> {
         Err(Error::InvalidArgument(format!("{what} must not be empty")))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_block_has_a_unique_name_and_type_prefix() {
+        for (i, a) in BLOCKS.iter().enumerate() {
+            for b in &BLOCKS[i + 1..] {
+                assert_ne!(a.name, b.name);
+                if a.type_prefix.is_some() {
+                    assert_ne!(a.type_prefix, b.type_prefix);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_types_belong_to_their_block_prefix() {
+        for block in BLOCKS {
+            for t in block.embedded {
+                assert_eq!(block_of_type(t.name).map(|b| b.name), Some(block.name));
+                assert_eq!(embedded_type(t.name).map(|(b, _)| b.name), Some(block.name));
+            }
+        }
+        assert!(embedded_type("state.redis").is_none());
+        assert_eq!(block_of_type("state.redis").map(|b| b.name), Some("state"));
+        assert!(block_of_type("middleware.http.uppercase").is_none());
     }
 }

@@ -2,9 +2,7 @@
 //! backend values that serve each component name for each app.
 
 mod components;
-mod embedded;
 mod registry;
-mod sidecar;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,13 +10,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 pub use components::{ComponentSpec, load_resources};
-pub use embedded::EMBEDDED_TYPES;
-pub use registry::{
-    AppComponents, Bound, Component, ComponentInfo, ConfigurationSink, Granted, Named, Registry,
-};
-pub use sidecar::sidecar_registry;
+pub use registry::{AppComponents, ComponentInfo, Registry};
 
-use crate::backend::invoke::Invoker;
+use crate::blocks::invoke::Invoker;
 
 /// The components `dapr init` would give: a persistent `statestore` and a
 /// `pubsub`, with the state kept in `data_dir`.
@@ -69,15 +63,5 @@ pub fn embedded_registry(
             default_components(data_dir)
         }
     };
-    let mut components = Vec::with_capacity(specs.len());
-    for spec in specs {
-        let component = embedded::instantiate(&spec).with_context(|| {
-            format!(
-                "cannot start component `{}` ({})",
-                spec.name, spec.component_type
-            )
-        })?;
-        components.push((spec, component));
-    }
-    Ok(Registry::new("embedded", components, invoker))
+    Registry::embedded(specs, invoker)
 }

@@ -1,66 +1,20 @@
-//! The components of a runtime and the per-app view the `blocks` layer uses.
+//! The components of a host and the per-app view the `blocks` layer uses.
+//! Which block a component belongs to, and how it is made, comes from the
+//! block units (`crate::blocks::BLOCKS`); nothing here names a block.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anyhow::Result;
+use ::dapr::dapr::proto::runtime::v1::GetMetadataResponse;
+use anyhow::{Context, Result, bail};
 
 use super::ComponentSpec;
-use crate::backend::bindings::{BindingSubscriber, OutputBinding};
-use crate::backend::configuration::{ConfigurationStore, ConfigurationSubscriber};
-use crate::backend::invoke::Invoker;
-use crate::backend::lock::LockStore;
-use crate::backend::pubsub::{PubSub, Subscription, TopicSubscriber};
-use crate::backend::secrets::SecretStore;
-use crate::backend::state::StateStore;
+use crate::backend::BackendKind;
+use crate::backend::sidecar::Sidecar;
+use crate::blocks::configuration::ConfigurationSink;
+use crate::blocks::invoke::{Invoker, SidecarInvoker};
+use crate::blocks::{self, Block, BlockUnit, Bound, Component};
 use crate::wit::Error;
-
-/// Makes the subscriber that delivers one configuration store's updates to
-/// an app's `handler` export.
-pub type ConfigurationSink = Arc<dyn Fn(&str) -> Arc<dyn ConfigurationSubscriber> + Send + Sync>;
-
-/// A component bound to one app: the backend value of its building block.
-#[derive(Clone)]
-pub enum Bound {
-    /// A state store.
-    State(Arc<dyn StateStore>),
-    /// A pub/sub component.
-    PubSub(Arc<dyn PubSub>),
-    /// An output binding.
-    Binding(Arc<dyn OutputBinding>),
-    /// A secret store.
-    Secrets(Arc<dyn SecretStore>),
-    /// A configuration store.
-    Configuration(Arc<dyn ConfigurationStore>),
-    /// A lock store.
-    Lock(Arc<dyn LockStore>),
-    /// An input binding: nothing to call, it delivers events.
-    Input,
-}
-
-/// A configured component instance, shared by every app of the runtime.
-pub trait Component: Send + Sync {
-    /// The view of this component for `app_id` (keys and identity scoped).
-    fn bind(&self, app_id: &str) -> Bound;
-
-    /// Delivers the events of `subscription` to `subscriber`; only in-process
-    /// brokers can (with a sidecar, events arrive through the app channel).
-    fn subscribe(
-        &self,
-        _app_id: &str,
-        _subscription: Subscription,
-        _subscriber: Arc<dyn TopicSubscriber>,
-    ) -> Result<()> {
-        anyhow::bail!("this component does not deliver events in-process")
-    }
-
-    /// Starts delivering this input binding's events to `subscriber`; only
-    /// in-process bindings can (with a sidecar, events arrive through the
-    /// app channel).
-    fn start_input(&self, _app_id: &str, _subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
-        anyhow::bail!("this component is not an input binding")
-    }
-}
 
 /// Public facts about a component, as `metadata.get` reports them.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,196 +27,293 @@ pub struct ComponentInfo {
     pub version: String,
 }
 
-/// Every component of a runtime, with its scopes.
+/// A declared component: its manifest, its block and the instance.
+struct Declared {
+    spec: ComponentSpec,
+    block: &'static BlockUnit,
+    component: Arc<dyn Component>,
+}
+
+/// Every component of a host, with its scopes.
 pub struct Registry {
-    runtime: &'static str,
-    components: Vec<(ComponentSpec, Arc<dyn Component>)>,
+    backend: BackendKind,
+    components: Vec<Declared>,
     invoker: Arc<dyn Invoker>,
 }
 
 impl Registry {
-    /// A registry of instantiated components served by `runtime`
-    /// (`embedded` or `dapr`), with `invoker` for service invocation.
-    pub fn new(
-        runtime: &'static str,
-        components: Vec<(ComponentSpec, Arc<dyn Component>)>,
-        invoker: Arc<dyn Invoker>,
-    ) -> Self {
-        Registry {
-            runtime,
+    /// The embedded components `specs` declare, with `invoker` for service
+    /// invocation. A type no block serves in-process is an error that lists
+    /// the types that are served.
+    pub fn embedded(specs: Vec<ComponentSpec>, invoker: Arc<dyn Invoker>) -> Result<Self> {
+        let mut components = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let Some((block, embedded)) = blocks::embedded_type(&spec.component_type) else {
+                bail!(
+                    "component `{}` ({}) has type `{}`, which the embedded backend does not serve; \
+                     run with a Dapr sidecar (--dapr-grpc-endpoint), or use one of: {}",
+                    spec.name,
+                    spec.source.display(),
+                    spec.component_type,
+                    blocks::embedded_type_names().collect::<Vec<_>>().join(", ")
+                );
+            };
+            if components
+                .iter()
+                .any(|d: &Declared| d.spec.name == spec.name)
+            {
+                bail!(
+                    "two components are named `{}` ({}); component names must be unique",
+                    spec.name,
+                    spec.source.display()
+                );
+            }
+            let component = (embedded.make)(&spec).with_context(|| {
+                format!(
+                    "cannot start component `{}` ({})",
+                    spec.name, spec.component_type
+                )
+            })?;
+            components.push(Declared {
+                spec,
+                block,
+                component,
+            });
+        }
+        Ok(Registry {
+            backend: BackendKind::Embedded,
             components,
             invoker,
+        })
+    }
+
+    /// Every component `sidecar` reports in its metadata that a block
+    /// serves (daprd applies scopes itself); other types (middleware, name
+    /// resolution, ...) are not reachable from guests.
+    pub fn sidecar(sidecar: &Sidecar, metadata: &GetMetadataResponse) -> Self {
+        let mut components = Vec::new();
+        for registered in &metadata.registered_components {
+            let Some(block) = blocks::block_of_type(&registered.r#type) else {
+                continue;
+            };
+            let Some(connect) = block.sidecar else {
+                continue;
+            };
+            let mut spec = ComponentSpec::builtin(&registered.name, &registered.r#type, &[]);
+            spec.version = registered.version.clone();
+            spec.source = format!("daprd at {}", sidecar.endpoint()).into();
+            components.push(Declared {
+                component: connect(sidecar, &registered.name),
+                spec,
+                block,
+            });
+        }
+        Registry {
+            backend: BackendKind::Sidecar,
+            components,
+            invoker: Arc::new(SidecarInvoker::new(sidecar.clone())),
         }
     }
 
-    /// Which runtime serves the building blocks.
-    pub fn runtime(&self) -> &'static str {
-        self.runtime
+    /// Which backend serves the building blocks.
+    pub fn backend(&self) -> BackendKind {
+        self.backend
     }
 
     /// The declared components, in declaration order.
     pub fn specs(&self) -> impl Iterator<Item = &ComponentSpec> {
-        self.components.iter().map(|(spec, _)| spec)
+        self.components.iter().map(|d| &d.spec)
     }
 
-    /// The component named `name`, if declared and visible to `app_id`.
-    pub fn component(&self, name: &str, app_id: &str) -> Result<&Arc<dyn Component>, Error> {
-        match self.components.iter().find(|(spec, _)| spec.name == name) {
-            None => Err(Error::NotFound(format!("no component named `{name}`"))),
-            Some((spec, _)) if !spec.allows(app_id) => Err(Error::Denied(format!(
-                "component `{name}` is not scoped to app `{app_id}`"
-            ))),
-            Some((_, component)) => Ok(component),
-        }
-    }
-
-    /// The view of every component for one app.
+    /// The view of every component for one app; `config_updates` delivers
+    /// its configuration updates (`None` if it does not export `handler`).
     pub fn for_app(
         &self,
         app_id: &str,
-        config_updates: Option<ConfigurationSink>,
+        config_updates: Option<Arc<dyn ConfigurationSink>>,
     ) -> AppComponents {
-        let mut app = AppComponents {
+        let entries = self
+            .components
+            .iter()
+            .map(|d| {
+                let entry = if d.spec.allows(app_id) {
+                    let info = ComponentInfo {
+                        name: d.spec.name.clone(),
+                        component_type: d.spec.component_type.clone(),
+                        version: d.spec.version.clone(),
+                    };
+                    Entry::Granted(info, d.component.bind(app_id))
+                } else {
+                    Entry::OutOfScope(d.block)
+                };
+                (d.spec.name.clone(), entry)
+            })
+            .collect();
+        AppComponents {
             app_id: app_id.to_string(),
-            runtime: self.runtime,
-            state: Named::default(),
-            pubsub: Named::default(),
-            bindings: Named::default(),
-            secrets: Named::default(),
-            configuration: Named::default(),
-            lock: Named::default(),
+            backend: self.backend,
+            entries,
             invoker: self.invoker.clone(),
             config_updates,
-        };
-        for (spec, component) in &self.components {
-            let info = ComponentInfo {
-                name: spec.name.clone(),
-                component_type: spec.component_type.clone(),
-                version: spec.version.clone(),
-            };
-            if !spec.allows(app_id) {
-                app.deny(component.bind(app_id), &spec.name);
-                continue;
-            }
-            match component.bind(app_id) {
-                Bound::State(b) => app.state.grant(info, b),
-                Bound::PubSub(b) => app.pubsub.grant(info, b),
-                Bound::Binding(b) => app.bindings.grant(info, b),
-                Bound::Secrets(b) => app.secrets.grant(info, b),
-                Bound::Configuration(b) => app.configuration.grant(info, b),
-                Bound::Lock(b) => app.lock.grant(info, b),
-                Bound::Input => {}
-            }
         }
-        app
     }
 }
 
-/// Whether an app may use a named component.
-pub enum Granted<T: ?Sized> {
-    /// Usable, served by this backend value.
-    Yes(ComponentInfo, Arc<T>),
+/// What one component name means to one app.
+enum Entry {
+    /// Usable, through this backend value.
+    Granted(ComponentInfo, Bound),
     /// Declared, but scoped to other apps.
-    No,
+    OutOfScope(&'static BlockUnit),
 }
 
-/// The components of one building block, by name.
-pub struct Named<T: ?Sized> {
-    entries: BTreeMap<String, Granted<T>>,
-}
-
-impl<T: ?Sized> Default for Named<T> {
-    fn default() -> Self {
-        Named {
-            entries: BTreeMap::new(),
-        }
-    }
-}
-
-impl<T: ?Sized> Named<T> {
-    fn grant(&mut self, info: ComponentInfo, backend: Arc<T>) {
-        self.entries
-            .insert(info.name.clone(), Granted::Yes(info, backend));
-    }
-
-    fn deny(&mut self, name: String) {
-        self.entries.insert(name, Granted::No);
-    }
-
-    /// The backend serving `name`: `not-found` if undeclared, `denied` if out of scope.
-    pub fn get(&self, block: &str, name: &str) -> Result<&Arc<T>, Error> {
-        match self.entries.get(name) {
-            Some(Granted::Yes(_, backend)) => Ok(backend),
-            Some(Granted::No) => Err(Error::Denied(format!(
-                "{block} component `{name}` is not scoped to this app"
-            ))),
-            None => Err(Error::NotFound(format!(
-                "no {block} component named `{name}`"
-            ))),
-        }
-    }
-
-    /// The usable components' public facts.
-    pub fn infos(&self) -> impl Iterator<Item = &ComponentInfo> {
-        self.entries.values().filter_map(|g| match g {
-            Granted::Yes(info, _) => Some(info),
-            Granted::No => None,
-        })
-    }
-}
-
-/// Everything one app can reach, by building block and name.
+/// Everything one app can reach: its components by name, service
+/// invocation, and where its configuration updates go.
 pub struct AppComponents {
     /// The app id.
     pub app_id: String,
-    /// Which runtime serves the building blocks (`embedded` or `dapr`).
-    pub runtime: &'static str,
-    /// State stores.
-    pub state: Named<dyn StateStore>,
-    /// Pub/sub components.
-    pub pubsub: Named<dyn PubSub>,
-    /// Output bindings.
-    pub bindings: Named<dyn OutputBinding>,
-    /// Secret stores.
-    pub secrets: Named<dyn SecretStore>,
-    /// Configuration stores.
-    pub configuration: Named<dyn ConfigurationStore>,
-    /// Lock stores.
-    pub lock: Named<dyn LockStore>,
+    /// Which backend serves the building blocks.
+    pub backend: BackendKind,
+    entries: BTreeMap<String, Entry>,
     /// Service invocation.
     pub invoker: Arc<dyn Invoker>,
     /// Where configuration updates for this app go; `None` if the app does
     /// not export `handler`.
-    pub config_updates: Option<ConfigurationSink>,
+    pub config_updates: Option<Arc<dyn ConfigurationSink>>,
 }
 
 impl AppComponents {
-    fn deny(&mut self, bound: Bound, name: &str) {
-        let name = name.to_string();
-        match bound {
-            Bound::State(_) => self.state.deny(name),
-            Bound::PubSub(_) => self.pubsub.deny(name),
-            Bound::Binding(_) => self.bindings.deny(name),
-            Bound::Secrets(_) => self.secrets.deny(name),
-            Bound::Configuration(_) => self.configuration.deny(name),
-            Bound::Lock(_) => self.lock.deny(name),
-            Bound::Input => {}
+    /// The backend of block `B` serving component `name`: `not-found` if no
+    /// component of that block has the name, `denied` if it is out of scope.
+    pub fn get<B: Block>(&self, name: &str) -> Result<&Arc<B::Backend>, Error> {
+        let unit = B::unit();
+        match self.entries.get(name) {
+            Some(Entry::Granted(_, bound)) => bound.get::<B>(),
+            Some(Entry::OutOfScope(block)) if block.name == unit.name => {
+                return Err(Error::Denied(format!(
+                    "{} `{name}` is not scoped to app `{}`",
+                    unit.label, self.app_id
+                )));
+            }
+            _ => None,
         }
+        .ok_or_else(|| Error::NotFound(format!("no {} named `{name}`", unit.label)))
     }
 
     /// Every component this app may use, sorted by name.
     pub fn infos(&self) -> Vec<ComponentInfo> {
-        let mut all: Vec<ComponentInfo> = self
-            .state
-            .infos()
-            .chain(self.pubsub.infos())
-            .chain(self.bindings.infos())
-            .chain(self.secrets.infos())
-            .chain(self.configuration.infos())
-            .chain(self.lock.infos())
-            .cloned()
-            .collect();
-        all.sort_by(|a, b| a.name.cmp(&b.name));
-        all
+        self.entries
+            .values()
+            .filter_map(|e| match e {
+                Entry::Granted(info, _) => Some(info.clone()),
+                Entry::OutOfScope(_) => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blocks::bindings::BindingsBlock;
+    use crate::blocks::lock::LockBlock;
+    use crate::blocks::state::StateBlock;
+    use crate::inbound::AppDirectory;
+
+    fn spec(name: &str, ty: &str, metadata: &[(&str, &str)], scopes: &[&str]) -> ComponentSpec {
+        let mut spec = ComponentSpec::builtin(name, ty, metadata);
+        spec.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        spec
+    }
+
+    fn registry(specs: Vec<ComponentSpec>) -> Result<Registry> {
+        Registry::embedded(specs, AppDirectory::new().invoker())
+    }
+
+    #[tokio::test]
+    async fn scopes_decide_between_granted_and_denied() {
+        let registry = registry(vec![
+            spec("shared", "state.in-memory", &[], &[]),
+            spec("private", "state.in-memory", &[], &["a"]),
+            spec("locks", "lock.in-memory", &[], &["b"]),
+        ])
+        .unwrap();
+        let a = registry.for_app("a", None);
+        let b = registry.for_app("b", None);
+        assert!(a.get::<StateBlock>("shared").is_ok());
+        assert!(a.get::<StateBlock>("private").is_ok());
+        assert!(matches!(
+            b.get::<StateBlock>("private"),
+            Err(Error::Denied(m)) if m.contains("`private`") && m.contains("`b`")
+        ));
+        assert!(matches!(a.get::<LockBlock>("locks"), Err(Error::Denied(_))));
+        assert!(b.get::<LockBlock>("locks").is_ok());
+        let names = |app: &AppComponents| -> Vec<String> {
+            app.infos().into_iter().map(|i| i.name).collect()
+        };
+        assert_eq!(names(&a), ["private", "shared"]);
+        assert_eq!(names(&b), ["locks", "shared"]);
+    }
+
+    #[tokio::test]
+    async fn a_name_of_another_block_or_no_component_is_not_found() {
+        let registry = registry(vec![
+            spec("store", "state.in-memory", &[], &[]),
+            spec("scoped", "state.in-memory", &[], &["other"]),
+        ])
+        .unwrap();
+        let app = registry.for_app("a", None);
+        assert!(matches!(
+            app.get::<LockBlock>("store"),
+            Err(Error::NotFound(m)) if m == "no lock store named `store`"
+        ));
+        // Out of scope for a state store, and not a lock store at all.
+        assert!(matches!(
+            app.get::<LockBlock>("scoped"),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            app.get::<StateBlock>("missing"),
+            Err(Error::NotFound(m)) if m == "no state store named `missing`"
+        ));
+    }
+
+    #[tokio::test]
+    async fn input_bindings_are_listed_like_every_component() {
+        let registry = registry(vec![spec(
+            "tick",
+            "bindings.cron",
+            &[("schedule", "@every 1h")],
+            &[],
+        )])
+        .unwrap();
+        let app = registry.for_app("a", None);
+        assert_eq!(app.infos()[0].component_type, "bindings.cron");
+        assert!(app.get::<BindingsBlock>("tick").is_ok());
+    }
+
+    #[test]
+    fn an_unknown_type_names_the_served_types() {
+        let err = registry(vec![spec("cache", "state.redis", &[], &[])])
+            .err()
+            .expect("state.redis is not embedded")
+            .to_string();
+        assert!(err.contains("`state.redis`"), "{err}");
+        assert!(err.contains("Dapr sidecar"), "{err}");
+        for name in crate::blocks::embedded_type_names() {
+            assert!(err.contains(name), "{name} missing from: {err}");
+        }
+    }
+
+    #[test]
+    fn component_names_are_unique() {
+        let err = registry(vec![
+            spec("s", "state.in-memory", &[], &[]),
+            spec("s", "lock.in-memory", &[], &[]),
+        ])
+        .err()
+        .expect("a duplicate name")
+        .to_string();
+        assert!(err.contains("two components are named `s`"), "{err}");
     }
 }

@@ -16,56 +16,25 @@ use ::dapr::dapr::proto::runtime::v1::app_callback_health_check_server::{
 use ::dapr::dapr::proto::runtime::v1::app_callback_server::{AppCallback, AppCallbackServer};
 use ::dapr::dapr::proto::runtime::v1::topic_event_response::TopicEventResponseStatus;
 use anyhow::Result;
-use tokio::sync::OnceCell;
 use tonic::{Request, Response, Status};
 
-use crate::backend::dapr::invoke::HTTP_STATUS_HEADER;
-use crate::backend::invoke::{HttpVerb, Request as InvokeRequest};
-use crate::backend::pubsub::{CloudEvent, EventStatus};
+use super::AppHandle;
+use crate::blocks::invoke::{HTTP_STATUS_HEADER, HttpVerb, Request as InvokeRequest};
+use crate::blocks::pubsub::{CloudEvent, EventStatus};
 use crate::runtime::{App, failure_message};
 use crate::wit::exports::dapr::runtime::handler::BindingEvent;
 
 /// How long a call waits for the app to finish loading.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The app behind the channel, set once it is loaded; calls that arrive
-/// earlier wait for it.
-#[derive(Default)]
-pub struct AppSlot(OnceCell<Arc<App>>);
-
-impl AppSlot {
-    /// An empty slot.
-    pub fn new() -> Arc<Self> {
-        Arc::new(AppSlot::default())
-    }
-
-    /// Sets the app (once).
-    pub fn set(&self, app: Arc<App>) {
-        let _ = self.0.set(app);
-    }
-
-    async fn get(&self) -> Result<&Arc<App>, Status> {
-        let wait = async {
-            loop {
-                if let Some(app) = self.0.get() {
-                    return app;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        };
-        tokio::time::timeout(LOAD_TIMEOUT, wait)
-            .await
-            .map_err(|_| Status::unavailable("the app is still loading"))
-    }
-}
-
 /// Serves the app channel on `addr` until `shutdown` resolves.
+/// Calls that arrive while the app is still loading wait for it.
 pub async fn serve(
     addr: SocketAddr,
-    slot: Arc<AppSlot>,
+    app: Arc<AppHandle>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let channel = AppChannel { slot };
+    let channel = AppChannel { app };
     tonic::transport::Server::builder()
         .add_service(AppCallbackServer::new(channel.clone()).max_decoding_message_size(usize::MAX))
         .add_service(AppCallbackHealthCheckServer::new(channel))
@@ -76,7 +45,17 @@ pub async fn serve(
 
 #[derive(Clone)]
 struct AppChannel {
-    slot: Arc<AppSlot>,
+    app: Arc<AppHandle>,
+}
+
+impl AppChannel {
+    /// The app, once loaded.
+    async fn app(&self) -> Result<Arc<App>, Status> {
+        self.app
+            .loaded(LOAD_TIMEOUT)
+            .await
+            .map_err(|err| Status::unavailable(failure_message(&err)))
+    }
 }
 
 fn internal(err: anyhow::Error) -> Status {
@@ -128,7 +107,7 @@ impl AppCallback for AppChannel {
         &self,
         request: Request<common::InvokeRequest>,
     ) -> Result<Response<common::InvokeResponse>, Status> {
-        let app = self.slot.get().await?;
+        let app = self.app().await?;
         let headers = request
             .metadata()
             .iter()
@@ -149,7 +128,9 @@ impl AppCallback for AppChannel {
             content_type: (!message.content_type.is_empty()).then_some(message.content_type),
             data: message.data.map(|any| any.value).unwrap_or_default(),
         };
-        let answer = app.invoke_local(invocation).await.map_err(internal)?;
+        let answer = super::invoke::deliver(&app, invocation)
+            .await
+            .map_err(internal)?;
         let mut response = Response::new(common::InvokeResponse {
             data: Some(prost_types::Any {
                 type_url: String::new(),
@@ -168,7 +149,7 @@ impl AppCallback for AppChannel {
         &self,
         _: Request<()>,
     ) -> Result<Response<proto::ListTopicSubscriptionsResponse>, Status> {
-        let app = self.slot.get().await?;
+        let app = self.app().await?;
         let subscriptions = if app.exports().handler {
             app.subscriptions().await.map_err(internal)?
         } else {
@@ -197,7 +178,7 @@ impl AppCallback for AppChannel {
         &self,
         request: Request<proto::TopicEventRequest>,
     ) -> Result<Response<proto::TopicEventResponse>, Status> {
-        let app = self.slot.get().await?;
+        let app = self.app().await?;
         let e = request.into_inner();
         let event = CloudEvent {
             path: if e.path.is_empty() {
@@ -238,7 +219,7 @@ impl AppCallback for AppChannel {
         &self,
         _: Request<()>,
     ) -> Result<Response<proto::ListInputBindingsResponse>, Status> {
-        let app = self.slot.get().await?;
+        let app = self.app().await?;
         let bindings = if app.exports().handler {
             app.input_bindings().await.map_err(internal)?
         } else {
@@ -251,7 +232,7 @@ impl AppCallback for AppChannel {
         &self,
         request: Request<proto::BindingEventRequest>,
     ) -> Result<Response<proto::BindingEventResponse>, Status> {
-        let app = self.slot.get().await?;
+        let app = self.app().await?;
         let e = request.into_inner();
         let mut metadata: Vec<(String, String)> = e.metadata.into_iter().collect();
         metadata.sort();

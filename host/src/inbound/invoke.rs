@@ -1,49 +1,25 @@
-//! Service invocation between the apps of one host: a call reaches the
-//! target's `handler.on-invoke` export, or, for an HTTP-only app, its
-//! `wasi:http` handler at `/{method}` (as Dapr does for HTTP apps).
+//! How a service invocation reaches an app: its `handler.on-invoke`
+//! export, or, for an HTTP-only app, its `wasi:http` handler at `/{method}`
+//! (as Dapr does for HTTP apps).
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock, Weak};
-
+use anyhow::anyhow;
 use http_body_util::{BodyExt, Full};
 
-use crate::backend::invoke::{HttpVerb, Invoker, Request, Response};
+use crate::blocks::invoke::{HttpVerb, Request, Response};
 use crate::runtime::App;
-use crate::wit::Error;
 
-/// Routes invocations to the apps served by this host, by app id.
-#[derive(Default)]
-pub struct LocalInvoker {
-    apps: OnceLock<BTreeMap<String, Weak<App>>>,
-}
-
-impl LocalInvoker {
-    /// An invoker whose apps are set later with [`LocalInvoker::set_apps`].
-    pub fn new() -> Arc<Self> {
-        Arc::new(LocalInvoker::default())
-    }
-
-    /// Sets the apps (once, after they are loaded).
-    pub fn set_apps(&self, apps: &BTreeMap<String, Arc<App>>) {
-        let weak = apps
-            .iter()
-            .map(|(id, app)| (id.clone(), Arc::downgrade(app)))
-            .collect();
-        let _ = self.apps.set(weak);
-    }
-}
-
-#[async_trait::async_trait]
-impl Invoker for LocalInvoker {
-    async fn invoke(&self, app_id: &str, request: Request) -> Result<Response, Error> {
-        let app = self
-            .apps
-            .get()
-            .and_then(|apps| apps.get(app_id))
-            .and_then(Weak::upgrade)
-            .ok_or_else(|| Error::NotFound(format!("no app with id `{app_id}` in this host")))?;
-        let result = app.invoke_local(request).await;
-        result.map_err(|err| Error::Internal(crate::runtime::failure_message(&err)))
+/// Delivers `request` to `app`.
+pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Response> {
+    let exports = app.exports();
+    if exports.handler {
+        app.on_invoke(request).await
+    } else if exports.http {
+        invoke_http(app, request).await
+    } else {
+        Err(anyhow!(
+            "app `{}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler",
+            app.id()
+        ))
     }
 }
 
@@ -60,7 +36,7 @@ fn verb(verb: HttpVerb) -> http::Method {
 }
 
 /// Calls an HTTP app's handler with the invocation as a request.
-pub(crate) async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
+async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
     let mut uri = format!(
         "http://{}/{}",
         app.id(),

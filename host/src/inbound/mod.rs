@@ -1,7 +1,10 @@
-//! How inbound traffic reaches guests: HTTP requests (`wasi:http`), topic
-//! events, service invocations and configuration updates (`handler`).
+//! How inbound traffic reaches guests: the app directory and its handles
+//! (topic events, input bindings, configuration updates, invocations),
+//! HTTP requests (`wasi:http`) and daprd's app channel.
 
 pub mod app_channel;
-pub mod events;
+pub mod directory;
 pub mod http;
-pub mod invoke;
+mod invoke;
+
+pub use directory::{AppDirectory, AppHandle};

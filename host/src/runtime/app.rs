@@ -1,12 +1,11 @@
 //! A loaded component serving one app id: what it exports, and how each kind
 //! of inbound call runs in a fresh instance with limits.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use wasmtime::Store;
-use wasmtime::component::{Component, InstancePre};
+use wasmtime::component::InstancePre;
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -32,23 +31,11 @@ pub struct Exports {
     pub command: bool,
 }
 
-/// The kind of component, for messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AppKind {
-    /// Serves HTTP and Dapr inbound traffic.
-    Service,
-    /// A run-once command.
-    Command,
-    /// Exports nothing the host can call.
-    Library,
-}
-
 /// A component loaded for one app id: compiled once, instantiated per call.
 pub struct App {
     id: String,
     runtime: Arc<Runtime>,
     components: Arc<AppComponents>,
-    component: Component,
     exports: Exports,
     proxy: Option<ProxyPre<HostState>>,
     handler: Option<GuestIndices>,
@@ -56,23 +43,23 @@ pub struct App {
     pre: InstancePre<HostState>,
 }
 
-impl App {
-    /// Loads `path` for app `id`, with `components` as what it can reach.
-    pub fn load(
-        runtime: Arc<Runtime>,
-        id: &str,
-        path: &Path,
-        components: Arc<AppComponents>,
-    ) -> Result<Self> {
-        let (component, pre) = runtime.load(path)?;
-        Ok(Self::from_pre(runtime, id, component, pre, components))
+impl Exports {
+    /// What a pre-instantiated component exports.
+    pub fn of(pre: &InstancePre<HostState>) -> Self {
+        Exports {
+            http: ProxyPre::new(pre.clone()).is_ok(),
+            handler: GuestIndices::new(pre).is_ok(),
+            command: CommandPre::new(pre.clone()).is_ok(),
+        }
     }
+}
 
-    /// Builds an app from an already pre-instantiated component.
-    pub fn from_pre(
+impl App {
+    /// The app `id`: the pre-instantiated component `pre`, reaching
+    /// `components` through its imports.
+    pub fn new(
         runtime: Arc<Runtime>,
         id: &str,
-        component: Component,
         pre: InstancePre<HostState>,
         components: Arc<AppComponents>,
     ) -> Self {
@@ -88,19 +75,12 @@ impl App {
             id: id.to_string(),
             runtime,
             components,
-            component,
             exports,
             proxy,
             handler,
             command,
             pre,
         }
-    }
-
-    /// Whether a pre-instantiated component exports `dapr:runtime/handler`
-    /// (known before the app exists, to wire its configuration updates).
-    pub fn exports_handler(pre: &InstancePre<HostState>) -> bool {
-        GuestIndices::new(pre).is_ok()
     }
 
     /// The app id.
@@ -113,23 +93,9 @@ impl App {
         self.exports
     }
 
-    /// The kind of component.
-    pub fn kind(&self) -> AppKind {
-        match self.exports {
-            Exports { http: true, .. } | Exports { handler: true, .. } => AppKind::Service,
-            Exports { command: true, .. } => AppKind::Command,
-            _ => AppKind::Library,
-        }
-    }
-
     /// What this app can reach.
     pub fn components(&self) -> &Arc<AppComponents> {
         &self.components
-    }
-
-    /// The compiled component.
-    pub fn component(&self) -> &Component {
-        &self.component
     }
 
     /// The pre-instantiated component (for benchmarks and tests).
@@ -210,21 +176,6 @@ impl App {
             Ok(g.call_on_invoke(s, &request).await?)
         })
         .await
-    }
-
-    /// Delivers one service invocation to this app: its `on-invoke` export,
-    /// or, for an HTTP-only app, its HTTP handler at `/{method}`.
-    pub async fn invoke_local(&self, request: Request) -> Result<Response> {
-        if self.exports.handler {
-            self.on_invoke(request).await
-        } else if self.exports.http {
-            crate::inbound::invoke::invoke_http(self, request).await
-        } else {
-            Err(anyhow!(
-                "app `{}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler",
-                self.id
-            ))
-        }
     }
 
     /// Delivers one input-binding event.

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use wasmtime::component::Linker;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
 use super::store::{HostState, Sandbox};
+use crate::config::AppComponents;
 
 /// How often the epoch advances; deadlines are measured in these ticks.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Per-request resource limits.
 #[derive(Clone, Debug)]
@@ -98,6 +99,25 @@ impl Runtime {
     /// The wasmtime engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+}
+
+impl Runtime {
+    /// A fresh store for one request of `app`, with limits and a deadline.
+    /// `args` become the guest's command-line arguments.
+    pub(crate) fn new_store(
+        &self,
+        app: Arc<AppComponents>,
+        args: &[String],
+    ) -> Result<Store<HostState>> {
+        let limits = &self.config.limits;
+        let state = HostState::new(&self.config.sandbox, limits.memory_bytes, app, args)?;
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| state.limits());
+        let ticks = (limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+        Ok(store)
     }
 }
 

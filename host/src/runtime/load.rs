@@ -151,13 +151,8 @@ pub fn interfaces(component: &Component, engine: &wasmtime::Engine) -> (Vec<Stri
     (imports, exports)
 }
 
-/// Which imported names this host does not provide.
-pub fn unknown_imports_of(component: &Component, engine: &wasmtime::Engine) -> Vec<String> {
-    unknown_imports(component, engine)
-}
-
 /// The component's imported interfaces that no provided package covers.
-fn unknown_imports(component: &Component, engine: &wasmtime::Engine) -> Vec<String> {
+pub fn unknown_imports(component: &Component, engine: &wasmtime::Engine) -> Vec<String> {
     component
         .component_type()
         .imports(engine)

@@ -7,7 +7,7 @@ mod engine;
 mod load;
 mod store;
 
-pub use app::{App, AppKind, Exports, failure_message};
+pub use app::{App, Exports, failure_message};
 pub use engine::{Limits, Runtime, RuntimeConfig};
-pub use load::{LoadError, interfaces, unknown_imports_of};
+pub use load::{LoadError, interfaces, unknown_imports};
 pub use store::{HostState, Sandbox};

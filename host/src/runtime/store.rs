@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
-use super::engine::{EPOCH_TICK, Runtime};
 use crate::blocks::DaprCtx;
 use crate::config::AppComponents;
 
@@ -100,15 +99,16 @@ impl WasiHttpHooks for HttpPolicy {
     }
 }
 
-impl Runtime {
-    /// A fresh store for one request of `app`, with limits and a deadline.
-    /// `args` become the guest's command-line arguments.
-    pub(crate) fn new_store(
-        &self,
+impl HostState {
+    /// The data of a fresh store: WASI as `sandbox` allows, `args` as the
+    /// guest's command-line arguments, `memory_bytes` as its memory cap and
+    /// `app` as what its building-block imports reach.
+    pub(crate) fn new(
+        sandbox: &Sandbox,
+        memory_bytes: usize,
         app: Arc<AppComponents>,
         args: &[String],
-    ) -> Result<Store<HostState>> {
-        let sandbox = &self.config.sandbox;
+    ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.args(args);
         wasi.envs(&sandbox.env);
@@ -121,8 +121,7 @@ impl Runtime {
         for (host, guest) in &sandbox.dirs {
             wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
         }
-        let limits = &self.config.limits;
-        let state = HostState {
+        Ok(HostState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             http_policy: HttpPolicy {
@@ -130,19 +129,18 @@ impl Runtime {
             },
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
+                .memory_size(memory_bytes)
                 .instances(64)
                 .tables(64)
                 .memories(8)
                 .trap_on_grow_failure(true)
                 .build(),
             dapr: DaprCtx { app },
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.limits);
-        let ticks = (limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        Ok(store)
+        })
+    }
+
+    /// The store's resource limiter.
+    pub(crate) fn limits(&mut self) -> &mut StoreLimits {
+        &mut self.limits
     }
 }

@@ -1,47 +1,22 @@
-//! The embedded backend: every building block served in-process, used when
-//! no Dapr sidecar is configured.
-//!
-//! Each component type has a constructor
-//! `from_metadata(component_name, metadata) -> anyhow::Result<Arc<Self>>`
-//! taking the component's `metadata` map. Types whose keys are scoped per app
-//! (state, lock, pub/sub) hand out per-app views with `for_app(app_id)`; the
-//! others implement their backend trait directly.
+//! What the embedded backend's component types share: metadata parsing,
+//! clocks and key prefixes. Each type lives in its block's unit and
+//! implements [`crate::blocks::EmbeddedComponent`]: `from_metadata` makes
+//! it from a manifest, `for_app` gives each app its view (key prefixes,
+//! event source) or the shared value.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;
 
 use anyhow::{Context, anyhow};
 
-/// `bindings.cron`: an input binding on a schedule.
-pub mod bindings_cron;
-/// `bindings.localstorage`: files under a root directory.
-pub mod bindings_localstorage;
 /// Time sources (wall clock, monotonic, manual for tests).
 pub mod clock;
-/// `configuration.local.file`: configuration items read from a YAML/JSON file.
-pub mod configuration_file;
 /// Dapr's `keyPrefix` strategies shared by the state and lock stores.
 pub mod key_prefix;
-/// `lock.in-memory`: leases kept in process memory.
-pub mod lock_memory;
-/// `pubsub.in-memory`: an in-process broker with retries and dead letters.
-pub mod pubsub_memory;
-/// Dapr's state query language, evaluated over JSON values.
-pub mod query;
-/// `secretstores.local.env`: secrets from environment variables.
-pub mod secrets_env;
-/// `secretstores.local.file`: secrets from a JSON file.
-pub mod secrets_file;
-/// Write rules and the `StateStore` view shared by the state stores.
-pub mod state_core;
-/// `state.in-memory`: a state store in process memory.
-pub mod state_memory;
-/// `state.sqlite`: a state store in one SQLite file.
-pub mod state_sqlite;
 
 /// Component metadata as configured (`spec.metadata` of a component).
-pub type ComponentMetadata = HashMap<String, String>;
+pub type ComponentMetadata = BTreeMap<String, String>;
 
 /// Reads an optional typed metadata value, `default` when the key is absent
 /// or empty.

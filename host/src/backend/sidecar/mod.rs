@@ -1,0 +1,166 @@
+//! The Dapr sidecar backend's connection: every building block's sidecar
+//! client calls daprd over gRPC through the generated client of the
+//! official `dapr` crate (the high-level client hides the gRPC status codes
+//! and per-entry results the WIT needs). One channel is shared by every
+//! instance and request.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use ::dapr::client::ApiTokenInterceptor;
+use ::dapr::dapr::proto::runtime::v1 as proto;
+use ::dapr::dapr::proto::runtime::v1::dapr_client::DaprClient;
+use anyhow::{Context, Result, bail};
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use super::{Error, Metadata};
+
+/// The generated gRPC client, with the API token attached to every call.
+pub type Client = DaprClient<InterceptedService<Channel, ApiTokenInterceptor>>;
+
+/// Where the sidecar is and how to authenticate.
+#[derive(Clone, Debug)]
+pub struct SidecarOptions {
+    /// The gRPC endpoint, such as `http://127.0.0.1:50001`.
+    pub endpoint: String,
+    /// The `dapr-api-token`, if daprd requires one.
+    pub api_token: Option<String>,
+}
+
+impl SidecarOptions {
+    /// The sidecar named by Dapr's conventional variables
+    /// (`DAPR_GRPC_ENDPOINT`, else `DAPR_GRPC_PORT` on loopback;
+    /// `DAPR_API_TOKEN`), or `None` when neither endpoint variable is set.
+    pub fn from_env() -> Option<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let endpoint = var("DAPR_GRPC_ENDPOINT")
+            .or_else(|| var("DAPR_GRPC_PORT").map(|port| format!("http://127.0.0.1:{port}")))?;
+        Some(SidecarOptions {
+            endpoint: normalize(&endpoint),
+            api_token: var("DAPR_API_TOKEN"),
+        })
+    }
+
+    /// A sidecar at `endpoint` (`host:port` or a URL), with the token from
+    /// `DAPR_API_TOKEN` if set.
+    pub fn at(endpoint: &str) -> Self {
+        let token = std::env::var("DAPR_API_TOKEN")
+            .ok()
+            .filter(|v| !v.is_empty());
+        SidecarOptions {
+            endpoint: normalize(endpoint),
+            api_token: token,
+        }
+    }
+}
+
+fn normalize(endpoint: &str) -> String {
+    if endpoint.contains("://") {
+        endpoint.to_string()
+    } else {
+        format!("http://{endpoint}")
+    }
+}
+
+/// A connection to one daprd.
+#[derive(Clone)]
+pub struct Sidecar {
+    client: Client,
+    endpoint: String,
+}
+
+impl Sidecar {
+    /// Opens a lazily connecting channel to the sidecar (no I/O yet).
+    pub fn new(options: &SidecarOptions) -> Result<Self> {
+        let channel = Endpoint::from_shared(options.endpoint.clone())
+            .with_context(|| format!("invalid Dapr gRPC endpoint `{}`", options.endpoint))?
+            .connect_timeout(Duration::from_secs(2))
+            .tcp_nodelay(true)
+            .connect_lazy();
+        let interceptor = ApiTokenInterceptor::try_new(options.api_token.clone())
+            .map_err(|e| anyhow::anyhow!("invalid DAPR_API_TOKEN: {e}"))?;
+        let client = DaprClient::with_interceptor(channel, interceptor)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
+        Ok(Sidecar {
+            client,
+            endpoint: options.endpoint.clone(),
+        })
+    }
+
+    /// A client handle sharing the channel.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Waits until the sidecar answers (its metadata), for at most `timeout`,
+    /// and returns its metadata.
+    pub async fn wait_ready(&self, timeout: Duration) -> Result<proto::GetMetadataResponse> {
+        let started = Instant::now();
+        loop {
+            match self
+                .client()
+                .get_metadata(proto::GetMetadataRequest {})
+                .await
+            {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(status) if started.elapsed() < timeout => {
+                    tracing::debug!("sidecar not ready yet: {}", status.message());
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(status) => bail!(
+                    "the Dapr sidecar at {} did not answer within {timeout:?}: {} (is daprd running with --dapr-grpc-port?)",
+                    self.endpoint,
+                    status.message()
+                ),
+            }
+        }
+    }
+}
+
+/// Maps a gRPC status from daprd to the WIT error, in one place.
+pub fn error_from_status(status: tonic::Status) -> Error {
+    let message = status.message().to_string();
+    let lower = message.to_ascii_lowercase();
+    match status.code() {
+        Code::Aborted => Error::EtagMismatch(message),
+        Code::NotFound => Error::NotFound(message),
+        // daprd reports unknown components as invalid arguments.
+        Code::InvalidArgument
+            if lower.contains("not found") || lower.contains("not configured") =>
+        {
+            Error::NotFound(message)
+        }
+        Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition
+            if lower.contains("etag") && lower.contains("mismatch") =>
+        {
+            Error::EtagMismatch(message)
+        }
+        Code::InvalidArgument | Code::OutOfRange => Error::InvalidArgument(message),
+        _ if lower.contains("failed to parse") => Error::InvalidArgument(message),
+        Code::PermissionDenied | Code::Unauthenticated => Error::Denied(message),
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => Error::Unavailable(message),
+        Code::Unimplemented => Error::Unsupported(message),
+        _ if lower.contains("etag") && lower.contains("mismatch") => Error::EtagMismatch(message),
+        _ => Error::Internal(message),
+    }
+}
+
+/// WIT metadata to a protobuf map (later keys win).
+pub(crate) fn to_map(metadata: &Metadata) -> HashMap<String, String> {
+    metadata.iter().cloned().collect()
+}
+
+/// A protobuf map to WIT metadata, sorted by key for stable output.
+pub(crate) fn from_map(map: HashMap<String, String>) -> Metadata {
+    let mut metadata: Metadata = map.into_iter().collect();
+    metadata.sort();
+    metadata
+}

@@ -1,0 +1,243 @@
+//! `bindings.cron`: an input binding that fires on a schedule, delivering an
+//! event with no data and Dapr's metadata (`readTimeUTC`, `timeZone`).
+//!
+//! Metadata: `schedule`, either `@every <duration>` (Go syntax: `500ms`,
+//! `15s`, `1m30s`) or a cron expression with an optional seconds field
+//! (`*/5 * * * * *`, `0 30 * * * *`, `30 * * * *`), or `@hourly`, `@daily`...
+
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::BindingsBlock;
+use crate::blocks::EmbeddedComponent;
+use crate::backend::embedded::{ComponentMetadata, required_metadata};
+use crate::blocks::bindings::{Binding, BindingEvent, BindingSubscriber};
+
+/// When a cron binding fires.
+#[derive(Clone, Debug)]
+enum Schedule {
+    Every(Duration),
+    Cron(Box<cron::Schedule>),
+}
+
+impl Schedule {
+    fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
+        if let Some(every) = text.strip_prefix("@every") {
+            let every = go_duration(every.trim())?;
+            if every.is_zero() {
+                bail!("`@every` needs a positive duration");
+            }
+            return Ok(Schedule::Every(every));
+        }
+        // Dapr's parser takes 5 fields (minutes first) or 6 (seconds first).
+        let expression = if !text.starts_with('@') && text.split_whitespace().count() == 5 {
+            format!("0 {text}")
+        } else {
+            text.to_string()
+        };
+        let schedule = cron::Schedule::from_str(&expression)
+            .with_context(|| format!("invalid cron schedule `{text}`"))?;
+        Ok(Schedule::Cron(Box::new(schedule)))
+    }
+
+    /// How long until the next firing, from now.
+    fn next_delay(&self) -> Option<Duration> {
+        match self {
+            Schedule::Every(every) => Some(*every),
+            Schedule::Cron(schedule) => {
+                let next = schedule.upcoming(chrono::Utc).next()?;
+                (next - chrono::Utc::now())
+                    .to_std()
+                    .ok()
+                    .or(Some(Duration::ZERO))
+            }
+        }
+    }
+}
+
+/// Parses a Go duration such as `1h30m`, `15s` or `250ms`.
+fn go_duration(text: &str) -> Result<Duration> {
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        bail!("missing duration");
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(digits);
+        let number: f64 = number
+            .parse()
+            .with_context(|| format!("invalid duration `{text}`"))?;
+        let unit = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit);
+        let seconds = match unit {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => bail!("invalid duration `{text}`: unknown unit `{unit}`"),
+        };
+        total += Duration::from_secs_f64(number * seconds);
+        rest = tail;
+    }
+    Ok(total)
+}
+
+/// One `bindings.cron` component.
+pub struct CronBinding {
+    name: String,
+    schedule: Schedule,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl CronBinding {
+
+
+    /// Starts delivering events to `subscriber` (in a Tokio task, one event
+    /// at a time; a failed delivery is logged and the schedule goes on).
+    pub fn start(&self, app_id: &str, subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
+        let runtime =
+            tokio::runtime::Handle::try_current().context("input bindings need a Tokio runtime")?;
+        let (name, schedule, app_id) =
+            (self.name.clone(), self.schedule.clone(), app_id.to_string());
+        let task = runtime.spawn(async move {
+            while let Some(delay) = schedule.next_delay() {
+                tokio::time::sleep(delay).await;
+                let now = chrono::Utc::now();
+                let event = BindingEvent {
+                    name: name.clone(),
+                    data: Vec::new(),
+                    metadata: vec![
+                        ("readTimeUTC".to_string(), now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                        ("timeZone".to_string(), "UTC".to_string()),
+                    ],
+                };
+                match subscriber.deliver(event).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(message)) => tracing::warn!(binding = %name, app = %app_id, "the app failed the event: {message}"),
+                    Err(err) => tracing::warn!(binding = %name, app = %app_id, "delivery failed: {err:#}"),
+                }
+            }
+        });
+        self.tasks.lock().unwrap().push(task);
+        Ok(())
+    }
+}
+
+/// One app's view of a cron binding.
+struct AppCron {
+    cron: Arc<CronBinding>,
+    app_id: String,
+}
+
+#[async_trait::async_trait]
+impl Binding for AppCron {
+    fn start_input(&self, subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
+        self.cron.start(&self.app_id, subscriber)
+    }
+}
+
+impl Drop for CronBinding {
+    fn drop(&mut self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+
+impl EmbeddedComponent<BindingsBlock> for CronBinding {
+    const TYPE: &'static str = "bindings.cron";
+
+    /// Creates the binding from its metadata (`schedule` is required).
+    fn from_metadata(component_name: &str, metadata: &ComponentMetadata) -> Result<Arc<Self>> {
+        let schedule = Schedule::parse(required_metadata(metadata, "schedule")?)?;
+        Ok(Arc::new(CronBinding {
+            name: component_name.to_string(),
+            schedule,
+            tasks: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// The binding as app `app_id` sees it: input only.
+    fn for_app(self: &Arc<Self>, app_id: &str) -> Arc<dyn Binding> {
+        Arc::new(AppCron {
+            cron: self.clone(),
+            app_id: app_id.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_go_durations() {
+        assert_eq!(go_duration("15s").unwrap(), Duration::from_secs(15));
+        assert_eq!(go_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(go_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(go_duration("5 parsecs").is_err());
+        assert!(go_duration("").is_err());
+    }
+
+    #[test]
+    fn parses_schedules() {
+        assert!(
+            matches!(Schedule::parse("@every 2s").unwrap(), Schedule::Every(d) if d == Duration::from_secs(2))
+        );
+        assert!(matches!(
+            Schedule::parse("*/5 * * * * *").unwrap(),
+            Schedule::Cron(_)
+        ));
+        assert!(matches!(
+            Schedule::parse("30 * * * *").unwrap(),
+            Schedule::Cron(_)
+        ));
+        assert!(Schedule::parse("@every 0s").is_err());
+        assert!(Schedule::parse("not a schedule").is_err());
+        assert!(
+            Schedule::parse("*/5 * * * * *")
+                .unwrap()
+                .next_delay()
+                .unwrap()
+                <= Duration::from_secs(5)
+        );
+    }
+
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl BindingSubscriber for Count {
+        async fn deliver(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
+            assert_eq!(event.name, "ticker");
+            assert!(event.metadata.iter().any(|(k, _)| k == "readTimeUTC"));
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Ok(Vec::new()))
+        }
+    }
+
+    #[tokio::test]
+    async fn fires_on_schedule() {
+        let md = [("schedule".to_string(), "@every 20ms".to_string())].into();
+        let binding = CronBinding::from_metadata("ticker", &md).unwrap();
+        let count = Arc::new(Count(Default::default()));
+        binding.start("app", count.clone()).unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(count.0.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+        let err = CronBinding::from_metadata("ticker", &Default::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("schedule"), "{err}");
+    }
+}

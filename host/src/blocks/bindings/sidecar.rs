@@ -1,0 +1,67 @@
+//! Output bindings through daprd.
+
+use std::sync::Arc;
+
+use ::dapr::dapr::proto::runtime::v1 as proto;
+
+use super::BindingsBlock;
+use crate::blocks::SidecarComponent;
+use crate::backend::sidecar::{Sidecar, error_from_status, from_map, to_map};
+use crate::blocks::bindings::{Binding, Response};
+use crate::backend::{BackendResult, Metadata};
+
+/// One output binding component of the sidecar.
+pub struct SidecarBinding {
+    sidecar: Sidecar,
+    name: String,
+}
+
+impl SidecarComponent<BindingsBlock> for SidecarBinding {
+    fn connect(sidecar: &Sidecar, name: &str) -> Arc<dyn Binding> {
+        Arc::new(SidecarBinding {
+            sidecar: sidecar.clone(),
+            name: name.to_string(),
+        })
+    }
+}
+
+/// Bindings report what went wrong only in their messages.
+fn binding_error(status: tonic::Status) -> crate::wit::Error {
+    let message = status.message().to_string();
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("no such file") || lower.contains("not found") {
+        crate::wit::Error::NotFound(message)
+    } else if lower.contains("not support") || lower.contains("unsupported operation") {
+        crate::wit::Error::Unsupported(message)
+    } else {
+        error_from_status(status)
+    }
+}
+
+#[async_trait::async_trait]
+impl Binding for SidecarBinding {
+    async fn invoke(
+        &self,
+        operation: &str,
+        data: Vec<u8>,
+        metadata: &Metadata,
+    ) -> BackendResult<Response> {
+        let request = proto::InvokeBindingRequest {
+            name: self.name.clone(),
+            data,
+            metadata: to_map(metadata),
+            operation: operation.to_string(),
+        };
+        let r = self
+            .sidecar
+            .client()
+            .invoke_binding(request)
+            .await
+            .map_err(binding_error)?
+            .into_inner();
+        Ok(Response {
+            data: r.data,
+            metadata: from_map(r.metadata),
+        })
+    }
+}

@@ -1,0 +1,563 @@
+//! What the embedded state stores share: the write rules (etags,
+//! concurrency, TTL), the row storage abstraction they implement, and the
+//! per-app [`AppView`] that implements [`StateStore`] on top of it.
+
+use std::sync::Arc;
+
+use crate::backend::embedded::clock::{Clock, rfc3339_utc};
+use super::query::{Candidate, Query};
+use crate::blocks::state::{
+    Concurrency, Consistency, DeleteItem, Operation, QueryResponse, SaveItem, StateStore, Value,
+};
+use crate::backend::{BackendResult, Error, Metadata, metadata_value};
+
+/// Request metadata key of an item's time to live.
+const TTL_KEY: &str = "ttlInSeconds";
+/// Response metadata key of an item's expiry time.
+const TTL_EXPIRE_KEY: &str = "ttlExpireTime";
+
+/// One stored row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The stored bytes.
+    pub data: Vec<u8>,
+    /// The etag of this version.
+    pub etag: String,
+    /// When the row expires (unix ms), if it has a TTL.
+    pub expires_at: Option<i64>,
+}
+
+impl Record {
+    /// Whether the row is still visible at `now` (unix ms).
+    pub fn is_live(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|t| t > now)
+    }
+}
+
+/// Row primitives a store offers inside one atomic scope (full keys,
+/// expired rows included).
+pub trait Rows {
+    /// Reads one row.
+    fn load(&mut self, key: &str) -> BackendResult<Option<Record>>;
+    /// Inserts or replaces one row.
+    fn store(&mut self, key: &str, record: &Record) -> BackendResult<()>;
+    /// Deletes one row (no-op if missing).
+    fn remove(&mut self, key: &str) -> BackendResult<()>;
+    /// Every row whose key starts with `prefix`, in key order.
+    fn scan(&mut self, prefix: &str) -> BackendResult<Vec<(String, Record)>>;
+}
+
+/// The storage engine behind a state store.
+pub trait RowStore: Send + Sync + 'static {
+    /// Whether [`RowStore::atomic`] blocks the thread (it then runs on Tokio's
+    /// blocking pool).
+    const BLOCKING: bool;
+
+    /// The clock that decides expiry.
+    fn clock(&self) -> &Clock;
+
+    /// Runs `f` over the rows atomically: its writes take effect only if it
+    /// returns `Ok`, and no other scope interleaves with it.
+    fn atomic<T>(&self, f: impl FnOnce(&mut dyn Rows) -> BackendResult<T>) -> BackendResult<T>;
+}
+
+/// One app's view of a state store: keys get the app's prefix.
+pub struct AppView<E> {
+    engine: Arc<E>,
+    prefix: Arc<str>,
+}
+
+impl<E: RowStore> AppView<E> {
+    /// A view that stores every key as `{prefix}{key}`.
+    pub fn new(engine: Arc<E>, prefix: String) -> Self {
+        AppView {
+            engine,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// Runs `f` atomically with the current time, off the async threads if
+    /// the engine blocks.
+    async fn run<T, F>(&self, f: F) -> BackendResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Rows, i64) -> BackendResult<T> + Send + 'static,
+    {
+        let engine = self.engine.clone();
+        let job = move || {
+            let now = engine.clock().now_ms();
+            engine.atomic(|rows| f(rows, now))
+        };
+        if E::BLOCKING {
+            tokio::task::spawn_blocking(job)
+                .await
+                .map_err(Error::internal)?
+        } else {
+            job()
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<E: RowStore> StateStore for AppView<E> {
+    async fn get(&self, key: &str, _: Consistency, _: &Metadata) -> BackendResult<Option<Value>> {
+        let key = scoped(&self.prefix, key)?;
+        let record = self
+            .run(move |rows, now| load_live(rows, &key, now))
+            .await?;
+        Ok(record.map(to_value))
+    }
+
+    async fn save(&self, items: Vec<SaveItem>) -> BackendResult<()> {
+        for item in items {
+            let prefix = self.prefix.clone();
+            self.run(move |rows, now| save_item(rows, &prefix, item, now))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, item: DeleteItem) -> BackendResult<()> {
+        let prefix = self.prefix.clone();
+        self.run(move |rows, now| delete_item(rows, &prefix, item, now))
+            .await
+    }
+
+    async fn transact(&self, operations: Vec<Operation>, _: &Metadata) -> BackendResult<()> {
+        let prefix = self.prefix.clone();
+        self.run(move |rows, now| {
+            operations.into_iter().try_for_each(|op| match op {
+                Operation::Upsert(item) => save_item(rows, &prefix, item, now),
+                Operation::Delete(item) => delete_item(rows, &prefix, item, now),
+            })
+        })
+        .await
+    }
+
+    async fn query(&self, query: &str, _: &Metadata) -> BackendResult<QueryResponse> {
+        let query = Query::parse(query)?;
+        let prefix = self.prefix.clone();
+        let rows = self.run(move |rows, _| rows.scan(&prefix)).await?;
+        let now = self.engine.clock().now_ms();
+        let candidates = rows
+            .into_iter()
+            .filter(|(_, record)| record.is_live(now))
+            .filter_map(|(key, record)| {
+                Some(Candidate {
+                    key: key.strip_prefix(&*self.prefix)?.to_string(),
+                    data: record.data,
+                    etag: Some(record.etag),
+                })
+            })
+            .collect();
+        Ok(query.run(candidates))
+    }
+}
+
+/// The stored key of `key`; empty keys, and keys containing the prefix
+/// separator `||` (as in Dapr), are `invalid-argument`.
+fn scoped(prefix: &str, key: &str) -> BackendResult<String> {
+    if key.is_empty() || key.contains("||") {
+        return Err(Error::InvalidArgument(format!(
+            "invalid key {key:?}: must be non-empty without `||`"
+        )));
+    }
+    Ok(format!("{prefix}{key}"))
+}
+
+/// Reads a row, treating (and cleaning up) an expired one as missing.
+fn load_live(rows: &mut dyn Rows, key: &str, now: i64) -> BackendResult<Option<Record>> {
+    match rows.load(key)? {
+        Some(record) if !record.is_live(now) => {
+            rows.remove(key)?;
+            Ok(None)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Checks a write against the current row: a given etag must match; without
+/// one, first-write requires the key to be missing.
+fn check_write(
+    key: &str,
+    current: Option<&Record>,
+    etag: Option<&str>,
+    concurrency: Concurrency,
+) -> BackendResult<()> {
+    match (etag.filter(|e| !e.is_empty()), current) {
+        (Some(given), Some(record)) if record.etag == given => Ok(()),
+        (Some(_), _) => Err(Error::EtagMismatch(format!(
+            "etag mismatch for key {key:?}"
+        ))),
+        (None, Some(_)) if concurrency == Concurrency::FirstWrite => Err(Error::EtagMismatch(
+            format!("key {key:?} already exists (first-write concurrency)"),
+        )),
+        (None, _) => Ok(()),
+    }
+}
+
+/// Applies one save with the etag, concurrency and TTL rules.
+fn save_item(rows: &mut dyn Rows, prefix: &str, item: SaveItem, now: i64) -> BackendResult<()> {
+    let key = scoped(prefix, &item.key)?;
+    let ttl = parse_ttl(&item.metadata)?;
+    let current = load_live(rows, &key, now)?;
+    check_write(
+        &item.key,
+        current.as_ref(),
+        item.etag.as_deref(),
+        item.options.concurrency,
+    )?;
+    let record = Record {
+        data: item.data,
+        etag: new_etag(),
+        expires_at: ttl.map(|secs| now.saturating_add(secs.saturating_mul(1000))),
+    };
+    rows.store(&key, &record)
+}
+
+/// Applies one delete; a missing key is fine unless an etag is given.
+fn delete_item(rows: &mut dyn Rows, prefix: &str, item: DeleteItem, now: i64) -> BackendResult<()> {
+    let key = scoped(prefix, &item.key)?;
+    let current = load_live(rows, &key, now)?;
+    if item.etag.as_deref().is_some_and(|e| !e.is_empty()) {
+        check_write(
+            &item.key,
+            current.as_ref(),
+            item.etag.as_deref(),
+            Concurrency::LastWrite,
+        )?;
+    }
+    if current.is_some() {
+        rows.remove(&key)
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads `ttlInSeconds`: `None` for no expiry (absent or -1), else the
+/// positive number of seconds.
+fn parse_ttl(metadata: &Metadata) -> BackendResult<Option<i64>> {
+    let Some(raw) = metadata_value(metadata, TTL_KEY)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    match raw.parse::<i64>() {
+        Ok(-1) => Ok(None),
+        Ok(secs) if secs > 0 && secs <= i64::from(i32::MAX) => Ok(Some(secs)),
+        _ => Err(Error::InvalidArgument(format!(
+            "invalid {TTL_KEY} {raw:?}: expected a positive integer or -1"
+        ))),
+    }
+}
+
+fn new_etag() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn to_value(record: Record) -> Value {
+    let metadata = record
+        .expires_at
+        .map(|t| vec![(TTL_EXPIRE_KEY.to_string(), rfc3339_utc(t))])
+        .unwrap_or_default();
+    Value {
+        data: record.data,
+        etag: Some(record.etag),
+        metadata,
+    }
+}
+
+/// A conformance suite every embedded state store runs in its tests.
+#[cfg(test)]
+pub mod conformance {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use super::*;
+    use crate::blocks::state::WriteOptions;
+
+    /// Builds the views of one fresh store for two apps, plus the cell
+    /// driving its manual clock.
+    pub struct Fixture {
+        /// The view of app `a`.
+        pub a: Arc<dyn StateStore>,
+        /// The view of app `b`.
+        pub b: Arc<dyn StateStore>,
+        /// The store's clock (unix ms).
+        pub clock: Arc<AtomicI64>,
+    }
+
+    /// Generates one `#[tokio::test]` per check for a fixture constructor.
+    macro_rules! state_store_conformance {
+        ($fixture:expr) => {
+            $crate::blocks::state::embedded::conformance::state_store_conformance!(
+                @tests $fixture;
+                missing_vs_empty, etag_rules, first_write, delete_rules, ttl_expiry,
+                invalid_arguments, transaction_rolls_back, save_stops_at_first_error,
+                apps_are_isolated, query_sees_only_own_json
+            );
+        };
+        (@tests $fixture:expr; $($check:ident),*) => {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    $crate::blocks::state::embedded::conformance::$check($fixture).await;
+                }
+            )*
+        };
+    }
+    pub(crate) use state_store_conformance;
+
+    fn opts(concurrency: Concurrency) -> WriteOptions {
+        WriteOptions {
+            concurrency,
+            consistency: Consistency::Strong,
+        }
+    }
+
+    /// A last-write save item.
+    pub fn item(key: &str, data: &str) -> SaveItem {
+        SaveItem {
+            key: key.into(),
+            data: data.into(),
+            etag: None,
+            options: opts(Concurrency::LastWrite),
+            metadata: vec![],
+        }
+    }
+
+    fn del(key: &str, etag: Option<String>) -> DeleteItem {
+        DeleteItem {
+            key: key.into(),
+            etag,
+            options: opts(Concurrency::LastWrite),
+            metadata: vec![],
+        }
+    }
+
+    /// Reads a key's value.
+    pub async fn get(store: &dyn StateStore, key: &str) -> Option<Value> {
+        store.get(key, Consistency::Strong, &vec![]).await.unwrap()
+    }
+
+    async fn data(store: &dyn StateStore, key: &str) -> Option<String> {
+        get(store, key)
+            .await
+            .map(|v| String::from_utf8(v.data).unwrap())
+    }
+
+    /// An empty value is stored and read back as empty, not missing.
+    pub async fn missing_vs_empty(f: Fixture) {
+        assert_eq!(get(&*f.a, "k").await, None);
+        f.a.save(vec![item("k", "")]).await.unwrap();
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some(""));
+        let bulk =
+            f.a.get_bulk(&["k".into(), "nope".into()], &vec![])
+                .await
+                .unwrap();
+        assert!(matches!(&bulk[0].value, Ok(Some(v)) if v.data.is_empty()));
+        assert_eq!(bulk[1].value, Ok(None));
+    }
+
+    /// Etags change on every write and are always checked.
+    pub async fn etag_rules(f: Fixture) {
+        f.a.save(vec![item("k", "1")]).await.unwrap();
+        let etag = get(&*f.a, "k").await.unwrap().etag.unwrap();
+        let stale = SaveItem {
+            etag: Some("stale".into()),
+            ..item("k", "2")
+        };
+        assert!(matches!(
+            f.a.save(vec![stale]).await,
+            Err(Error::EtagMismatch(_))
+        ));
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some("1"));
+        let fresh = SaveItem {
+            etag: Some(etag.clone()),
+            ..item("k", "3")
+        };
+        f.a.save(vec![fresh]).await.unwrap();
+        let new_etag = get(&*f.a, "k").await.unwrap().etag.unwrap();
+        assert_ne!(new_etag, etag);
+        let missing = SaveItem {
+            etag: Some(etag),
+            ..item("other", "x")
+        };
+        assert!(matches!(
+            f.a.save(vec![missing]).await,
+            Err(Error::EtagMismatch(_))
+        ));
+        assert_eq!(get(&*f.a, "other").await, None);
+    }
+
+    /// First-write without etag only inserts.
+    pub async fn first_write(f: Fixture) {
+        let first = |data: &str| SaveItem {
+            options: opts(Concurrency::FirstWrite),
+            ..item("k", data)
+        };
+        f.a.save(vec![first("1")]).await.unwrap();
+        assert!(matches!(
+            f.a.save(vec![first("2")]).await,
+            Err(Error::EtagMismatch(_))
+        ));
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some("1"));
+        f.a.save(vec![item("k", "3")]).await.unwrap();
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some("3"));
+    }
+
+    /// Deleting a missing key succeeds unless an etag is given.
+    pub async fn delete_rules(f: Fixture) {
+        f.a.delete(del("nope", None)).await.unwrap();
+        let err = f.a.delete(del("nope", Some("e".into()))).await;
+        assert!(matches!(err, Err(Error::EtagMismatch(_))));
+        f.a.save(vec![item("k", "1")]).await.unwrap();
+        assert!(matches!(
+            f.a.delete(del("k", Some("e".into()))).await,
+            Err(Error::EtagMismatch(_))
+        ));
+        let etag = get(&*f.a, "k").await.unwrap().etag;
+        f.a.delete(del("k", etag)).await.unwrap();
+        assert_eq!(get(&*f.a, "k").await, None);
+    }
+
+    /// Items with `ttlInSeconds` expire and report `ttlExpireTime`.
+    pub async fn ttl_expiry(f: Fixture) {
+        f.clock.store(1_706_702_400_000, Ordering::SeqCst);
+        let ttl = SaveItem {
+            metadata: vec![(TTL_KEY.into(), "2".into())],
+            ..item("k", "{}")
+        };
+        f.a.save(vec![ttl]).await.unwrap();
+        let value = get(&*f.a, "k").await.unwrap();
+        assert_eq!(
+            value.metadata,
+            vec![(
+                TTL_EXPIRE_KEY.to_string(),
+                "2024-01-31T12:00:02Z".to_string()
+            )]
+        );
+        f.clock.fetch_add(1_999, Ordering::SeqCst);
+        assert!(get(&*f.a, "k").await.is_some());
+        f.clock.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(get(&*f.a, "k").await, None);
+        assert!(f.a.query("{}", &vec![]).await.unwrap().results.is_empty());
+        let first = SaveItem {
+            options: opts(Concurrency::FirstWrite),
+            ..item("k", "new")
+        };
+        f.a.save(vec![first]).await.unwrap();
+        let no_ttl = SaveItem {
+            metadata: vec![(TTL_KEY.into(), "-1".into())],
+            ..item("k", "x")
+        };
+        f.a.save(vec![no_ttl]).await.unwrap();
+        assert!(get(&*f.a, "k").await.unwrap().metadata.is_empty());
+    }
+
+    /// Empty keys and bad TTLs are rejected.
+    pub async fn invalid_arguments(f: Fixture) {
+        let bad =
+            |e: BackendResult<()>| assert!(matches!(e, Err(Error::InvalidArgument(_))), "{e:?}");
+        bad(f.a.save(vec![item("", "x")]).await);
+        bad(f.a.save(vec![item("b||k", "x")]).await);
+        bad(f.a.delete(del("", None)).await);
+        assert!(matches!(
+            f.a.get("", Consistency::Eventual, &vec![]).await,
+            Err(Error::InvalidArgument(_))
+        ));
+        for ttl in ["abc", "0", "-2", "1.5"] {
+            bad(f
+                .a
+                .save(vec![SaveItem {
+                    metadata: vec![(TTL_KEY.into(), ttl.into())],
+                    ..item("k", "x")
+                }])
+                .await);
+        }
+        assert_eq!(get(&*f.a, "k").await, None);
+        assert!(matches!(
+            f.a.query("nope", &vec![]).await,
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
+    /// A failing operation rolls the whole transaction back.
+    pub async fn transaction_rolls_back(f: Fixture) {
+        f.a.save(vec![item("keep", "old"), item("gone", "old")])
+            .await
+            .unwrap();
+        let ops = vec![
+            Operation::Upsert(item("keep", "new")),
+            Operation::Delete(del("gone", None)),
+            Operation::Upsert(SaveItem {
+                etag: Some("wrong".into()),
+                ..item("x", "1")
+            }),
+        ];
+        assert!(matches!(
+            f.a.transact(ops, &vec![]).await,
+            Err(Error::EtagMismatch(_))
+        ));
+        assert_eq!(data(&*f.a, "keep").await.as_deref(), Some("old"));
+        assert_eq!(data(&*f.a, "gone").await.as_deref(), Some("old"));
+        let ops = vec![
+            Operation::Upsert(item("keep", "new")),
+            Operation::Delete(del("gone", None)),
+        ];
+        f.a.transact(ops, &vec![]).await.unwrap();
+        assert_eq!(data(&*f.a, "keep").await.as_deref(), Some("new"));
+        assert_eq!(get(&*f.a, "gone").await, None);
+    }
+
+    /// A multi-item save keeps the items before the failing one.
+    pub async fn save_stops_at_first_error(f: Fixture) {
+        let bad = SaveItem {
+            etag: Some("wrong".into()),
+            ..item("b", "2")
+        };
+        let result = f.a.save(vec![item("a", "1"), bad, item("c", "3")]).await;
+        assert!(matches!(result, Err(Error::EtagMismatch(_))));
+        assert_eq!(data(&*f.a, "a").await.as_deref(), Some("1"));
+        assert_eq!(get(&*f.a, "c").await, None);
+    }
+
+    /// Two apps using the same key do not see each other.
+    pub async fn apps_are_isolated(f: Fixture) {
+        f.a.save(vec![item("k", "a")]).await.unwrap();
+        f.b.save(vec![item("k", "b")]).await.unwrap();
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some("a"));
+        assert_eq!(data(&*f.b, "k").await.as_deref(), Some("b"));
+        f.b.delete(del("k", None)).await.unwrap();
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some("a"));
+    }
+
+    /// Queries see only the calling app's JSON values, keys unprefixed.
+    pub async fn query_sees_only_own_json(f: Fixture) {
+        f.a.save(vec![
+            item("x", r#"{"n":2}"#),
+            item("y", r#"{"n":1}"#),
+            item("z", "raw"),
+        ])
+        .await
+        .unwrap();
+        f.b.save(vec![item("w", r#"{"n":0}"#)]).await.unwrap();
+        let q = r#"{"filter":{"IN":{"value.n":[0,1,2]}},"sort":[{"key":"n","order":"DESC"}],"page":{"limit":1}}"#;
+        let page = f.a.query(q, &vec![]).await.unwrap();
+        assert_eq!(page.results.len(), 1);
+        assert_eq!(page.results[0].key, "x");
+        assert!(page.results[0].etag.is_some());
+        let token = page.token.expect("a second page");
+        let q2 = q.replace(r#""limit":1"#, &format!(r#""limit":1,"token":"{token}""#));
+        let page = f.a.query(&q2, &vec![]).await.unwrap();
+        assert_eq!(
+            page.results
+                .iter()
+                .map(|r| r.key.as_str())
+                .collect::<Vec<_>>(),
+            ["y"]
+        );
+        assert_eq!(page.token, None);
+    }
+}
