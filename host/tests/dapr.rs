@@ -19,6 +19,32 @@ fn json(b: &[u8]) -> serde_json::Value {
     serde_json::from_slice(b).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(b)))
 }
 
+/// Tries `attempt` every 100 ms until it succeeds, for at most 30 s, then
+/// fails with its last explanation.
+fn eventually<T>(mut attempt: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match attempt() {
+            Ok(value) => return value,
+            Err(why) => assert!(Instant::now() < deadline, "{why}"),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `serve` for the guest component `file` as app `id` behind `daprd`,
+/// with its app channel on the port daprd calls.
+fn serve_behind(daprd: &Daprd, id: &str, file: &str) -> Serve {
+    let component = common::guest(file);
+    Serve::start(&[
+        &format!("{id}={}", component.display()),
+        "--dapr-grpc-endpoint",
+        &daprd.endpoint(),
+        "--app-port",
+        &daprd.app_port.to_string(),
+    ])
+}
+
 #[test]
 fn seed_demo_through_daprd_is_read_back_by_the_http_api() {
     let daprd = Daprd::start("seed-demo", free_port(), "");
@@ -94,20 +120,9 @@ fn a_value_written_through_the_http_api_is_read_by_the_guest_and_survives_a_side
 
 #[test]
 fn orders_flow_across_two_sidecars() {
-    let store_port = free_port();
     let front = Daprd::start("orders", free_port(), "");
-    let back = Daprd::start_next_to(&front, "order-store", store_port);
-    let (orders, store) = (
-        common::guest("orders.wasm"),
-        common::guest("order_store.wasm"),
-    );
-    let _store = Serve::start(&[
-        &format!("order-store={}", store.display()),
-        "--dapr-grpc-endpoint",
-        &back.endpoint(),
-        "--app-port",
-        &store_port.to_string(),
-    ]);
+    let back = Daprd::start_next_to(&front, "order-store", free_port());
+    let _store = serve_behind(&back, "order-store", "order_store.wasm");
     // Wait until the back end's sidecar has subscribed it.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !text(&back.http_get("/v1.0/metadata").1).contains("\"topic\":\"orders\"") {
@@ -118,6 +133,7 @@ fn orders_flow_across_two_sidecars() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    let orders = common::guest("orders.wasm");
     let front_serve = Serve::start(&[
         &format!("orders={}", orders.display()),
         "--dapr-grpc-endpoint",
@@ -127,21 +143,15 @@ fn orders_flow_across_two_sidecars() {
     let order = br#"{"id":"7","item":"kyber crystal"}"#;
     let (status, body) = front_serve.request("POST", "/orders", order);
     assert_eq!(status, 202, "{}", text(&body));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) = front_serve.request("GET", "/orders/7", b"");
-        if status == 200 {
-            assert_eq!(json(&body), json(order));
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
+    let body = eventually(|| match front_serve.request("GET", "/orders/7", b"") {
+        (200, body) => Ok(body),
+        (status, body) => Err(format!(
             "order never arrived: {status} {}\n{}",
             text(&body),
             back.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        )),
+    });
+    assert_eq!(json(&body), json(order));
     // Redis holds it under the back end's app id, as any Dapr client expects.
     let (status, body) = back.http_get("/v1.0/state/statestore/order:7");
     assert_eq!(status, 200);
@@ -151,34 +161,22 @@ fn orders_flow_across_two_sidecars() {
 
 #[test]
 fn an_http_only_app_is_invoked_through_its_sidecar() {
-    let hello_port = free_port();
     let caller = Daprd::start("caller", free_port(), "");
-    let back = Daprd::start_next_to(&caller, "hello", hello_port);
-    let hello = common::guest("hello.wasm");
-    let _hello = Serve::start(&[
-        &format!("hello={}", hello.display()),
-        "--dapr-grpc-endpoint",
-        &back.endpoint(),
-        "--app-port",
-        &hello_port.to_string(),
-    ]);
+    let back = Daprd::start_next_to(&caller, "hello", free_port());
+    let _hello = serve_behind(&back, "hello", "hello.wasm");
     // daprd's HTTP API calls the app channel over gRPC, which hands the
     // call to the app's HTTP handler at `/greet`.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) = caller.http_get("/v1.0/invoke/hello/method/greet");
-        if status == 200 {
-            assert_eq!(text(&body), "Hello, world!");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "hello never answered: {status} {}\n{}",
-            text(&body),
-            back.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let body = eventually(
+        || match caller.http_get("/v1.0/invoke/hello/method/greet") {
+            (200, body) => Ok(body),
+            (status, body) => Err(format!(
+                "hello never answered: {status} {}\n{}",
+                text(&body),
+                back.log()
+            )),
+        },
+    );
+    assert_eq!(text(&body), "Hello, world!");
 }
 
 #[test]
