@@ -18,6 +18,37 @@ pub use unit::{
 use crate::config::AppComponents;
 use crate::wit::{App, Error};
 
+/// Declares a block that has components: its marker type, implementing
+/// [`Block`] with the backend trait its components bind to, and its `UNIT`
+/// (name, message label, Dapr type prefix, embedded types, sidecar client).
+macro_rules! component_block {
+    (
+        $(#[$doc:meta])*
+        $block:ident: dyn $backend:path = ($name:literal, $label:literal, $prefix:literal),
+        embedded [$($embedded:ty),* $(,)?], sidecar $sidecar:ty $(,)?
+    ) => {
+        $(#[$doc])*
+        pub struct $block;
+
+        impl $crate::blocks::Block for $block {
+            type Backend = dyn $backend;
+
+            fn unit() -> &'static $crate::blocks::BlockUnit {
+                &UNIT
+            }
+        }
+
+        #[doc = concat!("The description of the `", $name, "` block.")]
+        pub static UNIT: $crate::blocks::BlockUnit = $crate::blocks::BlockUnit {
+            name: $name,
+            label: $label,
+            type_prefix: Some($prefix),
+            embedded: &[$($crate::blocks::EmbeddedType::of::<$block, $embedded>()),*],
+            sidecar: Some($crate::blocks::sidecar_maker::<$block, $sidecar>),
+        };
+    };
+}
+
 /// Declares the block modules and [`BLOCKS`], one name per block.
 macro_rules! blocks {
     ($($block:ident),* $(,)?) => {

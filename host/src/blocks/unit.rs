@@ -112,11 +112,6 @@ impl Bound {
         }
     }
 
-    /// The name of the block this value belongs to.
-    pub fn block(&self) -> &'static str {
-        self.block
-    }
-
     /// The backend value, if it belongs to block `B`.
     pub fn get<B: Block>(&self) -> Option<&Arc<B::Backend>> {
         (self.block == B::unit().name)
