@@ -2,7 +2,7 @@
 //! about it: the host side of its WIT interface (argument checks, then a
 //! call to the backend trait), the backend trait, its embedded
 //! implementations and its sidecar client. Its [`BlockUnit`] describes it
-//! once, and the one line in [`blocks!`] below registers it.
+//! once; its `mod` line and its line in [`BLOCKS`] below register it.
 
 mod unit;
 
@@ -49,25 +49,25 @@ macro_rules! component_block {
     };
 }
 
-/// Declares the block modules and [`BLOCKS`], one name per block.
-macro_rules! blocks {
-    ($($block:ident),* $(,)?) => {
-        $(pub mod $block;)*
+pub mod bindings;
+pub mod configuration;
+pub mod invoke;
+pub mod lock;
+pub mod metadata;
+pub mod pubsub;
+pub mod secrets;
+pub mod state;
 
-        /// Every building block this host serves.
-        pub static BLOCKS: &[&BlockUnit] = &[$(&$block::UNIT),*];
-    };
-}
-
-blocks![
-    state,
-    pubsub,
-    invoke,
-    bindings,
-    secrets,
-    configuration,
-    lock,
-    metadata,
+/// Every building block this host serves: the one list of blocks.
+pub static BLOCKS: &[&BlockUnit] = &[
+    &state::UNIT,
+    &pubsub::UNIT,
+    &invoke::UNIT,
+    &bindings::UNIT,
+    &secrets::UNIT,
+    &configuration::UNIT,
+    &lock::UNIT,
+    &metadata::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`

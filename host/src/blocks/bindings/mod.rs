@@ -13,13 +13,6 @@ use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::bindings::Host;
 use crate::wit::{Error, Metadata};
 
-component_block! {
-    /// The bindings block: `get::<BindingsBlock>(name)` finds one of an app's bindings.
-    BindingsBlock: dyn Binding = ("bindings", "binding", "bindings"),
-    embedded [localstorage::LocalStorageBinding, cron::CronBinding], sidecar SidecarBinding
-}
-
-
 impl Host for DaprCtx {
     async fn invoke(
         &mut self,
@@ -32,4 +25,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<BindingsBlock>(&name)?;
         backend.invoke(&operation, data, &metadata).await
     }
+}
+
+component_block! {
+    /// The bindings block: `get::<BindingsBlock>(name)` finds one of an app's bindings.
+    BindingsBlock: dyn Binding = ("bindings", "binding", "bindings"),
+    embedded [localstorage::LocalStorageBinding, cron::CronBinding], sidecar SidecarBinding
 }

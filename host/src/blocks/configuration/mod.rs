@@ -12,12 +12,6 @@ use super::DaprCtx;
 use crate::wit::dapr::runtime::configuration::Host;
 use crate::wit::{Error, Metadata};
 
-component_block! {
-    /// The configuration block: `get::<ConfigurationBlock>(name)` finds one of an app's configuration stores.
-    ConfigurationBlock: dyn ConfigurationStore = ("configuration", "configuration store", "configuration"),
-    embedded [file::FileConfigurationStore], sidecar SidecarConfigurationStore
-}
-
 impl Host for DaprCtx {
     async fn get(
         &mut self,
@@ -51,4 +45,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<ConfigurationBlock>(&store)?;
         backend.unsubscribe(&id).await
     }
+}
+
+component_block! {
+    /// The configuration block: `get::<ConfigurationBlock>(name)` finds one of an app's configuration stores.
+    ConfigurationBlock: dyn ConfigurationStore = ("configuration", "configuration store", "configuration"),
+    embedded [file::FileConfigurationStore], sidecar SidecarConfigurationStore
 }

@@ -5,8 +5,8 @@ use ::dapr::dapr::proto::common::v1 as common;
 use ::dapr::dapr::proto::common::v1::http_extension::Verb;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 
-use crate::backend::sidecar::{Sidecar, error_from_status};
 use crate::backend::BackendResult;
+use crate::backend::sidecar::{Sidecar, error_from_status};
 use crate::blocks::invoke::{HttpVerb, Invoker, Request, Response};
 use crate::wit::Error;
 

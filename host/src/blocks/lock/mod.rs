@@ -11,12 +11,6 @@ use super::{DaprCtx, non_empty};
 use crate::wit::Error;
 use crate::wit::dapr::runtime::lock::Host;
 
-component_block! {
-    /// The lock block: `get::<LockBlock>(name)` finds one of an app's lock stores.
-    LockBlock: dyn LockStore = ("lock", "lock store", "lock"),
-    embedded [memory::MemoryLockStore], sidecar SidecarLockStore
-}
-
 impl Host for DaprCtx {
     async fn try_lock(
         &mut self,
@@ -49,4 +43,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<LockBlock>(&store)?;
         backend.unlock(&resource_id, &owner).await
     }
+}
+
+component_block! {
+    /// The lock block: `get::<LockBlock>(name)` finds one of an app's lock stores.
+    LockBlock: dyn LockStore = ("lock", "lock store", "lock"),
+    embedded [memory::MemoryLockStore], sidecar SidecarLockStore
 }

@@ -12,15 +12,8 @@ use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::pubsub::Host;
 use crate::wit::{Error, Metadata};
 
-component_block! {
-    /// The pubsub block: `get::<PubSubBlock>(name)` finds one of an app's pubsubs.
-    PubSubBlock: dyn PubSub = ("pubsub", "pubsub", "pubsub"),
-    embedded [memory::MemoryBroker], sidecar SidecarPubSub
-}
-
 /// The content type of a message published without one.
 const DEFAULT_CONTENT_TYPE: &str = "application/json";
-
 
 impl Host for DaprCtx {
     async fn publish(
@@ -57,4 +50,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<PubSubBlock>(&pubsub)?;
         backend.bulk_publish(&topic, messages, &metadata).await
     }
+}
+
+component_block! {
+    /// The pubsub block: `get::<PubSubBlock>(name)` finds one of an app's pubsubs.
+    PubSubBlock: dyn PubSub = ("pubsub", "pubsub", "pubsub"),
+    embedded [memory::MemoryBroker], sidecar SidecarPubSub
 }

@@ -12,12 +12,6 @@ use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::secrets::Host;
 use crate::wit::{Error, Metadata};
 
-component_block! {
-    /// The secrets block: `get::<SecretsBlock>(name)` finds one of an app's secret stores.
-    SecretsBlock: dyn SecretStore = ("secrets", "secret store", "secretstores"),
-    embedded [file::FileSecretStore, env::EnvSecretStore], sidecar SidecarSecretStore
-}
-
 impl Host for DaprCtx {
     async fn get(
         &mut self,
@@ -38,4 +32,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<SecretsBlock>(&store)?;
         backend.get_bulk(&metadata).await
     }
+}
+
+component_block! {
+    /// The secrets block: `get::<SecretsBlock>(name)` finds one of an app's secret stores.
+    SecretsBlock: dyn SecretStore = ("secrets", "secret store", "secretstores"),
+    embedded [file::FileSecretStore, env::EnvSecretStore], sidecar SidecarSecretStore
 }

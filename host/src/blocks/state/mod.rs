@@ -15,13 +15,6 @@ use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::state::Host;
 use crate::wit::{Error, Metadata};
 
-component_block! {
-    /// The state block: `get::<StateBlock>(name)` finds one of an app's state stores.
-    StateBlock: dyn StateStore = ("state", "state store", "state"),
-    embedded [sqlite::SqliteStateDb, memory::MemoryStateStore], sidecar SidecarStateStore
-}
-
-
 impl Host for DaprCtx {
     async fn get(
         &mut self,
@@ -81,4 +74,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<StateBlock>(&store)?;
         backend.query(&query, &metadata).await
     }
+}
+
+component_block! {
+    /// The state block: `get::<StateBlock>(name)` finds one of an app's state stores.
+    StateBlock: dyn StateStore = ("state", "state store", "state"),
+    embedded [sqlite::SqliteStateDb, memory::MemoryStateStore], sidecar SidecarStateStore
 }
