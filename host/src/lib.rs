@@ -5,7 +5,6 @@
 pub mod backend;
 pub mod blocks;
 pub mod config;
-pub mod guest;
 mod host;
 pub mod inbound;
 pub mod runtime;
