@@ -33,7 +33,9 @@ use std::fmt::Write as _;
 use wit_bindgen_core::abi::{
     self, AbiVariant, Bindgen, Bitcast, Instruction, LiftLower, WasmSignature, WasmType,
 };
-use wit_parser::{Alignment, ArchitectureSize, Function, Resolve, SizeAlign, Type, TypeDefKind, TypeId};
+use wit_parser::{
+    Alignment, ArchitectureSize, Function, Resolve, SizeAlign, Type, TypeDefKind, TypeId,
+};
 
 /// Starts a placeholder line for a deferred lowering (followed by its index).
 const DEFERRED: char = '\u{1}';
@@ -144,7 +146,9 @@ fn bitcast(op: &Op, cast: &Bitcast) -> Op {
 }
 
 /// (type loaded, AssemblyScript type of the result, offset) of a load.
-fn load_of<'i>(inst: &'i Instruction<'_>) -> Option<(&'static str, &'static str, &'i ArchitectureSize)> {
+fn load_of<'i>(
+    inst: &'i Instruction<'_>,
+) -> Option<(&'static str, &'static str, &'i ArchitectureSize)> {
     use Instruction as I;
     Some(match inst {
         I::I32Load { offset } | I::LengthLoad { offset } => ("i32", "i32", offset),
@@ -180,7 +184,10 @@ fn blocks_of(inst: &Instruction<'_>) -> usize {
     use Instruction as I;
     match inst {
         I::VariantLower { variant, .. } | I::VariantLift { variant, .. } => variant.cases.len(),
-        I::OptionLower { .. } | I::OptionLift { .. } | I::ResultLower { .. } | I::ResultLift { .. } => 2,
+        I::OptionLower { .. }
+        | I::OptionLift { .. }
+        | I::ResultLower { .. }
+        | I::ResultLift { .. } => 2,
         I::ListLower { .. } | I::ListLift { .. } => 1,
         _ => 0,
     }
@@ -214,7 +221,11 @@ enum Call {
     /// An imported function through its core import `raw`; `params_area`
     /// until the area of indirect parameters is allocated, `mark` once the
     /// lowered arguments need freeing after the call.
-    Import { raw: String, params_area: bool, mark: bool },
+    Import {
+        raw: String,
+        params_area: bool,
+        mark: bool,
+    },
     /// An export shim calling the implementation `target`.
     Export { target: String, post_return: bool },
 }
@@ -256,7 +267,14 @@ pub(super) struct Body<'g, 'a> {
 }
 
 impl<'g, 'a> Body<'g, 'a> {
-    fn new(g: &'g mut Gen<'a>, home: Home, own: Option<TypeId>, args: Vec<Op>, call: Call, memory: bool) -> Self {
+    fn new(
+        g: &'g mut Gen<'a>,
+        home: Home,
+        own: Option<TypeId>,
+        args: Vec<Op>,
+        call: Call,
+        memory: bool,
+    ) -> Self {
         Body {
             g,
             home,
@@ -324,10 +342,13 @@ impl<'g, 'a> Body<'g, 'a> {
     /// An instruction on values of a deferred lowering: no code, but
     /// stores and discriminants tell where it writes.
     fn defer(&mut self, id: usize, inst: &Instruction<'_>, operands: &[Op], results: &mut Vec<Op>) {
-        let mut at = store_of(inst).map(|(_, offset)| (operands[1].expr.clone(), offset.size_wasm32()));
+        use Instruction as I;
+        let mut at =
+            store_of(inst).map(|(_, offset)| (operands[1].expr.clone(), offset.size_wasm32()));
         let blocks = self.take(blocks_of(inst));
-        if let Some(first) = blocks.into_iter().next() {
-            at = at.or(first.first_store);
+        if let I::VariantLower { .. } | I::OptionLower { .. } | I::ResultLower { .. } = inst {
+            // The discriminant store of the first case.
+            at = blocks.into_iter().next().and_then(|b| b.first_store);
         }
         self.note_list(inst);
         let d = &mut self.deferred[id];
@@ -351,7 +372,13 @@ impl<'g, 'a> Body<'g, 'a> {
 
     /// The fields of a record or tuple being lowered: the values to lower
     /// flat, or a deferred helper call when writing memory.
-    fn lower_fields(&mut self, ty: TypeId, v: &Op, fields: Vec<(String, Type)>, results: &mut Vec<Op>) {
+    fn lower_fields(
+        &mut self,
+        ty: TypeId,
+        v: &Op,
+        fields: Vec<(String, Type)>,
+        results: &mut Vec<Op>,
+    ) {
         if self.block().memory && self.own != Some(ty) {
             let call = format!("{}({}, ", self.helper(Kind::Lower, Type::Id(ty)), v.expr);
             let id = self.deferred.len();
@@ -384,11 +411,21 @@ impl<'g, 'a> Body<'g, 'a> {
     /// Lowers variant-like `v` (its case blocks are finished): a helper call
     /// when writing memory, else an `if` chain over the cases that assigns
     /// the flat values `flat` (none when writing memory).
-    fn lower_cases(&mut self, ty: TypeId, v: &Op, cases: &[Option<Type>], flat: &[WasmType], results: &mut Vec<Op>) {
+    fn lower_cases(
+        &mut self,
+        ty: TypeId,
+        v: &Op,
+        cases: &[Option<Type>],
+        flat: &[WasmType],
+        results: &mut Vec<Op>,
+    ) {
         let blocks = self.take(cases.len());
         if flat.is_empty() && self.own != Some(ty) {
             let f = self.helper(Kind::Lower, Type::Id(ty));
-            let at = blocks[0].first_store.clone().expect("a variant stores its case");
+            let at = blocks[0]
+                .first_store
+                .clone()
+                .expect("a variant stores its case");
             self.line(format!("{f}({}, {});", v.expr, addr(&at)));
             return;
         }
@@ -440,7 +477,12 @@ impl<'g, 'a> Body<'g, 'a> {
         });
         self.line(format!("switch ({}) {{", disc.expr));
         for (i, block) in blocks.into_iter().enumerate() {
-            let value = self.g.make_case(self.home, ty, i, block.results.first().map(|p| p.expr.as_str()));
+            let value = self.g.make_case(
+                self.home,
+                ty,
+                i,
+                block.results.first().map(|p| p.expr.as_str()),
+            );
             let end = match &local {
                 Some(name) => format!("{name} = {value}; break;"),
                 None => format!("return {value};"),
@@ -456,7 +498,12 @@ impl<'g, 'a> Body<'g, 'a> {
             self.line(format!("    {end}"));
             self.line("  }");
         }
-        self.line("  default: unreachable();");
+        // `unreachable()` is an expression of any type, so the helper's
+        // `switch` still returns on every path.
+        self.line(match local {
+            Some(_) => "  default: unreachable();",
+            None => "  default: return unreachable();",
+        });
         self.line("}");
         match local {
             Some(name) => Op::new(name, "").at(disc.at.clone()),
@@ -491,7 +538,11 @@ impl<'g, 'a> Body<'g, 'a> {
     }
 
     fn call_interface(&mut self, func: &Function, operands: &[Op], results: &mut Vec<Op>) {
-        let Call::Export { target, post_return } = &self.call else {
+        let Call::Export {
+            target,
+            post_return,
+        } = &self.call
+        else {
             unreachable!("only exports call the interface")
         };
         let args: Vec<&str> = operands.iter().map(|o| o.expr.as_str()).collect();
@@ -513,7 +564,13 @@ impl<'g, 'a> Body<'g, 'a> {
 impl Bindgen for Body<'_, '_> {
     type Operand = Op;
 
-    fn emit(&mut self, _: &Resolve, inst: &Instruction<'_>, operands: &mut Vec<Op>, results: &mut Vec<Op>) {
+    fn emit(
+        &mut self,
+        _: &Resolve,
+        inst: &Instruction<'_>,
+        operands: &mut Vec<Op>,
+        results: &mut Vec<Op>,
+    ) {
         use Instruction as I;
         if let Some(id) = operands.iter().find_map(|o| o.deferred) {
             return self.defer(id, inst, operands, results);
@@ -529,7 +586,9 @@ impl Bindgen for Body<'_, '_> {
             let (value, base) = (operands[0].to(t).expr, operands[1].expr.clone());
             self.line(format!("store<{t}>({base}, {value}{});", imm(offset)));
             let block = self.block();
-            block.first_store.get_or_insert((base, offset.size_wasm32()));
+            block
+                .first_store
+                .get_or_insert((base, offset.size_wasm32()));
             return;
         }
         let v = operands.first().cloned().unwrap_or_default();
@@ -538,7 +597,12 @@ impl Bindgen for Body<'_, '_> {
             I::GetArg { nth } => self.args[*nth].clone(),
             I::I32Const { val } => Op::new(val.to_string(), "i32"),
             I::Bitcasts { casts } => {
-                results.extend(casts.iter().zip(operands.iter()).map(|(c, o)| bitcast(o, c)));
+                results.extend(
+                    casts
+                        .iter()
+                        .zip(operands.iter())
+                        .map(|(c, o)| bitcast(o, c)),
+                );
                 return;
             }
             I::ConstZero { tys } => {
@@ -589,7 +653,9 @@ impl Bindgen for Body<'_, '_> {
             I::StringLift | I::ListCanonLift { .. } | I::ListLift { .. } => {
                 let (ptr, len) = (operands[0].to("usize").expr, &operands[1]);
                 let call = match inst {
-                    I::StringLift => format!("{}({ptr}, {})", self.rt("liftString"), len.to("u32").expr),
+                    I::StringLift => {
+                        format!("{}({ptr}, {})", self.rt("liftString"), len.to("u32").expr)
+                    }
                     I::ListLift { element, .. } => {
                         self.take(1);
                         let f = self.helper(Kind::LiftList, **element);
@@ -605,11 +671,20 @@ impl Bindgen for Body<'_, '_> {
                 Op::new("base", "usize")
             }
             I::RecordLower { record, ty, .. } => {
-                let fields = record.fields.iter().map(|f| (ident(&f.name), f.ty)).collect();
+                let fields = record
+                    .fields
+                    .iter()
+                    .map(|f| (ident(&f.name), f.ty))
+                    .collect();
                 return self.lower_fields(*ty, &v, fields, results);
             }
             I::TupleLower { tuple, ty } => {
-                let fields = tuple.types.iter().enumerate().map(|(i, t)| (format!("f{i}"), *t)).collect();
+                let fields = tuple
+                    .types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (format!("f{i}"), *t))
+                    .collect();
                 return self.lower_fields(*ty, &v, fields, results);
             }
             I::RecordLift { ty, .. } | I::TupleLift { ty, .. } => self.lift_fields(*ty, operands),
@@ -618,14 +693,27 @@ impl Bindgen for Body<'_, '_> {
                 self.block().payload = name.clone();
                 Op::new(name, "")
             }
-            I::VariantLower { variant, ty, results: flat, .. } => {
+            I::VariantLower {
+                variant,
+                ty,
+                results: flat,
+                ..
+            } => {
                 let cases: Vec<Option<Type>> = variant.cases.iter().map(|c| c.ty).collect();
                 return self.lower_cases(*ty, &v, &cases, flat, results);
             }
-            I::OptionLower { payload, ty, results: flat } => {
+            I::OptionLower {
+                payload,
+                ty,
+                results: flat,
+            } => {
                 return self.lower_cases(*ty, &v, &[None, Some(**payload)], flat, results);
             }
-            I::ResultLower { result, ty, results: flat } => {
+            I::ResultLower {
+                result,
+                ty,
+                results: flat,
+            } => {
                 return self.lower_cases(*ty, &v, &[result.ok, result.err], flat, results);
             }
             I::VariantLift { ty, .. } | I::OptionLift { ty, .. } | I::ResultLift { ty, .. } => {
@@ -650,10 +738,18 @@ impl Bindgen for Body<'_, '_> {
 
     fn return_pointer(&mut self, size: ArchitectureSize, align: Alignment) -> Op {
         self.block().memory = true;
-        if let Call::Import { params_area: area @ true, mark, .. } = &mut self.call {
+        if let Call::Import {
+            params_area: area @ true,
+            mark,
+            ..
+        } = &mut self.call
+        {
             *area = false;
             *mark = true;
-            self.line(format!("const args = rt.allocList(1, {});", size.size_wasm32()));
+            self.line(format!(
+                "const args = rt.allocList(1, {});",
+                size.size_wasm32()
+            ));
             return Op::new("args", "usize");
         }
         let m = self.g.modules.entry(self.home).or_default();
@@ -705,13 +801,26 @@ pub(super) fn import_body(g: &mut Gen<'_>, home: Home, func: &Function, raw: Str
         mark: false,
     };
     let mut body = Body::new(g, home, None, args, call, false);
-    abi::call(resolve, AbiVariant::GuestImport, LiftLower::LowerArgsLiftResults, func, &mut body, false);
+    abi::call(
+        resolve,
+        AbiVariant::GuestImport,
+        LiftLower::LowerArgsLiftResults,
+        func,
+        &mut body,
+        false,
+    );
     indented(&body.finish(), "  ")
 }
 
 /// The body of the export shim of `func`, which calls the implementation
 /// `target`.
-pub(super) fn export_body(g: &mut Gen<'_>, home: Home, func: &Function, sig: &WasmSignature, target: String) -> String {
+pub(super) fn export_body(
+    g: &mut Gen<'_>,
+    home: Home,
+    func: &Function,
+    sig: &WasmSignature,
+    target: String,
+) -> String {
     let resolve = g.resolve;
     let args = sig
         .params
@@ -720,9 +829,19 @@ pub(super) fn export_body(g: &mut Gen<'_>, home: Home, func: &Function, sig: &Wa
         .map(|(i, t)| Op::new(core_param(sig, i, false), core(*t)))
         .collect();
     let post_return = abi::guest_export_needs_post_return(resolve, func);
-    let call = Call::Export { target, post_return };
+    let call = Call::Export {
+        target,
+        post_return,
+    };
     let mut body = Body::new(g, home, None, args, call, false);
-    abi::call(resolve, AbiVariant::GuestExport, LiftLower::LiftArgsLowerResults, func, &mut body, false);
+    abi::call(
+        resolve,
+        AbiVariant::GuestExport,
+        LiftLower::LiftArgsLowerResults,
+        func,
+        &mut body,
+        false,
+    );
     indented(&body.finish(), "  ")
 }
 
@@ -773,8 +892,16 @@ pub(super) fn helper_source(g: &mut Gen<'_>, h: &Helper) -> String {
     let lines = body.finish();
     let mut out = String::new();
     let _ = match h.kind {
-        Kind::Lift => write!(out, "export function {name}(ptr: usize): {t} {{\n{}", indented(&lines, "  ")),
-        Kind::Lower => write!(out, "export function {name}(v: {t}, ptr: usize): void {{\n{}", indented(&lines, "  ")),
+        Kind::Lift => write!(
+            out,
+            "export function {name}(ptr: usize): {t} {{\n{}",
+            indented(&lines, "  ")
+        ),
+        Kind::Lower => write!(
+            out,
+            "export function {name}(v: {t}, ptr: usize): void {{\n{}",
+            indented(&lines, "  ")
+        ),
         Kind::LiftList => write!(
             out,
             "export function {name}(ptr: usize, len: i32): Array<{t}> {{\n  const list = new Array<{t}>();\n  for (let i = 0; i < len; i++) {{\n    const base = ptr + <usize>i * {size};\n{}  }}\n  {rt}freeList(ptr, len);\n  return list;\n",
@@ -799,7 +926,10 @@ impl Gen<'_> {
             Type::Id(id)
                 if matches!(
                     self.resolve.types[id].kind,
-                    TypeDefKind::List(_) | TypeDefKind::Option(_) | TypeDefKind::Result(_) | TypeDefKind::Tuple(_)
+                    TypeDefKind::List(_)
+                        | TypeDefKind::Option(_)
+                        | TypeDefKind::Result(_)
+                        | TypeDefKind::Tuple(_)
                 ) =>
             {
                 self.anon_ty(home, id)
@@ -827,11 +957,14 @@ impl Gen<'_> {
         match self.resolve.types[ty].kind.clone() {
             TypeDefKind::Option(t) => {
                 let payload = if self.boxed(&t) {
-                    format!("{v}!.value")
+                    format!("changetype<Box<{}>>({v}).value", self.ty(home, &t))
                 } else {
                     format!("changetype<{}>({v})", self.ty(home, &t))
                 };
-                vec![(format!("{v} === null"), String::new()), (String::new(), payload)]
+                vec![
+                    (format!("{v} === null"), String::new()),
+                    (String::new(), payload),
+                ]
             }
             TypeDefKind::Result(_) => vec![
                 (format!("{v}.isOk"), format!("{v}.value")),
@@ -841,7 +974,12 @@ impl Gen<'_> {
                 .cases
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (format!("{v}.tag == {i}"), format!("{v}.get{}()", upper_camel(&c.name))))
+                .map(|(i, c)| {
+                    (
+                        format!("{v}.tag == {i}"),
+                        format!("{v}.get{}()", upper_camel(&c.name)),
+                    )
+                })
                 .collect(),
             other => unreachable!("{other:?} is not variant-like"),
         }
@@ -867,7 +1005,11 @@ impl Gen<'_> {
             }
             TypeDefKind::Variant(v) => {
                 let name = self.ty(home, &Type::Id(ty));
-                format!("{name}.{}({})", ident(&v.cases[i].name), payload.unwrap_or_default())
+                format!(
+                    "{name}.{}({})",
+                    ident(&v.cases[i].name),
+                    payload.unwrap_or_default()
+                )
             }
             other => unreachable!("{other:?} is not variant-like"),
         }

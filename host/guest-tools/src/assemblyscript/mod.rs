@@ -47,8 +47,8 @@ use std::path::{Path, PathBuf};
 use types::docs_of;
 use wit_bindgen_core::abi::{AbiVariant, guest_export_needs_post_return};
 use wit_parser::{
-    Function, FunctionKind, InterfaceId, Resolve, SizeAlign, Type, TypeDefKind, TypeOwner,
-    WorldId, WorldItem, WorldKey,
+    Function, FunctionKind, InterfaceId, Resolve, SizeAlign, Type, TypeDefKind, TypeOwner, WorldId,
+    WorldItem, WorldKey,
 };
 
 /// Generates AssemblyScript bindings for `world`, as (relative path, source)
@@ -254,8 +254,16 @@ impl<'a> Gen<'a> {
     /// The call of the helper `kind` of `ty` (of its elements for the list
     /// kinds) from module `from`; asks for the helper if it is new.
     fn helper(&mut self, from: Home, kind: Kind, ty: Type) -> String {
-        let list = if matches!(kind, Kind::LiftList | Kind::LowerList) { "List" } else { "" };
-        let verb = if matches!(kind, Kind::Lift | Kind::LiftList) { "lift" } else { "lower" };
+        let list = if matches!(kind, Kind::LiftList | Kind::LowerList) {
+            "List"
+        } else {
+            ""
+        };
+        let verb = if matches!(kind, Kind::Lift | Kind::LiftList) {
+            "lift"
+        } else {
+            "lower"
+        };
         let name = format!("{verb}_{list}{}", self.frag(&ty));
         let mut refs = BTreeSet::new();
         self.refs(&ty, &mut refs);
@@ -274,7 +282,12 @@ impl<'a> Gen<'a> {
             Some(_) => {}
             None => {
                 self.shapes.insert((home, name.clone()), shape);
-                self.pending.push(Helper { home, name: name.clone(), kind, ty });
+                self.pending.push(Helper {
+                    home,
+                    name: name.clone(),
+                    kind,
+                    ty,
+                });
             }
         }
         if home == Home::Rt && from != Home::Rt {
@@ -311,7 +324,11 @@ impl<'a> Gen<'a> {
             TypeDefKind::List(t) if self.is_bytes(t) => "Bytes".into(),
             TypeDefKind::List(t) => format!("List{}", self.frag(t)),
             TypeDefKind::Option(t) => format!("Option{}", self.frag(t)),
-            TypeDefKind::Result(r) => format!("Result{}{}", self.frag_or_unit(r.ok), self.frag_or_unit(r.err)),
+            TypeDefKind::Result(r) => format!(
+                "Result{}{}",
+                self.frag_or_unit(r.ok),
+                self.frag_or_unit(r.err)
+            ),
             TypeDefKind::Tuple(t) => {
                 let parts: String = t.types.iter().map(|t| self.frag(t)).collect();
                 format!("Tuple{}{parts}", t.types.len())
@@ -537,7 +554,11 @@ impl<'a> Gen<'a> {
         let _ = writeln!(out, "import * as rt from \"{up}rt\";");
         for (path, names) in &m.imports {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let _ = writeln!(out, "import {{ {} }} from \"{up}{path}\";", names.join(", "));
+            let _ = writeln!(
+                out,
+                "import {{ {} }} from \"{up}{path}\";",
+                names.join(", ")
+            );
         }
         out
     }
@@ -559,7 +580,13 @@ impl<'a> Gen<'a> {
     }
 
     /// The module of interface `id` around its `body`.
-    fn file(&mut self, key: &WorldKey, id: InterfaceId, dir: &Direction, body: String) -> Result<String> {
+    fn file(
+        &mut self,
+        key: &WorldKey,
+        id: InterfaceId,
+        dir: &Direction,
+        body: String,
+    ) -> Result<String> {
         let resolve = self.resolve;
         let iface = &resolve.interfaces[id];
         let qualified = resolve.name_world_key(key);
@@ -628,17 +655,343 @@ impl<'a> Gen<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn scratch_write() {
+    fn generate(wit: &str, world: &str) -> BTreeMap<String, String> {
+        let mut resolve = Resolve::default();
+        let pkg = resolve.push_str("test.wit", wit).unwrap();
+        let world = resolve.select_world(&[pkg], Some(world)).unwrap();
+        generate_assemblyscript(&resolve, world).unwrap()
+    }
+
+    fn dapr(world: &str) -> BTreeMap<String, String> {
         let (resolve, pkg) = crate::test_wit::resolve();
-        let w = resolve.select_world(&[pkg], Some("app")).unwrap();
-        let files = generate_assemblyscript(&resolve, w).unwrap();
-        let out = std::path::Path::new("/tmp/as-out");
-        let _ = std::fs::remove_dir_all(out);
-        for (p, t) in files {
-            let f = out.join(p);
-            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
-            std::fs::write(f, t).unwrap();
+        let w = resolve.select_world(&[pkg], Some(world)).unwrap();
+        generate_assemblyscript(&resolve, w).unwrap()
+    }
+
+    /// How often `needle` occurs in all of `files`.
+    fn count(files: &BTreeMap<String, String>, needle: &str) -> usize {
+        files.values().map(|f| f.matches(needle).count()).sum()
+    }
+
+    /// A world with every type shape the generator supports, imported and
+    /// exported, flat and in memory.
+    const SHAPES: &str = r#"
+        package t:shapes;
+
+        interface types {
+          record point { x: s32, y: s32 }
+          enum color { red, green, blue }
+          variant shape { circle(f32), square(u64), label(string), none }
+          type tags = list<tuple<string, u8>>;
         }
+
+        interface api {
+          use types.{point, color, shape, tags};
+          record item {
+            name: string, at: point, color: color, shape: shape, tags: tags,
+            maybe: option<u32>, bytes: list<u8>, nested: list<list<string>>,
+            pair: tuple<bool, f64>, outcome: result<string, u16>, ch: char,
+          }
+          variant event { moved(point), renamed(item), cleared }
+          put: func(item: item, shapes: list<shape>, c: option<color>, r: result<_, string>) -> result<list<item>, event>;
+          flat: func(s: shape, o: option<u64>, t: tuple<s8, u16, char>) -> result<f32, s64>;
+          scalar: func(a: bool, b: u8, c: s16, d: u64, e: f64) -> char;
+          many: func(a: string, b: string, c: string, d: string, e: string, f: string, g: string, h: string, i: string) -> option<point>;
+          nothing: func();
+        }
+
+        interface handler {
+          use types.{point, shape};
+          use api.{item, event};
+          handle: func(item: item, s: shape) -> result<event, string>;
+          count: func(p: point, maybe: option<string>) -> u32;
+          big: func(a: string, b: string, c: string, d: string, e: string, f: string, g: string, h: string, i: string) -> list<shape>;
+          quiet: func(s: shape, r: result<u64, f32>);
+        }
+
+        world everything { import api; export handler; }
+    "#;
+
+    #[test]
+    fn shim_names_round_trip() {
+        for name in [
+            "dapr:runtime/handler@0.1.0#on-invoke",
+            "cabi_post_a:b/c@1.2.3-rc.1#x_y",
+        ] {
+            let shim = export_shim_name(name);
+            assert!(
+                shim.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{shim}"
+            );
+            assert_eq!(decode_export_shim_name(&shim).as_deref(), Some(name));
+        }
+        assert_eq!(decode_export_shim_name("cabi_realloc"), None);
+    }
+
+    #[test]
+    fn strings_and_bytes_lower_in_place() {
+        let files = generate(
+            "package t:t; interface i { f: func(s: string, b: list<u8>) -> u32; } world w { import i; }",
+            "w",
+        );
+        let src = &files["t/t/i.ts"];
+        assert!(src.contains("@external(\"t:t/i\", \"f\")"), "{src}");
+        assert!(
+            src.contains(
+                "declare function __import_f(p0: usize, p1: i32, p2: usize, p3: i32): i32;"
+            ),
+            "{src}"
+        );
+        assert!(
+            src.contains(
+                "const ret = __import_f(changetype<usize>(s), s.length, b.dataStart, b.length);"
+            ),
+            "{src}"
+        );
+        assert!(src.contains("return <u32>ret;"), "{src}");
+        assert!(!src.contains("deferMark"), "nothing to free: {src}");
+    }
+
+    #[test]
+    fn results_use_a_return_area_and_helpers() {
+        let files = generate(
+            "package t:t; interface i { variant e { a(string), b } f: func() -> result<option<string>, e>; } world w { import i; }",
+            "w",
+        );
+        let src = &files["t/t/i.ts"];
+        assert!(
+            src.contains("declare function __import_f(retptr: usize): void;"),
+            "{src}"
+        );
+        assert!(
+            src.contains("const RET_AREA: usize = memory.data(16, 4);"),
+            "{src}"
+        );
+        assert!(
+            src.contains("export function f(): Result<string | null, E> {\n  __import_f(RET_AREA);\n  return lift_ResultOptionStringE(RET_AREA);\n}"),
+            "{src}"
+        );
+        assert!(
+            src.contains("case 0: return rt.ok<string | null, E>(rt.lift_OptionString(ptr + 4));"),
+            "{src}"
+        );
+        assert!(
+            src.contains(
+                "case 0: return E.a(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));"
+            ),
+            "{src}"
+        );
+        assert!(
+            files["rt.ts"]
+                .contains("export function lift_OptionString(ptr: usize): string | null {"),
+            "helpers of built-in types live in rt.ts"
+        );
+        assert!(src.contains("static a(value: string): E"), "{src}");
+    }
+
+    #[test]
+    fn records_lists_and_tuples_lower_through_helpers() {
+        let files = generate(
+            "package t:t; interface i { enum k { x, y } record r { name: string, kind: k, tags: list<tuple<string, string>>, n: option<u64> } f: func(items: list<r>); } world w { import i; }",
+            "w",
+        );
+        let src = &files["t/t/i.ts"];
+        assert!(
+            src.contains("export enum K {\n  X = 0,\n  Y = 1,\n}"),
+            "{src}"
+        );
+        assert!(src.contains("public n: Box<u64> | null,"), "{src}");
+        assert!(
+            src.contains("public tags: Array<Tuple2<string, string>>,"),
+            "{src}"
+        );
+        assert!(
+            src.contains("  const mark = rt.deferMark();\n  __import_f(lower_ListR(items), items.length);\n  rt.deferRelease(mark);\n"),
+            "{src}"
+        );
+        assert!(
+            src.contains("const ptr = rt.allocList(list.length, 40);"),
+            "{src}"
+        );
+        assert!(src.contains("lower_R(unchecked(list[i]), base);"), "{src}");
+        assert!(src.contains("rt.lower_OptionU64(v.n, ptr + 24);"), "{src}");
+        assert!(files["rt.ts"].contains("store<i64>(ptr, <i64>v_2, 8);"));
+        assert!(files["rt.ts"].contains("export class Tuple2<T0, T1>"));
+    }
+
+    #[test]
+    fn many_params_pass_indirectly() {
+        let params: Vec<String> = (0..9).map(|i| format!("a{i}: string")).collect();
+        let wit = format!(
+            "package t:t; interface i {{ f: func({}); }} world w {{ import i; }}",
+            params.join(", ")
+        );
+        let files = generate(&wit, "w");
+        let src = &files["t/t/i.ts"];
+        assert!(
+            src.contains("declare function __import_f(args: usize): void;"),
+            "{src}"
+        );
+        assert!(src.contains("const args = rt.allocList(1, 72);"), "{src}");
+        assert!(
+            src.contains("store<usize>(args, changetype<usize>(a8), 64);"),
+            "{src}"
+        );
+    }
+
+    #[test]
+    fn exports_get_shims_and_post_returns() {
+        let files = generate(
+            "package t:t; interface h { g: func(x: string) -> list<string>; k: func() -> bool; } world w { export h; }",
+            "w",
+        );
+        let src = &files["t/t/h.ts"];
+        assert!(src.contains("export abstract class H {"), "{src}");
+        assert!(
+            src.contains(&format!(
+                "export function {}(p0: usize, p1: i32): usize",
+                export_shim_name("t:t/h#g")
+            )),
+            "{src}"
+        );
+        assert!(
+            src.contains("const result = implH().g(rt.liftString(p0, <u32>p1));\n  exportMark = rt.deferMark();"),
+            "{src}"
+        );
+        assert!(
+            src.contains(&export_shim_name("cabi_post_t:t/h#g")),
+            "{src}"
+        );
+        assert!(
+            src.contains(&format!(
+                "export function {}(): i32",
+                export_shim_name("t:t/h#k")
+            )),
+            "{src}"
+        );
+        assert!(!src.contains(&export_shim_name("cabi_post_t:t/h#k")));
+        assert!(files["exports.ts"].contains(&format!("  {},\n", export_shim_name("t:t/h#k"))));
+        assert!(files["exports.ts"].contains("} from \"./t/t/h\";"));
+    }
+
+    #[test]
+    fn dapr_worlds_generate() {
+        for world in ["client", "app"] {
+            let files = dapr(world);
+            assert!(files.contains_key("dapr/runtime/state.ts"));
+            assert!(files["dapr/runtime/types.ts"].contains("export class DaprError {"));
+            assert!(files["dapr/runtime/state.ts"].contains(
+                "export function delete_(store_: string, item: DeleteItem): Result<Unit, DaprError>"
+            ));
+        }
+        let (resolve, pkg) = crate::test_wit::resolve();
+        let w = resolve.select_world(&[pkg], Some("http-app")).unwrap();
+        let err = generate_assemblyscript(&resolve, w).unwrap_err();
+        assert!(format!("{err:#}").contains("resources"), "{err:#}");
+    }
+
+    #[test]
+    fn one_helper_per_type() {
+        let files = dapr("app");
+        // Every import returns `result<_, error>` or another result with
+        // `error`; its lifting exists once, in the module of `error`.
+        assert_eq!(count(&files, "export function lift_DaprError("), 1);
+        assert!(
+            files["dapr/runtime/types.ts"]
+                .contains("export function lift_DaprError(ptr: usize): DaprError {")
+        );
+        assert_eq!(
+            count(&files, "export function lift_ResultUnitDaprError("),
+            1
+        );
+        assert!(count(&files, "lift_ResultUnitDaprError(RET_AREA)") >= 5);
+        assert_eq!(
+            count(&files, "export function lower_ListTuple2StringString("),
+            1
+        );
+        assert!(files["rt.ts"].contains("export function lower_ListTuple2StringString("));
+        // No function inlines a case of `error`.
+        for (path, src) in &files {
+            if path != "dapr/runtime/types.ts" {
+                assert!(!src.contains("DaprError.notFound("), "{path}");
+            }
+        }
+        // Every helper that is called is defined, at most once per module
+        // (two modules each have a `response` record).
+        for src in files.values() {
+            for name in src.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if name.starts_with("lift_") || name.starts_with("lower_") {
+                    let definition = format!("export function {name}(");
+                    assert!(count(&files, &definition) >= 1, "{name}");
+                    assert!(
+                        files.values().all(|f| f.matches(&definition).count() <= 1),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn output_is_reproducible() {
+        assert_eq!(dapr("app"), dapr("app"));
+        assert_eq!(
+            generate(SHAPES, "everything"),
+            generate(SHAPES, "everything")
+        );
+    }
+
+    #[test]
+    fn flat_variants_join_their_payloads() {
+        let files = generate(SHAPES, "everything");
+        let api = &files["t/shapes/api.ts"];
+        // `shape` flattens to (i32, i64, i32): f32, u64 and a string pointer share a slot.
+        assert!(
+            api.contains("declare function __import_flat(p0: i32, p1: i64, p2: i32, p3: i32, p4: i64, p5: i32, p6: i32, p7: i32, retptr: usize): void;"),
+            "{api}"
+        );
+        assert!(api.contains("<i64><u32>reinterpret<i32>("), "{api}");
+        let handler = &files["t/shapes/handler.ts"];
+        assert!(handler.contains("reinterpret<f32>(<i32>p1)"), "{handler}");
+    }
+
+    /// Compiles the bindings of [`SHAPES`] with asc (from the AssemblyScript
+    /// package's dependencies), every function exported so none is skipped.
+    #[test]
+    fn every_shape_compiles_with_asc() {
+        let pkg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-assemblyscript");
+        let asc = pkg.join("node_modules/.bin/asc");
+        if !asc.is_file() {
+            eprintln!(
+                "skipped: {} is missing (npm ci in guest-assemblyscript)",
+                asc.display()
+            );
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in generate(SHAPES, "everything") {
+            let file = dir.path().join("bindings").join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        let entry = dir.path().join("entry.ts");
+        std::fs::write(
+            &entry,
+            "export * from \"./bindings/exports\";\nexport * from \"./bindings/t/shapes/api\";\n",
+        )
+        .unwrap();
+        let out = std::process::Command::new(&asc)
+            .arg(&entry)
+            .args(["-o", "entry.wasm", "--exportStart", "_initialize"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(dir.path().join("entry.wasm").is_file());
     }
 }

@@ -1,7 +1,7 @@
 //! AssemblyScript types for WIT types, and the type definitions of an
 //! interface module.
 
-use super::names::{ident, lower_camel, upper_camel, RESERVED_TYPES};
+use super::names::{RESERVED_TYPES, ident, lower_camel, upper_camel};
 use super::{Gen, Home};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
@@ -318,7 +318,6 @@ impl Gen<'_> {
             }
         }
     }
-
 }
 
 pub(super) fn doc_comment(docs: &str, indent: &str) -> String {
@@ -341,7 +340,6 @@ pub(super) fn docs_of(docs: &Docs, indent: &str) -> String {
         .map(|d| doc_comment(d, indent))
         .unwrap_or_default()
 }
-
 
 /// The AssemblyScript type of the `tag` of a variant with `cases` cases.
 fn disc_ty(cases: usize) -> &'static str {
