@@ -17,6 +17,12 @@ export { DaprError };
  *
  * Keys are scoped to the calling app the way Dapr scopes them (`app-id||key`
  * in the backing store), so two apps may use the same key independently.
+ *
+ * Three guarantees below depend on the component serving the store: that
+ * an etag never matches a missing key (`save-item`, `delete`), that
+ * first-write refuses an existing key and last-write replaces it
+ * (`concurrency`), and that `transact` is atomic. The embedded stores keep
+ * all three; each says what `state.redis` (through daprd) does instead.
  */
 
 // Return area of this module's calls.
@@ -45,10 +51,17 @@ export enum Concurrency {
   /**
    * Without an etag, the write only succeeds if the key does not exist yet;
    * otherwise it fails with `etag-mismatch`.
+   *
+   * Depends on the store: `state.redis` refuses the write only if the
+   * stored value was itself saved with first-write; a value saved with
+   * last-write is replaced.
    */
   FirstWrite = 0,
   /**
    * Without an etag, the write replaces whatever is stored.
+   *
+   * Depends on the store: `state.redis` refuses it (`etag-mismatch`) if
+   * the stored value was saved with first-write.
    */
   LastWrite = 1,
 }
@@ -123,7 +136,11 @@ export class SaveItem {
      */
     public data: Uint8Array,
     /**
-     * If given, the save only succeeds if the stored etag is this one.
+     * If given, the save only succeeds if the stored etag is this one; a
+     * missing key matches no etag (`etag-mismatch`).
+     *
+     * Depends on the store: `state.redis` saves a missing key whatever
+     * etag is given.
      */
     public etag: string | null,
     /**
@@ -288,6 +305,9 @@ declare function __import_delete(p0: usize, p1: i32, p2: usize, p3: i32, p4: i32
 /**
  * Deletes one key. Deleting a missing key succeeds unless an etag is given
  * (then it is `etag-mismatch`).
+ *
+ * Depends on the store: `state.redis` deletes a missing key whatever etag
+ * is given.
  */
 export function delete_(store_: string, item: DeleteItem): Result<Unit, DaprError> {
   const mark = rt.deferMark();
@@ -317,6 +337,10 @@ declare function __import_transact(p0: usize, p1: i32, p2: usize, p3: i32, p4: u
  * Applies all operations atomically, in order: either every operation
  * takes effect or none does (an etag mismatch in any of them rolls back
  * the whole transaction and is returned).
+ *
+ * Depends on the store: `state.redis` runs the operations as one
+ * MULTI/EXEC, which does not roll back: every operation but the failing
+ * one takes effect, before or after it, and the error is returned.
  */
 export function transact(store_: string, operations: Array<Operation>, metadata: Metadata): Result<Unit, DaprError> {
   const mark = rt.deferMark();
