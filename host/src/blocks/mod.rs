@@ -12,7 +12,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 pub use unit::{
     Block, BlockUnit, Bound, Component, EmbeddedComponent, EmbeddedType, SidecarComponent,
-    sidecar_maker,
+    SidecarMaker, sidecar_maker,
 };
 
 use crate::config::AppComponents;

@@ -24,8 +24,11 @@ pub struct BlockUnit {
     pub embedded: &'static [EmbeddedType],
     /// Makes the client of a component daprd serves, by component name;
     /// `None` for blocks that have no components.
-    pub sidecar: Option<fn(&Sidecar, &str) -> Arc<dyn Component>>,
+    pub sidecar: Option<SidecarMaker>,
 }
+
+/// Makes the client of component `name` that `sidecar` serves.
+pub type SidecarMaker = fn(&Sidecar, &str) -> Arc<dyn Component>;
 
 /// A Dapr component type the embedded backend serves in-process.
 pub struct EmbeddedType {
