@@ -245,6 +245,47 @@ struct Fixture {
     dir: tempfile::TempDir,
     daprd: Option<common::dapr::Daprd>,
     _channel: Option<tokio::sync::oneshot::Sender<()>>,
+    _hello: Option<SidecarApp>,
+}
+
+/// An app served behind its own daprd: the host, the sidecar and the app
+/// channel between them (closed on drop).
+struct SidecarApp {
+    host: Server,
+    daprd: common::dapr::Daprd,
+    _channel: tokio::sync::oneshot::Sender<()>,
+}
+
+impl SidecarApp {
+    /// Serves `component` as app `id` behind the daprd `start_daprd` starts
+    /// for the given app-channel port.
+    async fn start(
+        id: &str,
+        component: PathBuf,
+        dir: &Path,
+        start_daprd: impl FnOnce(u16) -> common::dapr::Daprd,
+    ) -> Result<SidecarApp> {
+        use wasmtime_dapr::inbound::{AppDirectory, app_channel};
+        let directory = AppDirectory::new();
+        let app_port = common::dapr::free_port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], app_port));
+        tokio::spawn(app_channel::serve(addr, directory.handle(id), async move {
+            let _ = stopped.await;
+        }));
+        let daprd = tokio::task::block_in_place(|| start_daprd(app_port));
+        let mut options = Fixture::host_options(vec![(id.into(), component)], dir);
+        options.resources = None;
+        options.sidecar = Some(wasmtime_dapr::backend::sidecar::SidecarOptions::at(
+            &daprd.endpoint(),
+        ));
+        let host = Server::load_into(&options, directory).await?;
+        Ok(SidecarApp {
+            host,
+            daprd,
+            _channel: stop,
+        })
+    }
 }
 
 impl Fixture {
@@ -278,27 +319,21 @@ impl Fixture {
             dir,
             daprd: None,
             _channel: None,
+            _hello: None,
         })
     }
 
-    /// The runner behind a real daprd with redis.
+    /// The runner behind a real daprd with redis, and `hello` (an
+    /// HTTP-only app) behind a second daprd with the same redis and name
+    /// resolution, for the runner to invoke.
     async fn daprd(language: &Language) -> Result<Fixture> {
-        use wasmtime_dapr::inbound::{AppDirectory, app_channel};
         let dir = tempfile::tempdir()?;
-        let directory = AppDirectory::new();
-        let app_port = common::dapr::free_port();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], app_port));
-        tokio::spawn(app_channel::serve(
-            addr,
-            directory.handle("runner"),
-            async move {
-                let _ = stopped.await;
-            },
-        ));
         let extra = daprd_extra_resources(dir.path());
-        let daprd =
-            tokio::task::block_in_place(|| common::dapr::Daprd::start("runner", app_port, &extra));
+        let runner = SidecarApp::start("runner", language.runner.clone(), dir.path(), |port| {
+            common::dapr::Daprd::start("runner", port, &extra)
+        })
+        .await?;
+        let daprd = &runner.daprd;
         // configuration.redis watches keys through keyspace notifications.
         daprd
             .redis
@@ -312,13 +347,10 @@ impl Fixture {
             .redis
             .set_in_db(CONFIGURATION_DB, &seed)
             .context("seeding the configuration")?;
-        let mut options =
-            Self::host_options(vec![("runner".into(), language.runner.clone())], dir.path());
-        options.resources = None;
-        options.sidecar = Some(wasmtime_dapr::backend::sidecar::SidecarOptions::at(
-            &daprd.endpoint(),
-        ));
-        let host = Server::load_into(&options, directory).await?;
+        let hello = SidecarApp::start("hello", common::guest("hello.wasm"), dir.path(), |port| {
+            common::dapr::Daprd::start_next_to(daprd, "hello", port)
+        })
+        .await?;
         // Wait until daprd has asked the app for its subscriptions.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -336,10 +368,11 @@ impl Fixture {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(Fixture {
-            host,
+            host: runner.host,
             dir,
-            daprd: Some(daprd),
-            _channel: Some(stop),
+            daprd: Some(runner.daprd),
+            _channel: Some(runner._channel),
+            _hello: Some(hello),
         })
     }
 

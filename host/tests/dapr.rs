@@ -1,6 +1,7 @@
 //! End-to-end tests through a real daprd (slim build) with redis: the
-//! examples, interop with daprd's HTTP API, invocation between two sidecars,
-//! and a sidecar that goes away and comes back.
+//! examples, interop with daprd's HTTP API, invocation between two sidecars
+//! (of an app with a handler and of an HTTP-only app), daprd's errors as the
+//! guest sees them, and a sidecar that goes away and comes back.
 
 mod common;
 
@@ -146,4 +147,56 @@ fn orders_flow_across_two_sidecars() {
     assert_eq!(status, 200);
     assert_eq!(json(&body), json(order));
     assert_eq!(front_serve.request("GET", "/orders/404", b"").0, 404);
+}
+
+#[test]
+fn an_http_only_app_is_invoked_through_its_sidecar() {
+    let hello_port = free_port();
+    let caller = Daprd::start("caller", free_port(), "");
+    let back = Daprd::start_next_to(&caller, "hello", hello_port);
+    let hello = common::guest("hello.wasm");
+    let _hello = Serve::start(&[
+        &format!("hello={}", hello.display()),
+        "--dapr-grpc-endpoint",
+        &back.endpoint(),
+        "--app-port",
+        &hello_port.to_string(),
+    ]);
+    // daprd's HTTP API calls the app channel over gRPC, which hands the
+    // call to the app's HTTP handler at `/greet`.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = caller.http_get("/v1.0/invoke/hello/method/greet");
+        if status == 200 {
+            assert_eq!(text(&body), "Hello, world!");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hello never answered: {status} {}\n{}",
+            text(&body),
+            back.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_message_over_the_sidecars_size_limit_is_an_invalid_argument_naming_the_setting() {
+    let daprd = Daprd::start("orders", free_port(), "");
+    let orders = common::guest("orders.wasm");
+    let serve = Serve::start(&[
+        &format!("orders={}", orders.display()),
+        "--dapr-grpc-endpoint",
+        &daprd.endpoint(),
+    ]);
+    // daprd accepts at most 4 MiB per message by default.
+    let item = "x".repeat(5 << 20);
+    let order = format!(r#"{{"id":"big","item":"{item}"}}"#);
+    let (status, body) = serve.request("POST", "/orders", order.as_bytes());
+    let body = text(&body);
+    assert_eq!(status, 502, "{body}");
+    assert!(body.starts_with("invalid-argument: "), "{body}");
+    assert!(body.contains("(4 MiB)"), "{body}");
+    assert!(body.contains("--max-body-size"), "{body}");
 }

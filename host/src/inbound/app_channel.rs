@@ -19,7 +19,10 @@ use anyhow::Result;
 use tonic::{Request, Response, Status};
 
 use super::AppHandle;
-use crate::blocks::invoke::{HTTP_STATUS_HEADER, HttpVerb, Request as InvokeRequest};
+use crate::blocks::invoke::{
+    HTTP_STATUS_HEADER, HttpVerb, Request as InvokeRequest, Response as InvokeResponse,
+    add_headers_to_metadata, headers_from_metadata,
+};
 use crate::blocks::pubsub::{CloudEvent, EventStatus};
 use crate::runtime::{App, failure_message};
 use crate::wit::exports::dapr::runtime::handler::BindingEvent;
@@ -62,6 +65,7 @@ fn internal(err: anyhow::Error) -> Status {
     Status::internal(failure_message(&err))
 }
 
+/// The HTTP verb of daprd's HTTP extension (`POST` when absent or unknown).
 fn verb(verb: i32) -> HttpVerb {
     match Verb::try_from(verb).unwrap_or(Verb::Post) {
         Verb::Get => HttpVerb::Get,
@@ -74,6 +78,8 @@ fn verb(verb: i32) -> HttpVerb {
     }
 }
 
+/// A query string as key/value pairs, in order (a key without `=` has an
+/// empty value).
 fn query(querystring: &str) -> Vec<(String, String)> {
     querystring
         .split('&')
@@ -85,6 +91,8 @@ fn query(querystring: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A CloudEvent's extension attributes as text, sorted by name (values that
+/// are not a string, number or boolean are left out).
 fn extensions(s: Option<prost_types::Struct>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = s
         .map(|s| s.fields)
@@ -101,6 +109,93 @@ fn extensions(s: Option<prost_types::Struct>) -> Vec<(String, String)> {
     out
 }
 
+/// An invocation from daprd as this host's invocation request: only the
+/// app's headers of the gRPC metadata, the content type from its own field.
+fn invocation(request: Request<common::InvokeRequest>) -> InvokeRequest {
+    let headers = headers_from_metadata(request.metadata());
+    let message = request.into_inner();
+    let extension = message.http_extension.unwrap_or_default();
+    InvokeRequest {
+        method: message.method,
+        verb: verb(extension.verb),
+        query: query(&extension.querystring),
+        headers,
+        content_type: (!message.content_type.is_empty()).then_some(message.content_type),
+        data: message.data.map(|any| any.value).unwrap_or_default(),
+    }
+}
+
+/// An app's answer to an invocation as daprd's response: its status in
+/// [`HTTP_STATUS_HEADER`] (as daprd does for HTTP apps) and its headers as
+/// metadata.
+fn invocation_response(answer: InvokeResponse) -> Response<common::InvokeResponse> {
+    let mut response = Response::new(common::InvokeResponse {
+        data: Some(prost_types::Any {
+            type_url: String::new(),
+            value: answer.data,
+        }),
+        content_type: answer.content_type.unwrap_or_default(),
+    });
+    add_headers_to_metadata(&answer.headers, response.metadata_mut());
+    response
+        .metadata_mut()
+        .insert(HTTP_STATUS_HEADER, answer.status.into());
+    response
+}
+
+/// A topic event from daprd as a CloudEvent; its path is the topic when
+/// daprd sends none.
+fn cloud_event(e: proto::TopicEventRequest) -> CloudEvent {
+    CloudEvent {
+        path: if e.path.is_empty() {
+            e.topic.clone()
+        } else {
+            e.path
+        },
+        id: e.id,
+        source: e.source,
+        event_type: e.r#type,
+        spec_version: e.spec_version,
+        data_content_type: e.data_content_type,
+        data: e.data,
+        topic: e.topic,
+        pubsub: e.pubsub_name,
+        extensions: extensions(e.extensions),
+    }
+}
+
+/// The answer to daprd for a topic event: a trap or a deadline is a retry,
+/// like an explicit `retry`.
+fn topic_event_status(
+    app_id: &str,
+    outcome: anyhow::Result<EventStatus>,
+) -> TopicEventResponseStatus {
+    match outcome {
+        Ok(EventStatus::Success) => TopicEventResponseStatus::Success,
+        Ok(EventStatus::Drop) => TopicEventResponseStatus::Drop,
+        Ok(EventStatus::Retry) => TopicEventResponseStatus::Retry,
+        Err(err) => {
+            tracing::warn!(
+                app = app_id,
+                "event handler failed: {}",
+                failure_message(&err)
+            );
+            TopicEventResponseStatus::Retry
+        }
+    }
+}
+
+/// An input-binding event from daprd, its metadata sorted by key.
+fn binding_event(e: proto::BindingEventRequest) -> BindingEvent {
+    let mut metadata: Vec<(String, String)> = e.metadata.into_iter().collect();
+    metadata.sort();
+    BindingEvent {
+        name: e.name,
+        data: e.data,
+        metadata,
+    }
+}
+
 #[tonic::async_trait]
 impl AppCallback for AppChannel {
     async fn on_invoke(
@@ -108,41 +203,10 @@ impl AppCallback for AppChannel {
         request: Request<common::InvokeRequest>,
     ) -> Result<Response<common::InvokeResponse>, Status> {
         let app = self.app().await?;
-        let headers = request
-            .metadata()
-            .iter()
-            .filter_map(|kv| match kv {
-                tonic::metadata::KeyAndValueRef::Ascii(k, v) => {
-                    Some((k.to_string(), v.to_str().ok()?.to_string()))
-                }
-                tonic::metadata::KeyAndValueRef::Binary(..) => None,
-            })
-            .collect();
-        let message = request.into_inner();
-        let extension = message.http_extension.unwrap_or_default();
-        let invocation = InvokeRequest {
-            method: message.method,
-            verb: verb(extension.verb),
-            query: query(&extension.querystring),
-            headers,
-            content_type: (!message.content_type.is_empty()).then_some(message.content_type),
-            data: message.data.map(|any| any.value).unwrap_or_default(),
-        };
-        let answer = super::invoke::deliver(&app, invocation)
+        let answer = super::invoke::deliver(&app, invocation(request))
             .await
             .map_err(internal)?;
-        let mut response = Response::new(common::InvokeResponse {
-            data: Some(prost_types::Any {
-                type_url: String::new(),
-                value: answer.data,
-            }),
-            content_type: answer.content_type.unwrap_or_default(),
-        });
-        // The status travels as a header, as daprd does for HTTP apps.
-        if let Ok(value) = answer.status.to_string().parse() {
-            response.metadata_mut().insert(HTTP_STATUS_HEADER, value);
-        }
-        Ok(response)
+        Ok(invocation_response(answer))
     }
 
     async fn list_topic_subscriptions(
@@ -179,37 +243,8 @@ impl AppCallback for AppChannel {
         request: Request<proto::TopicEventRequest>,
     ) -> Result<Response<proto::TopicEventResponse>, Status> {
         let app = self.app().await?;
-        let e = request.into_inner();
-        let event = CloudEvent {
-            path: if e.path.is_empty() {
-                e.topic.clone()
-            } else {
-                e.path
-            },
-            id: e.id,
-            source: e.source,
-            event_type: e.r#type,
-            spec_version: e.spec_version,
-            data_content_type: e.data_content_type,
-            data: e.data,
-            topic: e.topic,
-            pubsub: e.pubsub_name,
-            extensions: extensions(e.extensions),
-        };
-        // A trap or a deadline is a retry, like an explicit `retry`.
-        let status = match app.on_topic_event(event).await {
-            Ok(EventStatus::Success) => TopicEventResponseStatus::Success,
-            Ok(EventStatus::Drop) => TopicEventResponseStatus::Drop,
-            Ok(EventStatus::Retry) => TopicEventResponseStatus::Retry,
-            Err(err) => {
-                tracing::warn!(
-                    app = app.id(),
-                    "event handler failed: {}",
-                    failure_message(&err)
-                );
-                TopicEventResponseStatus::Retry
-            }
-        };
+        let outcome = app.on_topic_event(cloud_event(request.into_inner())).await;
+        let status = topic_event_status(app.id(), outcome);
         Ok(Response::new(proto::TopicEventResponse {
             status: status as i32,
         }))
@@ -233,14 +268,7 @@ impl AppCallback for AppChannel {
         request: Request<proto::BindingEventRequest>,
     ) -> Result<Response<proto::BindingEventResponse>, Status> {
         let app = self.app().await?;
-        let e = request.into_inner();
-        let mut metadata: Vec<(String, String)> = e.metadata.into_iter().collect();
-        metadata.sort();
-        let event = BindingEvent {
-            name: e.name,
-            data: e.data,
-            metadata,
-        };
+        let event = binding_event(request.into_inner());
         match app.on_binding_event(event).await.map_err(internal)? {
             Ok(data) => Ok(Response::new(proto::BindingEventResponse {
                 data,
@@ -274,5 +302,216 @@ impl AppCallbackHealthCheck for AppChannel {
         _: Request<()>,
     ) -> Result<Response<proto::HealthCheckResponse>, Status> {
         Ok(Response::new(proto::HealthCheckResponse {}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost_types::value::Kind;
+
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn verbs_map_one_to_one_and_default_to_post() {
+        for (from, to) in [
+            (Verb::Get, HttpVerb::Get),
+            (Verb::Head, HttpVerb::Head),
+            (Verb::Post, HttpVerb::Post),
+            (Verb::Put, HttpVerb::Put),
+            (Verb::Delete, HttpVerb::Delete),
+            (Verb::Patch, HttpVerb::Patch),
+            (Verb::Options, HttpVerb::Options),
+            (Verb::None, HttpVerb::Post),
+            (Verb::Connect, HttpVerb::Post),
+            (Verb::Trace, HttpVerb::Post),
+        ] {
+            assert_eq!(verb(from as i32), to, "{from:?}");
+        }
+        assert_eq!(verb(99), HttpVerb::Post);
+    }
+
+    #[test]
+    fn a_query_string_becomes_ordered_pairs() {
+        assert_eq!(
+            query("b=2&a=1&flag&empty=&x=1=2"),
+            pairs(&[
+                ("b", "2"),
+                ("a", "1"),
+                ("flag", ""),
+                ("empty", ""),
+                ("x", "1=2")
+            ])
+        );
+        assert_eq!(query(""), pairs(&[]));
+        assert_eq!(query("&&a=1&"), pairs(&[("a", "1")]));
+    }
+
+    #[test]
+    fn cloud_event_extensions_become_sorted_text() {
+        let value = |kind| prost_types::Value { kind: Some(kind) };
+        let fields = [
+            ("zeta", value(Kind::StringValue("z".into()))),
+            ("count", value(Kind::NumberValue(3.0))),
+            ("ratio", value(Kind::NumberValue(0.5))),
+            ("flag", value(Kind::BoolValue(true))),
+            ("nothing", value(Kind::NullValue(0))),
+            ("list", value(Kind::ListValue(Default::default()))),
+            ("unset", prost_types::Value { kind: None }),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(
+            extensions(Some(prost_types::Struct { fields })),
+            pairs(&[
+                ("count", "3"),
+                ("flag", "true"),
+                ("ratio", "0.5"),
+                ("zeta", "z")
+            ])
+        );
+        assert_eq!(extensions(None), pairs(&[]));
+    }
+
+    #[test]
+    fn an_invocation_carries_only_the_app_headers() {
+        let mut request = Request::new(common::InvokeRequest {
+            method: "greet".into(),
+            data: Some(prost_types::Any {
+                type_url: String::new(),
+                value: b"hi".to_vec(),
+            }),
+            content_type: "text/plain".into(),
+            http_extension: Some(common::HttpExtension {
+                verb: Verb::Get as i32,
+                querystring: "name=leia".into(),
+            }),
+        });
+        for (name, value) in [
+            ("content-type", "application/grpc"),
+            ("te", "trailers"),
+            ("user-agent", "grpc-go/1.71.1"),
+            ("grpc-accept-encoding", "gzip"),
+            ("dapr-caller-app-id", "runner"),
+            ("x-order", "7"),
+        ] {
+            request.metadata_mut().append(
+                tonic::metadata::MetadataKey::from_static(name),
+                tonic::metadata::MetadataValue::from_static(value),
+            );
+        }
+        assert_eq!(
+            invocation(request),
+            InvokeRequest {
+                method: "greet".into(),
+                verb: HttpVerb::Get,
+                query: pairs(&[("name", "leia")]),
+                headers: pairs(&[("dapr-caller-app-id", "runner"), ("x-order", "7")]),
+                content_type: Some("text/plain".into()),
+                data: b"hi".to_vec(),
+            }
+        );
+    }
+
+    #[test]
+    fn an_invocation_without_extension_content_type_or_data_is_an_empty_post() {
+        let request = Request::new(common::InvokeRequest {
+            method: "m".into(),
+            ..Default::default()
+        });
+        let invocation = invocation(request);
+        assert_eq!(invocation.verb, HttpVerb::Post);
+        assert_eq!(invocation.content_type, None);
+        assert!(invocation.data.is_empty() && invocation.query.is_empty());
+    }
+
+    #[test]
+    fn an_answer_carries_its_status_and_headers_as_metadata() {
+        let response = invocation_response(InvokeResponse {
+            status: 404,
+            headers: pairs(&[("x-order", "7"), ("content-type", "text/html")]),
+            content_type: Some("text/plain".into()),
+            data: b"gone".to_vec(),
+        });
+        assert_eq!(response.metadata().get(HTTP_STATUS_HEADER).unwrap(), "404");
+        assert_eq!(
+            headers_from_metadata(response.metadata()),
+            pairs(&[("x-order", "7")])
+        );
+        assert!(response.metadata().get("content-type").is_none());
+        let body = response.into_inner();
+        assert_eq!(body.content_type, "text/plain");
+        assert_eq!(body.data.unwrap().value, b"gone");
+    }
+
+    #[test]
+    fn a_topic_event_without_a_path_is_routed_by_its_topic() {
+        let event = proto::TopicEventRequest {
+            id: "1".into(),
+            source: "runner".into(),
+            r#type: "com.dapr.event.sent".into(),
+            spec_version: "1.0".into(),
+            data_content_type: "text/plain".into(),
+            data: b"x".to_vec(),
+            topic: "orders".into(),
+            pubsub_name: "pubsub".into(),
+            ..Default::default()
+        };
+        let routed = proto::TopicEventRequest {
+            path: "/orders/new".into(),
+            ..event.clone()
+        };
+        let e = cloud_event(event);
+        assert_eq!(
+            (e.path.as_str(), e.topic.as_str(), e.pubsub.as_str()),
+            ("orders", "orders", "pubsub")
+        );
+        assert_eq!(
+            (e.id.as_str(), e.source.as_str(), e.event_type.as_str()),
+            ("1", "runner", "com.dapr.event.sent")
+        );
+        assert_eq!(
+            (e.spec_version.as_str(), e.data_content_type.as_str()),
+            ("1.0", "text/plain")
+        );
+        assert_eq!(e.data, b"x");
+        assert_eq!(cloud_event(routed).path, "/orders/new");
+    }
+
+    #[test]
+    fn topic_event_outcomes_map_to_daprd_statuses_and_failures_retry() {
+        for (outcome, status) in [
+            (Ok(EventStatus::Success), TopicEventResponseStatus::Success),
+            (Ok(EventStatus::Drop), TopicEventResponseStatus::Drop),
+            (Ok(EventStatus::Retry), TopicEventResponseStatus::Retry),
+            (
+                Err(anyhow::anyhow!("trapped")),
+                TopicEventResponseStatus::Retry,
+            ),
+        ] {
+            assert_eq!(topic_event_status("app", outcome), status);
+        }
+    }
+
+    #[test]
+    fn binding_event_metadata_is_sorted_by_key() {
+        let event = binding_event(proto::BindingEventRequest {
+            name: "ticker".into(),
+            data: b"tick".to_vec(),
+            metadata: [("b", "2"), ("a", "1"), ("c", "3")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        });
+        assert_eq!(event.name, "ticker");
+        assert_eq!(event.data, b"tick");
+        assert_eq!(event.metadata, pairs(&[("a", "1"), ("b", "2"), ("c", "3")]));
     }
 }

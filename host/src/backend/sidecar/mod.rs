@@ -2,7 +2,8 @@
 //! client calls daprd over gRPC through the generated client of the
 //! official `dapr` crate (the high-level client hides the gRPC status codes
 //! and per-entry results the WIT needs). One channel is shared by every
-//! instance and request.
+//! instance and request. Every client maps daprd's errors through the one
+//! table in `errors.rs`.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -11,11 +12,14 @@ use ::dapr::client::ApiTokenInterceptor;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 use ::dapr::dapr::proto::runtime::v1::dapr_client::DaprClient;
 use anyhow::{Context, Result, bail};
-use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
-use super::{Error, Metadata};
+use super::Metadata;
+
+mod errors;
+
+pub use errors::error_from_status;
 
 /// The generated gRPC client, with the API token attached to every call.
 pub type Client = DaprClient<InterceptedService<Channel, ApiTokenInterceptor>>;
@@ -122,34 +126,6 @@ impl Sidecar {
                 ),
             }
         }
-    }
-}
-
-/// Maps a gRPC status from daprd to the WIT error, in one place.
-pub fn error_from_status(status: tonic::Status) -> Error {
-    let message = status.message().to_string();
-    let lower = message.to_ascii_lowercase();
-    match status.code() {
-        Code::Aborted => Error::EtagMismatch(message),
-        Code::NotFound => Error::NotFound(message),
-        // daprd reports unknown components as invalid arguments.
-        Code::InvalidArgument
-            if lower.contains("not found") || lower.contains("not configured") =>
-        {
-            Error::NotFound(message)
-        }
-        Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition
-            if lower.contains("etag") && lower.contains("mismatch") =>
-        {
-            Error::EtagMismatch(message)
-        }
-        Code::InvalidArgument | Code::OutOfRange => Error::InvalidArgument(message),
-        _ if lower.contains("failed to parse") => Error::InvalidArgument(message),
-        Code::PermissionDenied | Code::Unauthenticated => Error::Denied(message),
-        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => Error::Unavailable(message),
-        Code::Unimplemented => Error::Unsupported(message),
-        _ if lower.contains("etag") && lower.contains("mismatch") => Error::EtagMismatch(message),
-        _ => Error::Internal(message),
     }
 }
 

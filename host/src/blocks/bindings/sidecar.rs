@@ -25,19 +25,6 @@ impl SidecarComponent<BindingsBlock> for SidecarBinding {
     }
 }
 
-/// Bindings report what went wrong only in their messages.
-fn binding_error(status: tonic::Status) -> crate::wit::Error {
-    let message = status.message().to_string();
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("no such file") || lower.contains("not found") {
-        crate::wit::Error::NotFound(message)
-    } else if lower.contains("not support") || lower.contains("unsupported operation") {
-        crate::wit::Error::Unsupported(message)
-    } else {
-        error_from_status(status)
-    }
-}
-
 #[async_trait::async_trait]
 impl Binding for SidecarBinding {
     async fn invoke(
@@ -57,7 +44,7 @@ impl Binding for SidecarBinding {
             .client()
             .invoke_binding(request)
             .await
-            .map_err(binding_error)?
+            .map_err(error_from_status)?
             .into_inner();
         Ok(Response {
             data: r.data,

@@ -138,10 +138,10 @@ impl ConfigurationStore for SidecarConfigurationStore {
             .await;
         task.abort();
         // An id this store still held is ours even if daprd already let go.
-        let r = match result {
+        let r = match result.map_err(error_from_status) {
             Ok(r) => r.into_inner(),
-            Err(status) if status.message().contains("does not exist") => return Ok(()),
-            Err(status) => return Err(error_from_status(status)),
+            Err(Error::NotFound(_)) => return Ok(()),
+            Err(error) => return Err(error),
         };
         if r.ok || r.message.contains("does not exist") {
             Ok(())

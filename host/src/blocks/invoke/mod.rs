@@ -3,10 +3,12 @@
 //! to the apps of this host, the sidecar backend to daprd.
 
 mod backend;
+mod headers;
 mod sidecar;
 
 pub use backend::*;
-pub use sidecar::{HTTP_STATUS_HEADER, SidecarInvoker};
+pub use headers::{HTTP_STATUS_HEADER, add_headers_to_metadata, headers_from_metadata};
+pub use sidecar::SidecarInvoker;
 
 use super::{BlockUnit, DaprCtx, non_empty};
 use crate::wit::Error;

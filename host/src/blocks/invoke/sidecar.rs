@@ -5,14 +5,10 @@ use ::dapr::dapr::proto::common::v1 as common;
 use ::dapr::dapr::proto::common::v1::http_extension::Verb;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 
+use super::headers::{HTTP_STATUS_HEADER, add_headers_to_metadata, headers_from_metadata};
 use crate::backend::BackendResult;
 use crate::backend::sidecar::{Sidecar, error_from_status};
 use crate::blocks::invoke::{HttpVerb, Invoker, Request, Response};
-use crate::wit::Error;
-
-/// The response header daprd uses for the status of an HTTP app, and that
-/// this host's app channel sets for its apps.
-pub const HTTP_STATUS_HEADER: &str = "dapr-http-status";
 
 /// Invokes apps through the sidecar.
 pub struct SidecarInvoker {
@@ -47,19 +43,6 @@ fn status_of(metadata: &tonic::metadata::MetadataMap) -> Option<u16> {
         .ok()
 }
 
-fn headers_of(metadata: &tonic::metadata::MetadataMap) -> Vec<(String, String)> {
-    metadata
-        .iter()
-        .filter_map(|kv| match kv {
-            tonic::metadata::KeyAndValueRef::Ascii(k, v) => {
-                Some((k.to_string(), v.to_str().ok()?.to_string()))
-            }
-            tonic::metadata::KeyAndValueRef::Binary(..) => None,
-        })
-        .filter(|(k, _)| k != HTTP_STATUS_HEADER && k != "content-type" && !k.starts_with("grpc-"))
-        .collect()
-}
-
 #[async_trait::async_trait]
 impl Invoker for SidecarInvoker {
     async fn invoke(&self, app_id: &str, request: Request) -> BackendResult<Response> {
@@ -85,19 +68,11 @@ impl Invoker for SidecarInvoker {
             id: app_id.to_string(),
             message: Some(message),
         });
-        for (name, value) in &request.headers {
-            if let (Ok(k), Ok(v)) = (
-                name.to_ascii_lowercase()
-                    .parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>(),
-                value.parse(),
-            ) {
-                grpc.metadata_mut().insert(k, v);
-            }
-        }
+        add_headers_to_metadata(&request.headers, grpc.metadata_mut());
         match self.sidecar.client().invoke_service(grpc).await {
             Ok(response) => {
                 let status = status_of(response.metadata()).unwrap_or(200);
-                let headers = headers_of(response.metadata());
+                let headers = headers_from_metadata(response.metadata());
                 let inner = response.into_inner();
                 let content_type = (!inner.content_type.is_empty()).then_some(inner.content_type);
                 let data = inner.data.map(|any| any.value).unwrap_or_default();
@@ -112,26 +87,11 @@ impl Invoker for SidecarInvoker {
             Err(err) => match status_of(err.metadata()) {
                 Some(status) => Ok(Response {
                     status,
-                    headers: headers_of(err.metadata()),
+                    headers: headers_from_metadata(err.metadata()),
                     content_type: None,
                     data: err.message().as_bytes().to_vec(),
                 }),
-                None => {
-                    let lower = err.message().to_ascii_lowercase();
-                    if [
-                        "couldn't find",
-                        "not found",
-                        "no such host",
-                        "no host found",
-                    ]
-                    .iter()
-                    .any(|m| lower.contains(m))
-                    {
-                        Err(Error::NotFound(err.message().to_string()))
-                    } else {
-                        Err(error_from_status(err))
-                    }
-                }
+                None => Err(error_from_status(err)),
             },
         }
     }

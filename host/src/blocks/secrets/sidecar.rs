@@ -9,7 +9,6 @@ use crate::backend::sidecar::{Sidecar, error_from_status, from_map, to_map};
 use crate::backend::{BackendResult, Metadata};
 use crate::blocks::SidecarComponent;
 use crate::blocks::secrets::{Secret, SecretStore};
-use crate::wit::Error;
 
 /// One secret store component of the sidecar.
 pub struct SidecarSecretStore {
@@ -39,15 +38,7 @@ impl SecretStore for SidecarSecretStore {
             .client()
             .get_secret(request)
             .await
-            .map_err(|status| {
-                // daprd reports a missing secret as an internal error.
-                let lower = status.message().to_ascii_lowercase();
-                if lower.contains("not found") || lower.contains("does not exist") {
-                    Error::NotFound(status.message().to_string())
-                } else {
-                    error_from_status(status)
-                }
-            })?;
+            .map_err(error_from_status)?;
         Ok(from_map(r.into_inner().data))
     }
 

@@ -84,20 +84,6 @@ fn delete_item(item: DeleteItem) -> common::StateItem {
     }
 }
 
-/// A write conflict some stores (state.redis) report as a failed script
-/// rather than an etag error: a first-write on an existing key, or an etag
-/// that no longer matches inside a transaction.
-fn write_error(status: tonic::Status) -> crate::wit::Error {
-    let lower = status.message().to_ascii_lowercase();
-    if lower.contains("user_script")
-        && (lower.contains("failed to set key") || lower.contains("failed to delete"))
-    {
-        crate::wit::Error::EtagMismatch(status.message().to_string())
-    } else {
-        error_from_status(status)
-    }
-}
-
 /// Dapr answers a missing key with empty data and no etag.
 fn value(
     data: Vec<u8>,
@@ -189,7 +175,7 @@ impl StateStore for SidecarStateStore {
                 .client()
                 .save_state(request)
                 .await
-                .map_err(write_error)?;
+                .map_err(error_from_status)?;
         }
         Ok(())
     }
@@ -207,7 +193,7 @@ impl StateStore for SidecarStateStore {
             .client()
             .delete_state(request)
             .await
-            .map_err(write_error)?;
+            .map_err(error_from_status)?;
         Ok(())
     }
 
@@ -234,7 +220,7 @@ impl StateStore for SidecarStateStore {
             .client()
             .execute_state_transaction(request)
             .await
-            .map_err(write_error)?;
+            .map_err(error_from_status)?;
         Ok(())
     }
 
