@@ -53,6 +53,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use wasmtime_dapr::backend::sidecar::SidecarOptions;
+use wasmtime_dapr::blocks::EmbeddedComponent as _;
 use wasmtime_dapr::blocks::state::embedded::{Record, RowStore as _};
 use wasmtime_dapr::blocks::state::sqlite::SqliteStateDb;
 use wasmtime_dapr::blocks::state::{Concurrency, Consistency, SaveItem, StateStore, WriteOptions};

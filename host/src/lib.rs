@@ -14,7 +14,6 @@
 pub mod backend;
 pub mod blocks;
 pub mod config;
-pub mod guest;
 pub mod inbound;
 pub mod runtime;
 pub mod server;

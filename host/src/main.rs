@@ -60,7 +60,7 @@ enum Command {
         wit: Option<PathBuf>,
         /// The string encoding of the module's canonical ABI: utf16 (AssemblyScript) or utf8.
         #[arg(long, default_value = "utf16")]
-        encoding: wasmtime_dapr::guest::componentize::Encoding,
+        encoding: wasmtime_dapr_guest_tools::componentize::Encoding,
     },
 }
 
@@ -182,7 +182,11 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Bindgen {
             language: BindgenLanguage::Assemblyscript { out, world },
         } => {
-            let files = wasmtime_dapr::guest::assemblyscript::write_assemblyscript(&out, &world)?;
+            let files = wasmtime_dapr_guest_tools::assemblyscript::write_assemblyscript(
+                wasmtime_dapr::wit_files::FILES,
+                &out,
+                &world,
+            )?;
             eprintln!(
                 "Wrote {} AssemblyScript files to {}",
                 files.len(),
@@ -197,12 +201,13 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             wit,
             encoding,
         } => {
-            use wasmtime_dapr::guest::componentize::{componentize, componentize_with_wit};
+            use wasmtime_dapr_guest_tools::componentize::{componentize, componentize_with_wit};
+            let wit_files = wasmtime_dapr::wit_files::FILES;
             let bytes = std::fs::read(&module)
                 .with_context(|| format!("cannot read {}", module.display()))?;
             let component = match &wit {
-                Some(dir) => componentize_with_wit(&bytes, dir, &world, encoding),
-                None => componentize(&bytes, &world, encoding),
+                Some(dir) => componentize_with_wit(&bytes, wit_files, dir, &world, encoding),
+                None => componentize(&bytes, wit_files, &world, encoding),
             }
             .with_context(|| format!("cannot componentize {}", module.display()))?;
             std::fs::write(&out, component)

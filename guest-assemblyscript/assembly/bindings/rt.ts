@@ -146,3 +146,78 @@ export class Tuple3<T0, T1, T2> {
 export class Tuple4<T0, T1, T2, T3> {
   constructor(public f0: T0, public f1: T1, public f2: T2, public f3: T3) {}
 }
+
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_ListTuple2StringString(ptr: usize, len: i32): Array<Tuple2<string, string>> {
+  const list = new Array<Tuple2<string, string>>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 16;
+    list.push(lift_Tuple2StringString(base));
+  }
+  freeList(ptr, len);
+  return list;
+}
+
+export function lift_OptionString(ptr: usize): string | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8));
+    default: return unreachable();
+  }
+}
+
+export function lift_Tuple2StringString(ptr: usize): Tuple2<string, string> {
+  return new Tuple2<string, string>(liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)));
+}
+
+export function lower_ListString(list: Array<string>): usize {
+  const ptr = allocList(list.length, 8);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 8;
+    store<i32>(base, unchecked(list[i]).length, 4);
+    store<usize>(base, changetype<usize>(unchecked(list[i])));
+  }
+  return ptr;
+}
+
+export function lower_ListTuple2StringString(list: Array<Tuple2<string, string>>): usize {
+  const ptr = allocList(list.length, 16);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 16;
+    lower_Tuple2StringString(unchecked(list[i]), base);
+  }
+  return ptr;
+}
+
+export function lower_OptionString(v: string | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<string>(v);
+    store<u8>(ptr, 1);
+    store<i32>(ptr, v_2.length, 8);
+    store<usize>(ptr, changetype<usize>(v_2), 4);
+  }
+}
+
+export function lower_ResultBytesString(v: Result<Uint8Array, string>, ptr: usize): void {
+  if (v.isOk) {
+    const v_1 = v.value;
+    store<u8>(ptr, 0);
+    store<i32>(ptr, v_1.length, 8);
+    store<usize>(ptr, v_1.dataStart, 4);
+  } else {
+    const v_2 = v.error;
+    store<u8>(ptr, 1);
+    store<i32>(ptr, v_2.length, 8);
+    store<usize>(ptr, changetype<usize>(v_2), 4);
+  }
+}
+
+export function lower_Tuple2StringString(v: Tuple2<string, string>, ptr: usize): void {
+  store<i32>(ptr, v.f0.length, 4);
+  store<usize>(ptr, changetype<usize>(v.f0));
+  store<i32>(ptr, v.f1.length, 12);
+  store<usize>(ptr, changetype<usize>(v.f1), 8);
+}

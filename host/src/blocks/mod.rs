@@ -2,7 +2,7 @@
 //! about it: the host side of its WIT interface (argument checks, then a
 //! call to the backend trait), the backend trait, its embedded
 //! implementations and its sidecar client. Its [`BlockUnit`] describes it
-//! once, and the one line in [`blocks!`] below registers it.
+//! once; its `mod` line and its line in [`BLOCKS`] below register it.
 
 mod unit;
 
@@ -12,31 +12,62 @@ use wasmtime::component::{HasSelf, Linker};
 
 pub use unit::{
     Block, BlockUnit, Bound, Component, EmbeddedComponent, EmbeddedType, SidecarComponent,
-    sidecar_maker,
+    SidecarMaker, sidecar_maker,
 };
 
 use crate::config::AppComponents;
 use crate::wit::{App, Error};
 
-/// Declares the block modules and [`BLOCKS`], one name per block.
-macro_rules! blocks {
-    ($($block:ident),* $(,)?) => {
-        $(pub mod $block;)*
+/// Declares a block that has components: its marker type, implementing
+/// [`Block`] with the backend trait its components bind to, and its `UNIT`
+/// (name, message label, Dapr type prefix, embedded types, sidecar client).
+macro_rules! component_block {
+    (
+        $(#[$doc:meta])*
+        $block:ident: dyn $backend:path = ($name:literal, $label:literal, $prefix:literal),
+        embedded [$($embedded:ty),* $(,)?], sidecar $sidecar:ty $(,)?
+    ) => {
+        $(#[$doc])*
+        pub struct $block;
 
-        /// Every building block this host serves.
-        pub static BLOCKS: &[&BlockUnit] = &[$(&$block::UNIT),*];
+        impl $crate::blocks::Block for $block {
+            type Backend = dyn $backend;
+
+            fn unit() -> &'static $crate::blocks::BlockUnit {
+                &UNIT
+            }
+        }
+
+        #[doc = concat!("The description of the `", $name, "` block.")]
+        pub static UNIT: $crate::blocks::BlockUnit = $crate::blocks::BlockUnit {
+            name: $name,
+            label: $label,
+            type_prefix: Some($prefix),
+            embedded: &[$($crate::blocks::EmbeddedType::of::<$block, $embedded>()),*],
+            sidecar: Some($crate::blocks::sidecar_maker::<$block, $sidecar>),
+        };
     };
 }
 
-blocks![
-    state,
-    pubsub,
-    invoke,
-    bindings,
-    secrets,
-    configuration,
-    lock,
-    metadata,
+pub mod bindings;
+pub mod configuration;
+pub mod invoke;
+pub mod lock;
+pub mod metadata;
+pub mod pubsub;
+pub mod secrets;
+pub mod state;
+
+/// Every building block this host serves: the one list of blocks.
+pub static BLOCKS: &[&BlockUnit] = &[
+    &state::UNIT,
+    &pubsub::UNIT,
+    &invoke::UNIT,
+    &bindings::UNIT,
+    &secrets::UNIT,
+    &configuration::UNIT,
+    &lock::UNIT,
+    &metadata::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`

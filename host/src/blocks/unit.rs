@@ -24,8 +24,11 @@ pub struct BlockUnit {
     pub embedded: &'static [EmbeddedType],
     /// Makes the client of a component daprd serves, by component name;
     /// `None` for blocks that have no components.
-    pub sidecar: Option<fn(&Sidecar, &str) -> Arc<dyn Component>>,
+    pub sidecar: Option<SidecarMaker>,
 }
+
+/// Makes the client of component `name` that `sidecar` serves.
+pub type SidecarMaker = fn(&Sidecar, &str) -> Arc<dyn Component>;
 
 /// A Dapr component type the embedded backend serves in-process.
 pub struct EmbeddedType {
@@ -110,11 +113,6 @@ impl Bound {
             block: B::unit().name,
             backend: Box::new(backend),
         }
-    }
-
-    /// The name of the block this value belongs to.
-    pub fn block(&self) -> &'static str {
-        self.block
     }
 
     /// The backend value, if it belongs to block `B`.

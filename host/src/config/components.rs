@@ -40,14 +40,6 @@ impl ComponentSpec {
         }
     }
 
-    /// The building block this component belongs to (`state` for `state.sqlite`).
-    pub fn block(&self) -> &str {
-        self.component_type
-            .split('.')
-            .next()
-            .unwrap_or(&self.component_type)
-    }
-
     /// Whether `app_id` may use this component.
     pub fn allows(&self, app_id: &str) -> bool {
         self.scopes.is_empty() || self.scopes.iter().any(|s| s == app_id)
@@ -188,7 +180,6 @@ mod tests {
         assert_eq!(specs.len(), 1);
         let s = &specs[0];
         assert_eq!(s.name, "statestore");
-        assert_eq!(s.block(), "state");
         assert_eq!(s.metadata["connectionString"], "data.db");
         assert_eq!(s.metadata["timeout"], "5");
         assert!(s.allows("orders"));

@@ -12,8 +12,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use super::BindingsBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::{ComponentMetadata, required_metadata};
+use crate::blocks::EmbeddedComponent;
 use crate::blocks::bindings::{Binding, BindingEvent, BindingSubscriber};
 
 /// When a cron binding fires.
@@ -101,8 +101,6 @@ pub struct CronBinding {
 }
 
 impl CronBinding {
-
-
     /// Starts delivering events to `subscriber` (in a Tokio task, one event
     /// at a time; a failed delivery is logged and the schedule goes on).
     pub fn start(&self, app_id: &str, subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
@@ -154,7 +152,6 @@ impl Drop for CronBinding {
         }
     }
 }
-
 
 impl EmbeddedComponent<BindingsBlock> for CronBinding {
     const TYPE: &'static str = "bindings.cron";

@@ -15,10 +15,10 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::BindingsBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::{ComponentMetadata, required_metadata};
-use crate::blocks::bindings::{Binding, Response};
 use crate::backend::{BackendResult, Error, Metadata, metadata_value};
+use crate::blocks::EmbeddedComponent;
+use crate::blocks::bindings::{Binding, Response};
 
 /// The request/response metadata key naming the file.
 const FILE_NAME: &str = "fileName";
@@ -30,7 +30,6 @@ pub struct LocalStorageBinding {
 }
 
 impl LocalStorageBinding {
-
     /// The path of `name` under the root; names that could leave it are
     /// rejected.
     fn resolve(&self, name: &str) -> BackendResult<PathBuf> {
@@ -152,7 +151,6 @@ impl Binding for LocalStorageBinding {
         }
     }
 }
-
 
 impl EmbeddedComponent<BindingsBlock> for LocalStorageBinding {
     const TYPE: &'static str = "bindings.localstorage";

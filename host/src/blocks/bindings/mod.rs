@@ -9,33 +9,9 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarBinding;
 
-use super::{Block, BlockUnit, DaprCtx, EmbeddedType, non_empty, sidecar_maker};
+use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::bindings::Host;
 use crate::wit::{Error, Metadata};
-
-/// The binding block.
-pub struct BindingsBlock;
-
-impl Block for BindingsBlock {
-    type Backend = dyn Binding;
-
-    fn unit() -> &'static BlockUnit {
-        &UNIT
-    }
-}
-
-/// The bindings block's description.
-pub static UNIT: BlockUnit = BlockUnit {
-    name: "bindings",
-    label: "binding",
-    type_prefix: Some("bindings"),
-    embedded: &[
-        EmbeddedType::of::<BindingsBlock, localstorage::LocalStorageBinding>(),
-        EmbeddedType::of::<BindingsBlock, cron::CronBinding>(),
-    ],
-    sidecar: Some(sidecar_maker::<BindingsBlock, SidecarBinding>),
-};
-
 
 impl Host for DaprCtx {
     async fn invoke(
@@ -49,4 +25,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<BindingsBlock>(&name)?;
         backend.invoke(&operation, data, &metadata).await
     }
+}
+
+component_block! {
+    /// The bindings block: `get::<BindingsBlock>(name)` finds one of an app's bindings.
+    BindingsBlock: dyn Binding = ("bindings", "binding", "bindings"),
+    embedded [localstorage::LocalStorageBinding, cron::CronBinding], sidecar SidecarBinding
 }

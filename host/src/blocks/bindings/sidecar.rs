@@ -5,10 +5,10 @@ use std::sync::Arc;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 
 use super::BindingsBlock;
-use crate::blocks::SidecarComponent;
 use crate::backend::sidecar::{Sidecar, error_from_status, from_map, to_map};
-use crate::blocks::bindings::{Binding, Response};
 use crate::backend::{BackendResult, Metadata};
+use crate::blocks::SidecarComponent;
+use crate::blocks::bindings::{Binding, Response};
 
 /// One output binding component of the sidecar.
 pub struct SidecarBinding {

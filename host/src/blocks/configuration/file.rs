@@ -17,10 +17,10 @@ use serde_yaml::Value as Yaml;
 use tokio::task::AbortHandle;
 
 use super::ConfigurationBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::{ComponentMetadata, parse_metadata, required_metadata};
-use crate::blocks::configuration::{ConfigurationStore, ConfigurationSubscriber, Item};
 use crate::backend::{BackendResult, Error, Metadata};
+use crate::blocks::EmbeddedComponent;
+use crate::blocks::configuration::{ConfigurationStore, ConfigurationSubscriber, Item};
 
 /// The items of the file, by key.
 type Items = BTreeMap<String, Item>;
@@ -33,7 +33,6 @@ pub struct FileConfigurationStore {
     poll_interval: Duration,
     subscriptions: Mutex<HashMap<String, AbortHandle>>,
 }
-
 
 impl Drop for FileConfigurationStore {
     fn drop(&mut self) {
@@ -219,7 +218,6 @@ impl ConfigurationStore for FileConfigurationStore {
         Ok(())
     }
 }
-
 
 impl EmbeddedComponent<ConfigurationBlock> for FileConfigurationStore {
     const TYPE: &'static str = "configuration.local.file";

@@ -8,31 +8,9 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarConfigurationStore;
 
-use super::{Block, BlockUnit, DaprCtx, EmbeddedType, sidecar_maker};
+use super::DaprCtx;
 use crate::wit::dapr::runtime::configuration::Host;
 use crate::wit::{Error, Metadata};
-
-/// The configuration store block.
-pub struct ConfigurationBlock;
-
-impl Block for ConfigurationBlock {
-    type Backend = dyn ConfigurationStore;
-
-    fn unit() -> &'static BlockUnit {
-        &UNIT
-    }
-}
-
-/// The configuration block's description.
-pub static UNIT: BlockUnit = BlockUnit {
-    name: "configuration",
-    label: "configuration store",
-    type_prefix: Some("configuration"),
-    embedded: &[
-        EmbeddedType::of::<ConfigurationBlock, file::FileConfigurationStore>(),
-    ],
-    sidecar: Some(sidecar_maker::<ConfigurationBlock, SidecarConfigurationStore>),
-};
 
 impl Host for DaprCtx {
     async fn get(
@@ -67,4 +45,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<ConfigurationBlock>(&store)?;
         backend.unsubscribe(&id).await
     }
+}
+
+component_block! {
+    /// The configuration block: `get::<ConfigurationBlock>(name)` finds one of an app's configuration stores.
+    ConfigurationBlock: dyn ConfigurationStore = ("configuration", "configuration store", "configuration"),
+    embedded [file::FileConfigurationStore], sidecar SidecarConfigurationStore
 }

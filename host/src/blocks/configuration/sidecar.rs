@@ -8,10 +8,10 @@ use ::dapr::dapr::proto::common::v1 as common;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 
 use super::ConfigurationBlock;
-use crate::blocks::SidecarComponent;
 use crate::backend::sidecar::{Sidecar, error_from_status, from_map, to_map};
-use crate::blocks::configuration::{ConfigurationStore, ConfigurationSubscriber, Item};
 use crate::backend::{BackendResult, Metadata};
+use crate::blocks::SidecarComponent;
+use crate::blocks::configuration::{ConfigurationStore, ConfigurationSubscriber, Item};
 use crate::wit::Error;
 
 /// One configuration store component of the sidecar.

@@ -77,7 +77,10 @@ mod tests {
             ("grpc-accept-encoding", "gzip"),
             ("grpc-timeout", "10S"),
             ("dapr-caller-app-id", "runner"),
-            ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            (
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ),
             ("x-order", "7"),
             (HTTP_STATUS_HEADER, "200"),
         ] {
@@ -135,7 +138,13 @@ mod tests {
 
     #[test]
     fn transport_entries_are_not_app_headers() {
-        for name in ["content-type", "te", "grpc-timeout", ":authority", HTTP_STATUS_HEADER] {
+        for name in [
+            "content-type",
+            "te",
+            "grpc-timeout",
+            ":authority",
+            HTTP_STATUS_HEADER,
+        ] {
             assert!(!is_app_header(name), "{name}");
         }
         for name in ["x-order", "traceparent", "dapr-caller-app-id", "accept"] {

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::LockBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::ComponentMetadata;
 use crate::backend::embedded::clock::Clock;
 use crate::backend::embedded::key_prefix::KeyPrefix;
-use crate::blocks::lock::{LockStore, UnlockStatus};
 use crate::backend::{BackendResult, Error};
+use crate::blocks::EmbeddedComponent;
+use crate::blocks::lock::{LockStore, UnlockStatus};
 
 /// A held lock.
 #[derive(Debug)]
@@ -31,7 +31,6 @@ pub struct MemoryLockStore {
 }
 
 impl MemoryLockStore {
-
     fn with_clock(component_name: &str, key_prefix: KeyPrefix, clock: Clock) -> Arc<Self> {
         Arc::new(MemoryLockStore {
             component_name: component_name.to_string(),
@@ -40,7 +39,6 @@ impl MemoryLockStore {
             leases: Mutex::default(),
         })
     }
-
 
     /// The live leases, expired ones removed.
     fn live(&self) -> std::sync::MutexGuard<'_, HashMap<String, Lease>> {
@@ -116,7 +114,6 @@ impl LockStore for AppLocks {
         })
     }
 }
-
 
 impl EmbeddedComponent<LockBlock> for MemoryLockStore {
     const TYPE: &'static str = "lock.in-memory";

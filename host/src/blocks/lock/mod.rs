@@ -7,31 +7,9 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarLockStore;
 
-use super::{Block, BlockUnit, DaprCtx, EmbeddedType, non_empty, sidecar_maker};
+use super::{DaprCtx, non_empty};
 use crate::wit::Error;
 use crate::wit::dapr::runtime::lock::Host;
-
-/// The lock store block.
-pub struct LockBlock;
-
-impl Block for LockBlock {
-    type Backend = dyn LockStore;
-
-    fn unit() -> &'static BlockUnit {
-        &UNIT
-    }
-}
-
-/// The lock block's description.
-pub static UNIT: BlockUnit = BlockUnit {
-    name: "lock",
-    label: "lock store",
-    type_prefix: Some("lock"),
-    embedded: &[
-        EmbeddedType::of::<LockBlock, memory::MemoryLockStore>(),
-    ],
-    sidecar: Some(sidecar_maker::<LockBlock, SidecarLockStore>),
-};
 
 impl Host for DaprCtx {
     async fn try_lock(
@@ -65,4 +43,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<LockBlock>(&store)?;
         backend.unlock(&resource_id, &owner).await
     }
+}
+
+component_block! {
+    /// The lock block: `get::<LockBlock>(name)` finds one of an app's lock stores.
+    LockBlock: dyn LockStore = ("lock", "lock store", "lock"),
+    embedded [memory::MemoryLockStore], sidecar SidecarLockStore
 }

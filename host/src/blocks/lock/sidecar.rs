@@ -6,9 +6,9 @@ use ::dapr::dapr::proto::runtime::v1 as proto;
 use ::dapr::dapr::proto::runtime::v1::unlock_response::Status;
 
 use super::LockBlock;
-use crate::blocks::SidecarComponent;
-use crate::backend::sidecar::{Sidecar, error_from_status};
 use crate::backend::BackendResult;
+use crate::backend::sidecar::{Sidecar, error_from_status};
+use crate::blocks::SidecarComponent;
 use crate::blocks::lock::{LockStore, UnlockStatus};
 use crate::wit::Error;
 

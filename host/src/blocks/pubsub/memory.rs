@@ -14,12 +14,12 @@ use serde_json::Value as Json;
 use tokio::sync::{mpsc, watch};
 
 use super::PubSubBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::{ComponentMetadata, parse_metadata};
+use crate::backend::{BackendResult, Error};
+use crate::blocks::EmbeddedComponent;
 use crate::blocks::pubsub::{
     CloudEvent, EventStatus, Message, PubSub, Subscription, TopicSubscriber,
 };
-use crate::backend::{BackendResult, Error};
 
 /// The CloudEvent type of published messages.
 const EVENT_TYPE: &str = "com.dapr.event.sent";
@@ -63,8 +63,6 @@ impl RetryPolicy {
 }
 
 impl MemoryBroker {
-
-
     /// Starts delivering the events published to `subscription.topic` from
     /// now on to `subscriber`. Must be called inside a Tokio runtime.
     pub fn subscribe(
@@ -235,7 +233,8 @@ impl PubSub for Publisher {
         subscription: Subscription,
         subscriber: Arc<dyn TopicSubscriber>,
     ) -> anyhow::Result<()> {
-        self.broker.subscribe(&self.app_id, subscription, subscriber)
+        self.broker
+            .subscribe(&self.app_id, subscription, subscriber)
     }
 }
 
@@ -326,7 +325,6 @@ impl Delivery {
         }
     }
 }
-
 
 impl EmbeddedComponent<PubSubBlock> for MemoryBroker {
     const TYPE: &'static str = "pubsub.in-memory";

@@ -8,35 +8,12 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarPubSub;
 
-use super::{Block, BlockUnit, DaprCtx, EmbeddedType, non_empty, sidecar_maker};
+use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::pubsub::Host;
 use crate::wit::{Error, Metadata};
 
-/// The pubsub block.
-pub struct PubSubBlock;
-
-impl Block for PubSubBlock {
-    type Backend = dyn PubSub;
-
-    fn unit() -> &'static BlockUnit {
-        &UNIT
-    }
-}
-
-/// The pubsub block's description.
-pub static UNIT: BlockUnit = BlockUnit {
-    name: "pubsub",
-    label: "pubsub",
-    type_prefix: Some("pubsub"),
-    embedded: &[
-        EmbeddedType::of::<PubSubBlock, memory::MemoryBroker>(),
-    ],
-    sidecar: Some(sidecar_maker::<PubSubBlock, SidecarPubSub>),
-};
-
 /// The content type of a message published without one.
 const DEFAULT_CONTENT_TYPE: &str = "application/json";
-
 
 impl Host for DaprCtx {
     async fn publish(
@@ -73,4 +50,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<PubSubBlock>(&pubsub)?;
         backend.bulk_publish(&topic, messages, &metadata).await
     }
+}
+
+component_block! {
+    /// The pubsub block: `get::<PubSubBlock>(name)` finds one of an app's pubsubs.
+    PubSubBlock: dyn PubSub = ("pubsub", "pubsub", "pubsub"),
+    embedded [memory::MemoryBroker], sidecar SidecarPubSub
 }

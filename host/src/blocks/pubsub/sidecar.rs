@@ -5,10 +5,10 @@ use std::sync::Arc;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 
 use super::PubSubBlock;
-use crate::blocks::SidecarComponent;
 use crate::backend::sidecar::{Sidecar, error_from_status, to_map};
-use crate::blocks::pubsub::{BulkFailure, BulkMessage, Message, PubSub};
 use crate::backend::{BackendResult, Metadata};
+use crate::blocks::SidecarComponent;
+use crate::blocks::pubsub::{BulkFailure, BulkMessage, Message, PubSub};
 use crate::wit::Error;
 
 /// One pub/sub component of the sidecar.

@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use super::SecretsBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::ComponentMetadata;
-use crate::blocks::secrets::{Secret, SecretStore};
 use crate::backend::{BackendResult, Error, Metadata};
+use crate::blocks::EmbeddedComponent;
+use crate::blocks::secrets::{Secret, SecretStore};
 
 /// Where the variables come from (the process environment, or a fixed list
 /// in tests).
@@ -24,7 +24,6 @@ pub struct EnvSecretStore {
 }
 
 impl EnvSecretStore {
-
     fn with_source(prefix: String, source: Source) -> Arc<Self> {
         Arc::new(EnvSecretStore { prefix, source })
     }
@@ -66,7 +65,6 @@ impl SecretStore for EnvSecretStore {
             .collect())
     }
 }
-
 
 impl EmbeddedComponent<SecretsBlock> for EnvSecretStore {
     const TYPE: &'static str = "secretstores.local.env";

@@ -13,17 +13,16 @@ use anyhow::{Context, bail};
 use serde_json::Value as Json;
 
 use super::SecretsBlock;
-use crate::blocks::EmbeddedComponent;
 use crate::backend::embedded::{ComponentMetadata, parse_metadata, required_metadata};
-use crate::blocks::secrets::{Secret, SecretStore};
 use crate::backend::{BackendResult, Error, Metadata};
+use crate::blocks::EmbeddedComponent;
+use crate::blocks::secrets::{Secret, SecretStore};
 
 /// One `secretstores.local.file` component.
 #[derive(Debug)]
 pub struct FileSecretStore {
     secrets: BTreeMap<String, Secret>,
 }
-
 
 /// Turns the file's JSON object into secrets.
 fn secrets_of(
@@ -98,7 +97,6 @@ impl SecretStore for FileSecretStore {
             .collect())
     }
 }
-
 
 impl EmbeddedComponent<SecretsBlock> for FileSecretStore {
     const TYPE: &'static str = "secretstores.local.file";

@@ -8,32 +8,9 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarSecretStore;
 
-use super::{Block, BlockUnit, DaprCtx, EmbeddedType, non_empty, sidecar_maker};
+use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::secrets::Host;
 use crate::wit::{Error, Metadata};
-
-/// The secret store block.
-pub struct SecretsBlock;
-
-impl Block for SecretsBlock {
-    type Backend = dyn SecretStore;
-
-    fn unit() -> &'static BlockUnit {
-        &UNIT
-    }
-}
-
-/// The secrets block's description.
-pub static UNIT: BlockUnit = BlockUnit {
-    name: "secrets",
-    label: "secret store",
-    type_prefix: Some("secretstores"),
-    embedded: &[
-        EmbeddedType::of::<SecretsBlock, file::FileSecretStore>(),
-        EmbeddedType::of::<SecretsBlock, env::EnvSecretStore>(),
-    ],
-    sidecar: Some(sidecar_maker::<SecretsBlock, SidecarSecretStore>),
-};
 
 impl Host for DaprCtx {
     async fn get(
@@ -55,4 +32,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<SecretsBlock>(&store)?;
         backend.get_bulk(&metadata).await
     }
+}
+
+component_block! {
+    /// The secrets block: `get::<SecretsBlock>(name)` finds one of an app's secret stores.
+    SecretsBlock: dyn SecretStore = ("secrets", "secret store", "secretstores"),
+    embedded [file::FileSecretStore, env::EnvSecretStore], sidecar SidecarSecretStore
 }

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::backend::embedded::clock::{Clock, rfc3339_utc};
 use super::query::{Candidate, Query};
+use crate::backend::embedded::clock::{Clock, rfc3339_utc};
+use crate::backend::{BackendResult, Error, Metadata, metadata_value};
 use crate::blocks::state::{
     Concurrency, Consistency, DeleteItem, Operation, QueryResponse, SaveItem, StateStore, Value,
 };
-use crate::backend::{BackendResult, Error, Metadata, metadata_value};
 
 /// Request metadata key of an item's time to live.
 const TTL_KEY: &str = "ttlInSeconds";

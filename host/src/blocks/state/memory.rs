@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::StateBlock;
-use crate::blocks::EmbeddedComponent;
+use super::embedded::{AppView, Record, RowStore, Rows};
+use crate::backend::BackendResult;
 use crate::backend::embedded::ComponentMetadata;
 use crate::backend::embedded::clock::Clock;
 use crate::backend::embedded::key_prefix::KeyPrefix;
-use super::embedded::{AppView, RowStore, Record, Rows};
-use crate::backend::BackendResult;
+use crate::blocks::EmbeddedComponent;
 use crate::blocks::state::StateStore;
 
 /// How often (at most) expired rows are swept out, in milliseconds.
@@ -32,7 +32,6 @@ struct Inner {
 }
 
 impl MemoryStateStore {
-
     fn with_clock(component_name: &str, key_prefix: KeyPrefix, clock: Clock) -> Arc<Self> {
         Arc::new(MemoryStateStore {
             component_name: component_name.to_string(),
@@ -41,7 +40,6 @@ impl MemoryStateStore {
             inner: Mutex::default(),
         })
     }
-
 }
 
 impl RowStore for MemoryStateStore {
@@ -121,7 +119,6 @@ impl Rows for Staged<'_> {
             .collect())
     }
 }
-
 
 impl EmbeddedComponent<StateBlock> for MemoryStateStore {
     const TYPE: &'static str = "state.in-memory";

@@ -11,33 +11,9 @@ pub mod sqlite;
 pub use backend::*;
 pub use sidecar::SidecarStateStore;
 
-use super::{Block, BlockUnit, DaprCtx, EmbeddedType, non_empty, sidecar_maker};
+use super::{DaprCtx, non_empty};
 use crate::wit::dapr::runtime::state::Host;
 use crate::wit::{Error, Metadata};
-
-/// The state store block.
-pub struct StateBlock;
-
-impl Block for StateBlock {
-    type Backend = dyn StateStore;
-
-    fn unit() -> &'static BlockUnit {
-        &UNIT
-    }
-}
-
-/// The state block's description.
-pub static UNIT: BlockUnit = BlockUnit {
-    name: "state",
-    label: "state store",
-    type_prefix: Some("state"),
-    embedded: &[
-        EmbeddedType::of::<StateBlock, sqlite::SqliteStateDb>(),
-        EmbeddedType::of::<StateBlock, memory::MemoryStateStore>(),
-    ],
-    sidecar: Some(sidecar_maker::<StateBlock, SidecarStateStore>),
-};
-
 
 impl Host for DaprCtx {
     async fn get(
@@ -98,4 +74,10 @@ impl Host for DaprCtx {
         let backend = self.app.get::<StateBlock>(&store)?;
         backend.query(&query, &metadata).await
     }
+}
+
+component_block! {
+    /// The state block: `get::<StateBlock>(name)` finds one of an app's state stores.
+    StateBlock: dyn StateStore = ("state", "state store", "state"),
+    embedded [sqlite::SqliteStateDb, memory::MemoryStateStore], sidecar SidecarStateStore
 }

@@ -10,8 +10,8 @@ use std::cmp::Ordering;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::blocks::state::{QueryItem, QueryResponse};
 use crate::backend::{BackendResult, Error};
+use crate::blocks::state::{QueryItem, QueryResponse};
 
 /// A parsed query.
 #[derive(Debug)]

@@ -6,13 +6,13 @@ use ::dapr::dapr::proto::common::v1 as common;
 use ::dapr::dapr::proto::runtime::v1 as proto;
 
 use super::StateBlock;
-use crate::blocks::SidecarComponent;
 use crate::backend::sidecar::{Sidecar, error_from_status, from_map, to_map};
+use crate::backend::{BackendResult, Metadata};
+use crate::blocks::SidecarComponent;
 use crate::blocks::state::{
     BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse, SaveItem,
     StateStore, Value, WriteOptions,
 };
-use crate::backend::{BackendResult, Metadata};
 
 /// One state store component of the sidecar.
 pub struct SidecarStateStore {

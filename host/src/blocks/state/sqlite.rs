@@ -13,13 +13,13 @@ use anyhow::{Context, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::StateBlock;
-use crate::blocks::EmbeddedComponent;
+use super::embedded::{AppView, Record, RowStore, Rows};
 use crate::backend::embedded::clock::Clock;
 use crate::backend::embedded::key_prefix::KeyPrefix;
-use super::embedded::{AppView, RowStore, Record, Rows};
 use crate::backend::embedded::{ComponentMetadata, parse_metadata, required_metadata};
-use crate::blocks::state::StateStore;
 use crate::backend::{BackendResult, Error};
+use crate::blocks::EmbeddedComponent;
+use crate::blocks::state::StateStore;
 
 /// How often (at most) expired rows are deleted, in milliseconds.
 const PURGE_INTERVAL_MS: i64 = 60_000;
@@ -42,7 +42,6 @@ struct Inner {
 }
 
 impl SqliteStateDb {
-
     /// Opens (creating if needed) a database file with default settings and
     /// the `appid` key prefix.
     pub fn open(component_name: &str, path: &Path) -> anyhow::Result<Arc<Self>> {
@@ -81,7 +80,6 @@ impl SqliteStateDb {
             }),
         }))
     }
-
 }
 
 fn open_connection(target: &str, busy_timeout: Duration) -> anyhow::Result<Connection> {
@@ -225,7 +223,6 @@ fn sql_error(err: rusqlite::Error) -> Error {
         _ => Error::Internal(format!("sqlite: {err}")),
     }
 }
-
 
 impl EmbeddedComponent<StateBlock> for SqliteStateDb {
     const TYPE: &'static str = "state.sqlite";

@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, zero } from "../../rt";
+import { Result } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError, Metadata } from "../../dapr/runtime/types";
+import { DaprError, Metadata, lift_DaprError } from "../../dapr/runtime/types";
 export { Metadata };
 export { DaprError };
 
@@ -38,7 +38,7 @@ export class Response {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/bindings@0.1.0", "invoke")
-declare function __import_invoke(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, p7: i32, retptr: i32): void;
+declare function __import_invoke(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, p6: usize, p7: i32, retptr: usize): void;
 
 /**
  * Invokes `operation` (such as `create`, `get`, `delete`, `list`) on the
@@ -47,103 +47,21 @@ declare function __import_invoke(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5
  */
 export function invoke(name: string, operation: string, data: Uint8Array, metadata: Metadata): Result<Response, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  let p7: i32 = 0;
-  p0 = <i32>changetype<usize>(name);
-  p1 = name.length;
-  p2 = <i32>changetype<usize>(operation);
-  p3 = operation.length;
-  p4 = <i32>data.dataStart;
-  p5 = data.length;
-  const buf1 = rt.allocList(metadata.length, 16);
-  for (let i2 = 0; i2 < metadata.length; i2++) {
-    const base3 = buf1 + <usize>i2 * 16;
-    const v4: Tuple2<string, string> = unchecked(metadata[i2]);
-    const v5: string = v4.f0;
-    store<u32>(base3, changetype<usize>(v5), 0);
-    store<u32>(base3, v5.length, 4);
-    const v6: string = v4.f1;
-    store<u32>(base3, changetype<usize>(v6), 8);
-    store<u32>(base3, v6.length, 12);
-  }
-  p6 = <i32>buf1;
-  p7 = metadata.length;
-  __import_invoke(p0, p1, p2, p3, p4, p5, p6, p7, <i32>RET_AREA);
+  __import_invoke(changetype<usize>(name), name.length, changetype<usize>(operation), operation.length, data.dataStart, data.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r7: Result<Response, DaprError> = changetype<Result<Response, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p8: usize = <usize>load<u32>(RET_AREA, 4);
-      const l9: i32 = <i32>load<u32>(RET_AREA, 8);
-      const bytes10 = rt.liftBytes(p8, l9);
-      const f11 = bytes10;
-      const p12: usize = <usize>load<u32>(RET_AREA, 12);
-      const l13: i32 = <i32>load<u32>(RET_AREA, 16);
-      const list14: Metadata = [];
-      for (let i15 = 0; i15 < l13; i15++) {
-        const base16 = p12 + <usize>i15 * 16;
-        const s17 = rt.liftString(load<u32>(base16, 0), load<u32>(base16, 4));
-        const f18 = s17;
-        const s19 = rt.liftString(load<u32>(base16, 8), load<u32>(base16, 12));
-        const f20 = s19;
-        list14.push(new Tuple2<string, string>(f18, f20));
-      }
-      rt.freeList(p12, l13);
-      const f21 = list14;
-      r7 = new Result<Response, DaprError>(true, new Response(f11, f21), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r22: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s23 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.notFound(s23);
-          break;
-        }
-        case 1: {
-          const s24 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.denied(s24);
-          break;
-        }
-        case 2: {
-          const s25 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.etagMismatch(s25);
-          break;
-        }
-        case 3: {
-          const s26 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.invalidArgument(s26);
-          break;
-        }
-        case 4: {
-          const s27 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.unavailable(s27);
-          break;
-        }
-        case 5: {
-          const s28 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.unsupported(s28);
-          break;
-        }
-        case 6: {
-          const s29 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r22 = DaprError.internal(s29);
-          break;
-        }
-        default: unreachable();
-      }
-      r7 = new Result<Response, DaprError>(false, zero<Response>(), r22);
-      break;
-    }
-    default: unreachable();
-  }
-  return r7;
+  return lift_ResultResponseDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_Response(ptr: usize): Response {
+  return new Response(rt.liftBytes(load<usize>(ptr), load<i32>(ptr, 4)), rt.lift_ListTuple2StringString(load<usize>(ptr, 8), load<i32>(ptr, 12)));
+}
+
+export function lift_ResultResponseDaprError(ptr: usize): Result<Response, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Response, DaprError>(lift_Response(ptr + 4));
+    case 1: return rt.err<Response, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}

@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, Unit, zero } from "../../rt";
+import { Result, Unit } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError, Metadata } from "../../dapr/runtime/types";
+import { DaprError, Metadata, lift_DaprError, lift_ResultStringDaprError, lift_ResultUnitDaprError } from "../../dapr/runtime/types";
 export { Metadata };
 export { DaprError };
 
@@ -46,7 +46,7 @@ export class Item {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/configuration@0.1.0", "get")
-declare function __import_get(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_get(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Reads `keys` from `store`; an empty `keys` reads every key. Missing keys
@@ -54,122 +54,14 @@ declare function __import_get(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i
  */
 export function get(store_: string, keys: Array<string>, metadata: Metadata): Result<Array<Item>, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const buf1 = rt.allocList(keys.length, 8);
-  for (let i2 = 0; i2 < keys.length; i2++) {
-    const base3 = buf1 + <usize>i2 * 8;
-    const v4: string = unchecked(keys[i2]);
-    store<u32>(base3, changetype<usize>(v4), 0);
-    store<u32>(base3, v4.length, 4);
-  }
-  p2 = <i32>buf1;
-  p3 = keys.length;
-  const buf5 = rt.allocList(metadata.length, 16);
-  for (let i6 = 0; i6 < metadata.length; i6++) {
-    const base7 = buf5 + <usize>i6 * 16;
-    const v8: Tuple2<string, string> = unchecked(metadata[i6]);
-    const v9: string = v8.f0;
-    store<u32>(base7, changetype<usize>(v9), 0);
-    store<u32>(base7, v9.length, 4);
-    const v10: string = v8.f1;
-    store<u32>(base7, changetype<usize>(v10), 8);
-    store<u32>(base7, v10.length, 12);
-  }
-  p4 = <i32>buf5;
-  p5 = metadata.length;
-  __import_get(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
+  __import_get(changetype<usize>(store_), store_.length, rt.lower_ListString(keys), keys.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r11: Result<Array<Item>, DaprError> = changetype<Result<Array<Item>, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p12: usize = <usize>load<u32>(RET_AREA, 4);
-      const l13: i32 = <i32>load<u32>(RET_AREA, 8);
-      const list14: Array<Item> = [];
-      for (let i15 = 0; i15 < l13; i15++) {
-        const base16 = p12 + <usize>i15 * 32;
-        const s17 = rt.liftString(load<u32>(base16, 0), load<u32>(base16, 4));
-        const f18 = s17;
-        const s19 = rt.liftString(load<u32>(base16, 8), load<u32>(base16, 12));
-        const f20 = s19;
-        const s21 = rt.liftString(load<u32>(base16, 16), load<u32>(base16, 20));
-        const f22 = s21;
-        const p23: usize = <usize>load<u32>(base16, 24);
-        const l24: i32 = <i32>load<u32>(base16, 28);
-        const list25: Metadata = [];
-        for (let i26 = 0; i26 < l24; i26++) {
-          const base27 = p23 + <usize>i26 * 16;
-          const s28 = rt.liftString(load<u32>(base27, 0), load<u32>(base27, 4));
-          const f29 = s28;
-          const s30 = rt.liftString(load<u32>(base27, 8), load<u32>(base27, 12));
-          const f31 = s30;
-          list25.push(new Tuple2<string, string>(f29, f31));
-        }
-        rt.freeList(p23, l24);
-        const f32 = list25;
-        list14.push(new Item(f18, f20, f22, f32));
-      }
-      rt.freeList(p12, l13);
-      r11 = new Result<Array<Item>, DaprError>(true, list14, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r33: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s34 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.notFound(s34);
-          break;
-        }
-        case 1: {
-          const s35 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.denied(s35);
-          break;
-        }
-        case 2: {
-          const s36 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.etagMismatch(s36);
-          break;
-        }
-        case 3: {
-          const s37 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.invalidArgument(s37);
-          break;
-        }
-        case 4: {
-          const s38 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.unavailable(s38);
-          break;
-        }
-        case 5: {
-          const s39 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.unsupported(s39);
-          break;
-        }
-        case 6: {
-          const s40 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r33 = DaprError.internal(s40);
-          break;
-        }
-        default: unreachable();
-      }
-      r11 = new Result<Array<Item>, DaprError>(false, zero<Array<Item>>(), r33);
-      break;
-    }
-    default: unreachable();
-  }
-  return r11;
+  return lift_ResultListItemDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/configuration@0.1.0", "subscribe")
-declare function __import_subscribe(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_subscribe(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Starts watching `keys` (all keys if empty). Changed items are delivered
@@ -179,163 +71,43 @@ declare function __import_subscribe(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32,
  */
 export function subscribe(store_: string, keys: Array<string>, metadata: Metadata): Result<string, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const buf41 = rt.allocList(keys.length, 8);
-  for (let i42 = 0; i42 < keys.length; i42++) {
-    const base43 = buf41 + <usize>i42 * 8;
-    const v44: string = unchecked(keys[i42]);
-    store<u32>(base43, changetype<usize>(v44), 0);
-    store<u32>(base43, v44.length, 4);
-  }
-  p2 = <i32>buf41;
-  p3 = keys.length;
-  const buf45 = rt.allocList(metadata.length, 16);
-  for (let i46 = 0; i46 < metadata.length; i46++) {
-    const base47 = buf45 + <usize>i46 * 16;
-    const v48: Tuple2<string, string> = unchecked(metadata[i46]);
-    const v49: string = v48.f0;
-    store<u32>(base47, changetype<usize>(v49), 0);
-    store<u32>(base47, v49.length, 4);
-    const v50: string = v48.f1;
-    store<u32>(base47, changetype<usize>(v50), 8);
-    store<u32>(base47, v50.length, 12);
-  }
-  p4 = <i32>buf45;
-  p5 = metadata.length;
-  __import_subscribe(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
+  __import_subscribe(changetype<usize>(store_), store_.length, rt.lower_ListString(keys), keys.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r51: Result<string, DaprError> = changetype<Result<string, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const s52 = rt.liftString(load<u32>(RET_AREA, 4), load<u32>(RET_AREA, 8));
-      r51 = new Result<string, DaprError>(true, s52, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r53: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s54 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.notFound(s54);
-          break;
-        }
-        case 1: {
-          const s55 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.denied(s55);
-          break;
-        }
-        case 2: {
-          const s56 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.etagMismatch(s56);
-          break;
-        }
-        case 3: {
-          const s57 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.invalidArgument(s57);
-          break;
-        }
-        case 4: {
-          const s58 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.unavailable(s58);
-          break;
-        }
-        case 5: {
-          const s59 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.unsupported(s59);
-          break;
-        }
-        case 6: {
-          const s60 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r53 = DaprError.internal(s60);
-          break;
-        }
-        default: unreachable();
-      }
-      r51 = new Result<string, DaprError>(false, zero<string>(), r53);
-      break;
-    }
-    default: unreachable();
-  }
-  return r51;
+  return lift_ResultStringDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/configuration@0.1.0", "unsubscribe")
-declare function __import_unsubscribe(p0: i32, p1: i32, p2: i32, p3: i32, retptr: i32): void;
+declare function __import_unsubscribe(p0: usize, p1: i32, p2: usize, p3: i32, retptr: usize): void;
 
 /**
  * Stops a subscription; `not-found` if `id` is not active.
  */
 export function unsubscribe(store_: string, id: string): Result<Unit, DaprError> {
-  const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  p2 = <i32>changetype<usize>(id);
-  p3 = id.length;
-  __import_unsubscribe(p0, p1, p2, p3, <i32>RET_AREA);
-  rt.deferRelease(mark);
-  let r61: Result<Unit, DaprError> = changetype<Result<Unit, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r61 = new Result<Unit, DaprError>(true, new Unit(), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r62: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s63 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.notFound(s63);
-          break;
-        }
-        case 1: {
-          const s64 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.denied(s64);
-          break;
-        }
-        case 2: {
-          const s65 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.etagMismatch(s65);
-          break;
-        }
-        case 3: {
-          const s66 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.invalidArgument(s66);
-          break;
-        }
-        case 4: {
-          const s67 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.unavailable(s67);
-          break;
-        }
-        case 5: {
-          const s68 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.unsupported(s68);
-          break;
-        }
-        case 6: {
-          const s69 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r62 = DaprError.internal(s69);
-          break;
-        }
-        default: unreachable();
-      }
-      r61 = new Result<Unit, DaprError>(false, zero<Unit>(), r62);
-      break;
-    }
-    default: unreachable();
-  }
-  return r61;
+  __import_unsubscribe(changetype<usize>(store_), store_.length, changetype<usize>(id), id.length, RET_AREA);
+  return lift_ResultUnitDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_Item(ptr: usize): Item {
+  return new Item(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)), rt.liftString(load<usize>(ptr, 16), <u32>load<i32>(ptr, 20)), rt.lift_ListTuple2StringString(load<usize>(ptr, 24), load<i32>(ptr, 28)));
+}
+
+export function lift_ListItem(ptr: usize, len: i32): Array<Item> {
+  const list = new Array<Item>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 32;
+    list.push(lift_Item(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lift_ResultListItemDaprError(ptr: usize): Result<Array<Item>, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Array<Item>, DaprError>(lift_ListItem(load<usize>(ptr, 4), load<i32>(ptr, 8)));
+    case 1: return rt.err<Array<Item>, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}

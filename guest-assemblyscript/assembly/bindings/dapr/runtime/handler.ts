@@ -6,10 +6,10 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, zero } from "../../rt";
+import { Result } from "../../rt";
 import * as rt from "../../rt";
-import { Item } from "../../dapr/runtime/configuration";
-import { HttpVerb, Request, Response } from "../../dapr/runtime/invoke";
+import { Item, lift_Item, lift_ListItem } from "../../dapr/runtime/configuration";
+import { HttpVerb, Request, Response, lower_Response } from "../../dapr/runtime/invoke";
 import { Metadata } from "../../dapr/runtime/types";
 export { Metadata };
 export { Request };
@@ -193,294 +193,99 @@ function implHandler(): Handler {
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#subscriptions`. */
-export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hsubscriptions(): i32 {
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hsubscriptions(): usize {
   const result = implHandler().subscriptions();
   exportMark = rt.deferMark();
-  const buf1 = rt.allocList(result.length, 48);
-  for (let i2 = 0; i2 < result.length; i2++) {
-    const base3 = buf1 + <usize>i2 * 48;
-    const v4: Subscription = unchecked(result[i2]);
-    const v5: string = v4.pubsub;
-    store<u32>(base3, changetype<usize>(v5), 0);
-    store<u32>(base3, v5.length, 4);
-    const v6: string = v4.topic;
-    store<u32>(base3, changetype<usize>(v6), 8);
-    store<u32>(base3, v6.length, 12);
-    const v7: string | null = v4.route;
-    if (v7 === null) {
-      store<u8>(base3, 0, 16);
-    }
-    else if (true) {
-      store<u8>(base3, 1, 16);
-      const v8: string = changetype<string>(v7);
-      store<u32>(base3, changetype<usize>(v8), 20);
-      store<u32>(base3, v8.length, 24);
-    }
-    const v9: Metadata = v4.metadata;
-    const buf10 = rt.allocList(v9.length, 16);
-    for (let i11 = 0; i11 < v9.length; i11++) {
-      const base12 = buf10 + <usize>i11 * 16;
-      const v13: Tuple2<string, string> = unchecked(v9[i11]);
-      const v14: string = v13.f0;
-      store<u32>(base12, changetype<usize>(v14), 0);
-      store<u32>(base12, v14.length, 4);
-      const v15: string = v13.f1;
-      store<u32>(base12, changetype<usize>(v15), 8);
-      store<u32>(base12, v15.length, 12);
-    }
-    store<i32>(base3, <i32>buf10, 28);
-    store<i32>(base3, v9.length, 32);
-    const v16: string | null = v4.deadLetterTopic;
-    if (v16 === null) {
-      store<u8>(base3, 0, 36);
-    }
-    else if (true) {
-      store<u8>(base3, 1, 36);
-      const v17: string = changetype<string>(v16);
-      store<u32>(base3, changetype<usize>(v17), 40);
-      store<u32>(base3, v17.length, 44);
-    }
-  }
-  store<i32>(RET_AREA, <i32>buf1, 0);
   store<i32>(RET_AREA, result.length, 4);
-  return <i32>RET_AREA;
+  store<usize>(RET_AREA, lower_ListSubscription(result));
+  return RET_AREA;
 }
 
 /** Post-return of `dapr:runtime/handler@0.1.0#subscriptions`: frees the buffers of its result. */
-export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hsubscriptions(ret: i32): void {
+export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hsubscriptions(ret: usize): void {
   rt.deferRelease(exportMark);
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#on-topic-event`. */
-export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mtopic_Mevent(args: i32): i32 {
-  const s18 = rt.liftString(load<u32>(<usize>args, 0), load<u32>(<usize>args, 4));
-  const f19 = s18;
-  const s20 = rt.liftString(load<u32>(<usize>args, 8), load<u32>(<usize>args, 12));
-  const f21 = s20;
-  const s22 = rt.liftString(load<u32>(<usize>args, 16), load<u32>(<usize>args, 20));
-  const f23 = s22;
-  const s24 = rt.liftString(load<u32>(<usize>args, 24), load<u32>(<usize>args, 28));
-  const f25 = s24;
-  const s26 = rt.liftString(load<u32>(<usize>args, 32), load<u32>(<usize>args, 36));
-  const f27 = s26;
-  const p28: usize = <usize>load<u32>(<usize>args, 40);
-  const l29: i32 = <i32>load<u32>(<usize>args, 44);
-  const bytes30 = rt.liftBytes(p28, l29);
-  const f31 = bytes30;
-  const s32 = rt.liftString(load<u32>(<usize>args, 48), load<u32>(<usize>args, 52));
-  const f33 = s32;
-  const s34 = rt.liftString(load<u32>(<usize>args, 56), load<u32>(<usize>args, 60));
-  const f35 = s34;
-  const s36 = rt.liftString(load<u32>(<usize>args, 64), load<u32>(<usize>args, 68));
-  const f37 = s36;
-  const p38: usize = <usize>load<u32>(<usize>args, 72);
-  const l39: i32 = <i32>load<u32>(<usize>args, 76);
-  const list40: Metadata = [];
-  for (let i41 = 0; i41 < l39; i41++) {
-    const base42 = p38 + <usize>i41 * 16;
-    const s43 = rt.liftString(load<u32>(base42, 0), load<u32>(base42, 4));
-    const f44 = s43;
-    const s45 = rt.liftString(load<u32>(base42, 8), load<u32>(base42, 12));
-    const f46 = s45;
-    list40.push(new Tuple2<string, string>(f44, f46));
-  }
-  rt.freeList(p38, l39);
-  const f47 = list40;
-  const a48 = new CloudEvent(f19, f21, f23, f25, f27, f31, f33, f35, f37, f47);
-  rt.freeList(<usize>args, 1);
-  const result = implHandler().onTopicEvent(a48);
-  let ret: i32 = 0;
-  ret = <i32>result;
-  return ret;
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mtopic_Mevent(args: usize): i32 {
+  const result = implHandler().onTopicEvent(lift_CloudEvent(args));
+  rt.freeList(args, 1);
+  return <i32>result;
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#on-invoke`. */
-export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Minvoke(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, p7: i32, p8: i32, p9: i32, p10: i32, p11: i32): i32 {
-  const s49 = rt.liftString(<u32>(p0), <u32>(p1));
-  const f50 = s49;
-  const f51 = <HttpVerb>(p2);
-  const p52: usize = <usize>p3;
-  const l53: i32 = <i32>p4;
-  const list54: Array<Tuple2<string, string>> = [];
-  for (let i55 = 0; i55 < l53; i55++) {
-    const base56 = p52 + <usize>i55 * 16;
-    const s57 = rt.liftString(load<u32>(base56, 0), load<u32>(base56, 4));
-    const f58 = s57;
-    const s59 = rt.liftString(load<u32>(base56, 8), load<u32>(base56, 12));
-    const f60 = s59;
-    list54.push(new Tuple2<string, string>(f58, f60));
-  }
-  rt.freeList(p52, l53);
-  const f61 = list54;
-  const p62: usize = <usize>p5;
-  const l63: i32 = <i32>p6;
-  const list64: Array<Tuple2<string, string>> = [];
-  for (let i65 = 0; i65 < l63; i65++) {
-    const base66 = p62 + <usize>i65 * 16;
-    const s67 = rt.liftString(load<u32>(base66, 0), load<u32>(base66, 4));
-    const f68 = s67;
-    const s69 = rt.liftString(load<u32>(base66, 8), load<u32>(base66, 12));
-    const f70 = s69;
-    list64.push(new Tuple2<string, string>(f68, f70));
-  }
-  rt.freeList(p62, l63);
-  const f71 = list64;
-  let r72: string | null = null;
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Minvoke(p0: usize, p1: i32, p2: i32, p3: usize, p4: i32, p5: usize, p6: i32, p7: i32, p8: usize, p9: i32, p10: usize, p11: i32): usize {
+  let r_1: string | null = null;
   switch (p7) {
-    case 0: {
-      r72 = null;
-      break;
-    }
-    case 1: {
-      const s73 = rt.liftString(<u32>(p8), <u32>(p9));
-      r72 = s73;
-      break;
-    }
+    case 0: r_1 = null; break;
+    case 1: r_1 = rt.liftString(p8, <u32>p9); break;
     default: unreachable();
   }
-  const f74 = r72;
-  const p75: usize = <usize>p10;
-  const l76: i32 = <i32>p11;
-  const bytes77 = rt.liftBytes(p75, l76);
-  const f78 = bytes77;
-  const a79 = new Request(f50, f51, f61, f71, f74, f78);
-  const result = implHandler().onInvoke(a79);
+  const result = implHandler().onInvoke(new Request(rt.liftString(p0, <u32>p1), <HttpVerb>p2, rt.lift_ListTuple2StringString(p3, p4), rt.lift_ListTuple2StringString(p5, p6), r_1, rt.liftBytes(p10, p11)));
   exportMark = rt.deferMark();
-  store<u16>(RET_AREA, result.status, 0);
-  const v80: Array<Tuple2<string, string>> = result.headers;
-  const buf81 = rt.allocList(v80.length, 16);
-  for (let i82 = 0; i82 < v80.length; i82++) {
-    const base83 = buf81 + <usize>i82 * 16;
-    const v84: Tuple2<string, string> = unchecked(v80[i82]);
-    const v85: string = v84.f0;
-    store<u32>(base83, changetype<usize>(v85), 0);
-    store<u32>(base83, v85.length, 4);
-    const v86: string = v84.f1;
-    store<u32>(base83, changetype<usize>(v86), 8);
-    store<u32>(base83, v86.length, 12);
-  }
-  store<i32>(RET_AREA, <i32>buf81, 4);
-  store<i32>(RET_AREA, v80.length, 8);
-  const v87: string | null = result.contentType;
-  if (v87 === null) {
-    store<u8>(RET_AREA, 0, 12);
-  }
-  else if (true) {
-    store<u8>(RET_AREA, 1, 12);
-    const v88: string = changetype<string>(v87);
-    store<u32>(RET_AREA, changetype<usize>(v88), 16);
-    store<u32>(RET_AREA, v88.length, 20);
-  }
-  const v89: Uint8Array = result.data;
-  store<i32>(RET_AREA, <i32>v89.dataStart, 24);
-  store<i32>(RET_AREA, v89.length, 28);
-  return <i32>RET_AREA;
+  lower_Response(result, RET_AREA);
+  return RET_AREA;
 }
 
 /** Post-return of `dapr:runtime/handler@0.1.0#on-invoke`: frees the buffers of its result. */
-export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Minvoke(ret: i32): void {
+export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Minvoke(ret: usize): void {
   rt.deferRelease(exportMark);
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#input-bindings`. */
-export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hinput_Mbindings(): i32 {
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hinput_Mbindings(): usize {
   const result = implHandler().inputBindings();
   exportMark = rt.deferMark();
-  const buf90 = rt.allocList(result.length, 8);
-  for (let i91 = 0; i91 < result.length; i91++) {
-    const base92 = buf90 + <usize>i91 * 8;
-    const v93: string = unchecked(result[i91]);
-    store<u32>(base92, changetype<usize>(v93), 0);
-    store<u32>(base92, v93.length, 4);
-  }
-  store<i32>(RET_AREA, <i32>buf90, 0);
   store<i32>(RET_AREA, result.length, 4);
-  return <i32>RET_AREA;
+  store<usize>(RET_AREA, rt.lower_ListString(result));
+  return RET_AREA;
 }
 
 /** Post-return of `dapr:runtime/handler@0.1.0#input-bindings`: frees the buffers of its result. */
-export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hinput_Mbindings(ret: i32): void {
+export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hinput_Mbindings(ret: usize): void {
   rt.deferRelease(exportMark);
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#on-binding-event`. */
-export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_Mevent(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32): i32 {
-  const s94 = rt.liftString(<u32>(p0), <u32>(p1));
-  const f95 = s94;
-  const p96: usize = <usize>p2;
-  const l97: i32 = <i32>p3;
-  const bytes98 = rt.liftBytes(p96, l97);
-  const f99 = bytes98;
-  const p100: usize = <usize>p4;
-  const l101: i32 = <i32>p5;
-  const list102: Metadata = [];
-  for (let i103 = 0; i103 < l101; i103++) {
-    const base104 = p100 + <usize>i103 * 16;
-    const s105 = rt.liftString(load<u32>(base104, 0), load<u32>(base104, 4));
-    const f106 = s105;
-    const s107 = rt.liftString(load<u32>(base104, 8), load<u32>(base104, 12));
-    const f108 = s107;
-    list102.push(new Tuple2<string, string>(f106, f108));
-  }
-  rt.freeList(p100, l101);
-  const f109 = list102;
-  const a110 = new BindingEvent(f95, f99, f109);
-  const result = implHandler().onBindingEvent(a110);
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_Mevent(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32): usize {
+  const result = implHandler().onBindingEvent(new BindingEvent(rt.liftString(p0, <u32>p1), rt.liftBytes(p2, p3), rt.lift_ListTuple2StringString(p4, p5)));
   exportMark = rt.deferMark();
-  if (result.isOk) {
-    store<u8>(RET_AREA, 0, 0);
-    const v111: Uint8Array = result.value;
-    store<i32>(RET_AREA, <i32>v111.dataStart, 4);
-    store<i32>(RET_AREA, v111.length, 8);
-  }
-  else if (true) {
-    store<u8>(RET_AREA, 1, 0);
-    const v112: string = result.error;
-    store<u32>(RET_AREA, changetype<usize>(v112), 4);
-    store<u32>(RET_AREA, v112.length, 8);
-  }
-  return <i32>RET_AREA;
+  rt.lower_ResultBytesString(result, RET_AREA);
+  return RET_AREA;
 }
 
 /** Post-return of `dapr:runtime/handler@0.1.0#on-binding-event`: frees the buffers of its result. */
-export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_Mevent(ret: i32): void {
+export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_Mevent(ret: usize): void {
   rt.deferRelease(exportMark);
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#on-configuration-update`. */
-export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mconfiguration_Mupdate(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32): void {
-  const s113 = rt.liftString(<u32>(p0), <u32>(p1));
-  const a114 = s113;
-  const s115 = rt.liftString(<u32>(p2), <u32>(p3));
-  const a116 = s115;
-  const p117: usize = <usize>p4;
-  const l118: i32 = <i32>p5;
-  const list119: Array<Item> = [];
-  for (let i120 = 0; i120 < l118; i120++) {
-    const base121 = p117 + <usize>i120 * 32;
-    const s122 = rt.liftString(load<u32>(base121, 0), load<u32>(base121, 4));
-    const f123 = s122;
-    const s124 = rt.liftString(load<u32>(base121, 8), load<u32>(base121, 12));
-    const f125 = s124;
-    const s126 = rt.liftString(load<u32>(base121, 16), load<u32>(base121, 20));
-    const f127 = s126;
-    const p128: usize = <usize>load<u32>(base121, 24);
-    const l129: i32 = <i32>load<u32>(base121, 28);
-    const list130: Metadata = [];
-    for (let i131 = 0; i131 < l129; i131++) {
-      const base132 = p128 + <usize>i131 * 16;
-      const s133 = rt.liftString(load<u32>(base132, 0), load<u32>(base132, 4));
-      const f134 = s133;
-      const s135 = rt.liftString(load<u32>(base132, 8), load<u32>(base132, 12));
-      const f136 = s135;
-      list130.push(new Tuple2<string, string>(f134, f136));
-    }
-    rt.freeList(p128, l129);
-    const f137 = list130;
-    list119.push(new Item(f123, f125, f127, f137));
-  }
-  rt.freeList(p117, l118);
-  const a138 = list119;
-  implHandler().onConfigurationUpdate(a114, a116, a138);
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mconfiguration_Mupdate(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32): void {
+  implHandler().onConfigurationUpdate(rt.liftString(p0, <u32>p1), rt.liftString(p2, <u32>p3), lift_ListItem(p4, p5));
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_CloudEvent(ptr: usize): CloudEvent {
+  return new CloudEvent(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)), rt.liftString(load<usize>(ptr, 16), <u32>load<i32>(ptr, 20)), rt.liftString(load<usize>(ptr, 24), <u32>load<i32>(ptr, 28)), rt.liftString(load<usize>(ptr, 32), <u32>load<i32>(ptr, 36)), rt.liftBytes(load<usize>(ptr, 40), load<i32>(ptr, 44)), rt.liftString(load<usize>(ptr, 48), <u32>load<i32>(ptr, 52)), rt.liftString(load<usize>(ptr, 56), <u32>load<i32>(ptr, 60)), rt.liftString(load<usize>(ptr, 64), <u32>load<i32>(ptr, 68)), rt.lift_ListTuple2StringString(load<usize>(ptr, 72), load<i32>(ptr, 76)));
+}
+
+export function lower_ListSubscription(list: Array<Subscription>): usize {
+  const ptr = rt.allocList(list.length, 48);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 48;
+    lower_Subscription(unchecked(list[i]), base);
+  }
+  return ptr;
+}
+
+export function lower_Subscription(v: Subscription, ptr: usize): void {
+  store<i32>(ptr, v.pubsub.length, 4);
+  store<usize>(ptr, changetype<usize>(v.pubsub));
+  store<i32>(ptr, v.topic.length, 12);
+  store<usize>(ptr, changetype<usize>(v.topic), 8);
+  rt.lower_OptionString(v.route, ptr + 16);
+  store<i32>(ptr, v.metadata.length, 32);
+  store<usize>(ptr, rt.lower_ListTuple2StringString(v.metadata), 28);
+  rt.lower_OptionString(v.deadLetterTopic, ptr + 36);
+}

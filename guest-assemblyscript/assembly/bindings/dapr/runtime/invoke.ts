@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, zero } from "../../rt";
+import { Result, Tuple2 } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError } from "../../dapr/runtime/types";
+import { DaprError, lift_DaprError } from "../../dapr/runtime/types";
 export { DaprError };
 
 /**
@@ -90,7 +90,7 @@ export class Response {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/invoke@0.1.0", "invoke-method")
-declare function __import_invokeMethod(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, p7: i32, p8: i32, p9: i32, p10: i32, p11: i32, p12: i32, p13: i32, retptr: i32): void;
+declare function __import_invokeMethod(p0: usize, p1: i32, p2: usize, p3: i32, p4: i32, p5: usize, p6: i32, p7: usize, p8: i32, p9: i32, p10: usize, p11: i32, p12: usize, p13: i32, retptr: usize): void;
 
 /**
  * Calls `request.method` on the app `app-id` (which may be this app).
@@ -98,152 +98,43 @@ declare function __import_invokeMethod(p0: i32, p1: i32, p2: i32, p3: i32, p4: i
  */
 export function invokeMethod(appId: string, request: Request): Result<Response, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  let p7: i32 = 0;
-  let p8: i32 = 0;
-  let p9: i32 = 0;
-  let p10: i32 = 0;
-  let p11: i32 = 0;
-  let p12: i32 = 0;
-  let p13: i32 = 0;
-  p0 = <i32>changetype<usize>(appId);
-  p1 = appId.length;
-  const v1: string = request.method;
-  p2 = <i32>changetype<usize>(v1);
-  p3 = v1.length;
-  p4 = <i32>request.verb;
-  const v2: Array<Tuple2<string, string>> = request.query;
-  const buf3 = rt.allocList(v2.length, 16);
-  for (let i4 = 0; i4 < v2.length; i4++) {
-    const base5 = buf3 + <usize>i4 * 16;
-    const v6: Tuple2<string, string> = unchecked(v2[i4]);
-    const v7: string = v6.f0;
-    store<u32>(base5, changetype<usize>(v7), 0);
-    store<u32>(base5, v7.length, 4);
-    const v8: string = v6.f1;
-    store<u32>(base5, changetype<usize>(v8), 8);
-    store<u32>(base5, v8.length, 12);
+  let f_3: i32 = 0;
+  let f_4: usize = 0;
+  let f_5: i32 = 0;
+  if (request.contentType === null) {
+    f_3 = 0;
+    f_4 = 0;
+    f_5 = 0;
+  } else {
+    const v_2 = changetype<string>(request.contentType);
+    f_3 = 1;
+    f_4 = changetype<usize>(v_2);
+    f_5 = v_2.length;
   }
-  p5 = <i32>buf3;
-  p6 = v2.length;
-  const v9: Array<Tuple2<string, string>> = request.headers;
-  const buf10 = rt.allocList(v9.length, 16);
-  for (let i11 = 0; i11 < v9.length; i11++) {
-    const base12 = buf10 + <usize>i11 * 16;
-    const v13: Tuple2<string, string> = unchecked(v9[i11]);
-    const v14: string = v13.f0;
-    store<u32>(base12, changetype<usize>(v14), 0);
-    store<u32>(base12, v14.length, 4);
-    const v15: string = v13.f1;
-    store<u32>(base12, changetype<usize>(v15), 8);
-    store<u32>(base12, v15.length, 12);
-  }
-  p7 = <i32>buf10;
-  p8 = v9.length;
-  const v16: string | null = request.contentType;
-  if (v16 === null) {
-    p9 = 0;
-  }
-  else if (true) {
-    p9 = 1;
-    const v17: string = changetype<string>(v16);
-    p10 = <i32>changetype<usize>(v17);
-    p11 = v17.length;
-  }
-  const v18: Uint8Array = request.data;
-  p12 = <i32>v18.dataStart;
-  p13 = v18.length;
-  __import_invokeMethod(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, <i32>RET_AREA);
+  __import_invokeMethod(changetype<usize>(appId), appId.length, changetype<usize>(request.method), request.method.length, <i32>request.verb, rt.lower_ListTuple2StringString(request.query), request.query.length, rt.lower_ListTuple2StringString(request.headers), request.headers.length, f_3, f_4, f_5, request.data.dataStart, request.data.length, RET_AREA);
   rt.deferRelease(mark);
-  let r19: Result<Response, DaprError> = changetype<Result<Response, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const f20 = load<u16>(RET_AREA, 4);
-      const p21: usize = <usize>load<u32>(RET_AREA, 8);
-      const l22: i32 = <i32>load<u32>(RET_AREA, 12);
-      const list23: Array<Tuple2<string, string>> = [];
-      for (let i24 = 0; i24 < l22; i24++) {
-        const base25 = p21 + <usize>i24 * 16;
-        const s26 = rt.liftString(load<u32>(base25, 0), load<u32>(base25, 4));
-        const f27 = s26;
-        const s28 = rt.liftString(load<u32>(base25, 8), load<u32>(base25, 12));
-        const f29 = s28;
-        list23.push(new Tuple2<string, string>(f27, f29));
-      }
-      rt.freeList(p21, l22);
-      const f30 = list23;
-      let r31: string | null = null;
-      switch (<i32>load<u8>(RET_AREA, 16)) {
-        case 0: {
-          r31 = null;
-          break;
-        }
-        case 1: {
-          const s32 = rt.liftString(load<u32>(RET_AREA, 20), load<u32>(RET_AREA, 24));
-          r31 = s32;
-          break;
-        }
-        default: unreachable();
-      }
-      const f33 = r31;
-      const p34: usize = <usize>load<u32>(RET_AREA, 28);
-      const l35: i32 = <i32>load<u32>(RET_AREA, 32);
-      const bytes36 = rt.liftBytes(p34, l35);
-      const f37 = bytes36;
-      r19 = new Result<Response, DaprError>(true, new Response(f20, f30, f33, f37), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r38: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s39 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.notFound(s39);
-          break;
-        }
-        case 1: {
-          const s40 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.denied(s40);
-          break;
-        }
-        case 2: {
-          const s41 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.etagMismatch(s41);
-          break;
-        }
-        case 3: {
-          const s42 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.invalidArgument(s42);
-          break;
-        }
-        case 4: {
-          const s43 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.unavailable(s43);
-          break;
-        }
-        case 5: {
-          const s44 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.unsupported(s44);
-          break;
-        }
-        case 6: {
-          const s45 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r38 = DaprError.internal(s45);
-          break;
-        }
-        default: unreachable();
-      }
-      r19 = new Result<Response, DaprError>(false, zero<Response>(), r38);
-      break;
-    }
-    default: unreachable();
-  }
-  return r19;
+  return lift_ResultResponseDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_Response(ptr: usize): Response {
+  return new Response(<u16><i32>load<u16>(ptr), rt.lift_ListTuple2StringString(load<usize>(ptr, 4), load<i32>(ptr, 8)), rt.lift_OptionString(ptr + 12), rt.liftBytes(load<usize>(ptr, 24), load<i32>(ptr, 28)));
+}
+
+export function lift_ResultResponseDaprError(ptr: usize): Result<Response, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Response, DaprError>(lift_Response(ptr + 4));
+    case 1: return rt.err<Response, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lower_Response(v: Response, ptr: usize): void {
+  store<u16>(ptr, <u16><i32>v.status);
+  store<i32>(ptr, v.headers.length, 8);
+  store<usize>(ptr, rt.lower_ListTuple2StringString(v.headers), 4);
+  rt.lower_OptionString(v.contentType, ptr + 12);
+  store<i32>(ptr, v.data.length, 28);
+  store<usize>(ptr, v.data.dataStart, 24);
+}

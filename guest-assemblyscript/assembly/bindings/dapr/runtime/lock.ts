@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, zero } from "../../rt";
+import { Result } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError } from "../../dapr/runtime/types";
+import { DaprError, lift_DaprError, lift_ResultBoolDaprError } from "../../dapr/runtime/types";
 export { DaprError };
 
 /**
@@ -38,7 +38,7 @@ export enum UnlockStatus {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/lock@0.1.0", "try-lock")
-declare function __import_tryLock(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, retptr: i32): void;
+declare function __import_tryLock(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, p6: i32, retptr: usize): void;
 
 /**
  * Tries to take the lock on `resource-id` for `owner`, for at most
@@ -46,151 +46,28 @@ declare function __import_tryLock(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p
  * `false` if another owner holds it. Never waits.
  */
 export function tryLock(store_: string, resourceId: string, owner: string, expiryInSeconds: u32): Result<bool, DaprError> {
-  const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  p2 = <i32>changetype<usize>(resourceId);
-  p3 = resourceId.length;
-  p4 = <i32>changetype<usize>(owner);
-  p5 = owner.length;
-  p6 = <i32>expiryInSeconds;
-  __import_tryLock(p0, p1, p2, p3, p4, p5, p6, <i32>RET_AREA);
-  rt.deferRelease(mark);
-  let r1: Result<bool, DaprError> = changetype<Result<bool, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r1 = new Result<bool, DaprError>(true, load<u8>(RET_AREA, 4) != 0, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r2: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s3 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.notFound(s3);
-          break;
-        }
-        case 1: {
-          const s4 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.denied(s4);
-          break;
-        }
-        case 2: {
-          const s5 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.etagMismatch(s5);
-          break;
-        }
-        case 3: {
-          const s6 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.invalidArgument(s6);
-          break;
-        }
-        case 4: {
-          const s7 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.unavailable(s7);
-          break;
-        }
-        case 5: {
-          const s8 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.unsupported(s8);
-          break;
-        }
-        case 6: {
-          const s9 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r2 = DaprError.internal(s9);
-          break;
-        }
-        default: unreachable();
-      }
-      r1 = new Result<bool, DaprError>(false, zero<bool>(), r2);
-      break;
-    }
-    default: unreachable();
-  }
-  return r1;
+  __import_tryLock(changetype<usize>(store_), store_.length, changetype<usize>(resourceId), resourceId.length, changetype<usize>(owner), owner.length, <i32>expiryInSeconds, RET_AREA);
+  return lift_ResultBoolDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/lock@0.1.0", "unlock")
-declare function __import_unlock(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_unlock(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Releases the lock on `resource-id` if `owner` holds it.
  */
 export function unlock(store_: string, resourceId: string, owner: string): Result<UnlockStatus, DaprError> {
-  const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  p2 = <i32>changetype<usize>(resourceId);
-  p3 = resourceId.length;
-  p4 = <i32>changetype<usize>(owner);
-  p5 = owner.length;
-  __import_unlock(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
-  rt.deferRelease(mark);
-  let r10: Result<UnlockStatus, DaprError> = changetype<Result<UnlockStatus, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r10 = new Result<UnlockStatus, DaprError>(true, <UnlockStatus>load<u8>(RET_AREA, 4), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r11: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s12 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.notFound(s12);
-          break;
-        }
-        case 1: {
-          const s13 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.denied(s13);
-          break;
-        }
-        case 2: {
-          const s14 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.etagMismatch(s14);
-          break;
-        }
-        case 3: {
-          const s15 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.invalidArgument(s15);
-          break;
-        }
-        case 4: {
-          const s16 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.unavailable(s16);
-          break;
-        }
-        case 5: {
-          const s17 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.unsupported(s17);
-          break;
-        }
-        case 6: {
-          const s18 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r11 = DaprError.internal(s18);
-          break;
-        }
-        default: unreachable();
-      }
-      r10 = new Result<UnlockStatus, DaprError>(false, zero<UnlockStatus>(), r11);
-      break;
-    }
-    default: unreachable();
-  }
-  return r10;
+  __import_unlock(changetype<usize>(store_), store_.length, changetype<usize>(resourceId), resourceId.length, changetype<usize>(owner), owner.length, RET_AREA);
+  return lift_ResultUnlockStatusDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_ResultUnlockStatusDaprError(ptr: usize): Result<UnlockStatus, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<UnlockStatus, DaprError>(<UnlockStatus><i32>load<u8>(ptr, 4));
+    case 1: return rt.err<UnlockStatus, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}

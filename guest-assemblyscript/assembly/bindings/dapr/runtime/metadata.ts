@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, zero } from "../../rt";
+import { Result } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError } from "../../dapr/runtime/types";
+import { DaprError, lift_DaprError } from "../../dapr/runtime/types";
 export { DaprError };
 
 /**
@@ -60,85 +60,40 @@ export class AppMetadata {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/metadata@0.1.0", "get")
-declare function __import_get(retptr: i32): void;
+declare function __import_get(retptr: usize): void;
 
 /**
  * Returns this app's metadata.
  */
 export function get(): Result<AppMetadata, DaprError> {
-  const mark = rt.deferMark();
-  __import_get(<i32>RET_AREA);
-  rt.deferRelease(mark);
-  let r1: Result<AppMetadata, DaprError> = changetype<Result<AppMetadata, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const s2 = rt.liftString(load<u32>(RET_AREA, 4), load<u32>(RET_AREA, 8));
-      const f3 = s2;
-      const s4 = rt.liftString(load<u32>(RET_AREA, 12), load<u32>(RET_AREA, 16));
-      const f5 = s4;
-      const p6: usize = <usize>load<u32>(RET_AREA, 20);
-      const l7: i32 = <i32>load<u32>(RET_AREA, 24);
-      const list8: Array<Component> = [];
-      for (let i9 = 0; i9 < l7; i9++) {
-        const base10 = p6 + <usize>i9 * 24;
-        const s11 = rt.liftString(load<u32>(base10, 0), load<u32>(base10, 4));
-        const f12 = s11;
-        const s13 = rt.liftString(load<u32>(base10, 8), load<u32>(base10, 12));
-        const f14 = s13;
-        const s15 = rt.liftString(load<u32>(base10, 16), load<u32>(base10, 20));
-        const f16 = s15;
-        list8.push(new Component(f12, f14, f16));
-      }
-      rt.freeList(p6, l7);
-      const f17 = list8;
-      r1 = new Result<AppMetadata, DaprError>(true, new AppMetadata(f3, f5, f17), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r18: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s19 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.notFound(s19);
-          break;
-        }
-        case 1: {
-          const s20 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.denied(s20);
-          break;
-        }
-        case 2: {
-          const s21 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.etagMismatch(s21);
-          break;
-        }
-        case 3: {
-          const s22 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.invalidArgument(s22);
-          break;
-        }
-        case 4: {
-          const s23 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.unavailable(s23);
-          break;
-        }
-        case 5: {
-          const s24 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.unsupported(s24);
-          break;
-        }
-        case 6: {
-          const s25 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r18 = DaprError.internal(s25);
-          break;
-        }
-        default: unreachable();
-      }
-      r1 = new Result<AppMetadata, DaprError>(false, zero<AppMetadata>(), r18);
-      break;
-    }
-    default: unreachable();
-  }
-  return r1;
+  __import_get(RET_AREA);
+  return lift_ResultAppMetadataDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_AppMetadata(ptr: usize): AppMetadata {
+  return new AppMetadata(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)), lift_ListComponent(load<usize>(ptr, 16), load<i32>(ptr, 20)));
+}
+
+export function lift_Component(ptr: usize): Component {
+  return new Component(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)), rt.liftString(load<usize>(ptr, 16), <u32>load<i32>(ptr, 20)));
+}
+
+export function lift_ListComponent(ptr: usize, len: i32): Array<Component> {
+  const list = new Array<Component>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 24;
+    list.push(lift_Component(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lift_ResultAppMetadataDaprError(ptr: usize): Result<AppMetadata, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<AppMetadata, DaprError>(lift_AppMetadata(ptr + 4));
+    case 1: return rt.err<AppMetadata, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}

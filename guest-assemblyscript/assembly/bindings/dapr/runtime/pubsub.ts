@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, Unit, zero } from "../../rt";
+import { Result, Unit } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError, Metadata } from "../../dapr/runtime/types";
+import { DaprError, Metadata, lift_DaprError, lift_ResultUnitDaprError } from "../../dapr/runtime/types";
 export { Metadata };
 export { DaprError };
 
@@ -66,7 +66,7 @@ export class BulkFailure {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/pubsub@0.1.0", "publish")
-declare function __import_publish(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, p7: i32, p8: i32, p9: i32, p10: i32, retptr: i32): void;
+declare function __import_publish(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, p6: i32, p7: usize, p8: i32, p9: usize, p10: i32, retptr: usize): void;
 
 /**
  * Publishes one message. Returns once the broker accepted it.
@@ -74,104 +74,27 @@ declare function __import_publish(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p
  */
 export function publish(pubsub: string, topic: string, data: Uint8Array, contentType: string | null, metadata: Metadata): Result<Unit, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  let p7: i32 = 0;
-  let p8: i32 = 0;
-  let p9: i32 = 0;
-  let p10: i32 = 0;
-  p0 = <i32>changetype<usize>(pubsub);
-  p1 = pubsub.length;
-  p2 = <i32>changetype<usize>(topic);
-  p3 = topic.length;
-  p4 = <i32>data.dataStart;
-  p5 = data.length;
+  let f_3: i32 = 0;
+  let f_4: usize = 0;
+  let f_5: i32 = 0;
   if (contentType === null) {
-    p6 = 0;
+    f_3 = 0;
+    f_4 = 0;
+    f_5 = 0;
+  } else {
+    const v_2 = changetype<string>(contentType);
+    f_3 = 1;
+    f_4 = changetype<usize>(v_2);
+    f_5 = v_2.length;
   }
-  else if (true) {
-    p6 = 1;
-    const v1: string = changetype<string>(contentType);
-    p7 = <i32>changetype<usize>(v1);
-    p8 = v1.length;
-  }
-  const buf2 = rt.allocList(metadata.length, 16);
-  for (let i3 = 0; i3 < metadata.length; i3++) {
-    const base4 = buf2 + <usize>i3 * 16;
-    const v5: Tuple2<string, string> = unchecked(metadata[i3]);
-    const v6: string = v5.f0;
-    store<u32>(base4, changetype<usize>(v6), 0);
-    store<u32>(base4, v6.length, 4);
-    const v7: string = v5.f1;
-    store<u32>(base4, changetype<usize>(v7), 8);
-    store<u32>(base4, v7.length, 12);
-  }
-  p9 = <i32>buf2;
-  p10 = metadata.length;
-  __import_publish(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, <i32>RET_AREA);
+  __import_publish(changetype<usize>(pubsub), pubsub.length, changetype<usize>(topic), topic.length, data.dataStart, data.length, f_3, f_4, f_5, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r8: Result<Unit, DaprError> = changetype<Result<Unit, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r8 = new Result<Unit, DaprError>(true, new Unit(), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r9: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s10 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.notFound(s10);
-          break;
-        }
-        case 1: {
-          const s11 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.denied(s11);
-          break;
-        }
-        case 2: {
-          const s12 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.etagMismatch(s12);
-          break;
-        }
-        case 3: {
-          const s13 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.invalidArgument(s13);
-          break;
-        }
-        case 4: {
-          const s14 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.unavailable(s14);
-          break;
-        }
-        case 5: {
-          const s15 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.unsupported(s15);
-          break;
-        }
-        case 6: {
-          const s16 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r9 = DaprError.internal(s16);
-          break;
-        }
-        default: unreachable();
-      }
-      r8 = new Result<Unit, DaprError>(false, zero<Unit>(), r9);
-      break;
-    }
-    default: unreachable();
-  }
-  return r8;
+  return lift_ResultUnitDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/pubsub@0.1.0", "bulk-publish")
-declare function __import_bulkPublish(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, p7: i32, retptr: i32): void;
+declare function __import_bulkPublish(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, p6: usize, p7: i32, retptr: usize): void;
 
 /**
  * Publishes many messages. Returns the messages that failed (empty when
@@ -179,164 +102,51 @@ declare function __import_bulkPublish(p0: i32, p1: i32, p2: i32, p3: i32, p4: i3
  */
 export function bulkPublish(pubsub: string, topic: string, messages: Array<BulkMessage>, metadata: Metadata): Result<Array<BulkFailure>, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  let p7: i32 = 0;
-  p0 = <i32>changetype<usize>(pubsub);
-  p1 = pubsub.length;
-  p2 = <i32>changetype<usize>(topic);
-  p3 = topic.length;
-  const buf17 = rt.allocList(messages.length, 32);
-  for (let i18 = 0; i18 < messages.length; i18++) {
-    const base19 = buf17 + <usize>i18 * 32;
-    const v20: BulkMessage = unchecked(messages[i18]);
-    const v21: string = v20.entryId;
-    store<u32>(base19, changetype<usize>(v21), 0);
-    store<u32>(base19, v21.length, 4);
-    const v22: Uint8Array = v20.data;
-    store<i32>(base19, <i32>v22.dataStart, 8);
-    store<i32>(base19, v22.length, 12);
-    const v23: string = v20.contentType;
-    store<u32>(base19, changetype<usize>(v23), 16);
-    store<u32>(base19, v23.length, 20);
-    const v24: Metadata = v20.metadata;
-    const buf25 = rt.allocList(v24.length, 16);
-    for (let i26 = 0; i26 < v24.length; i26++) {
-      const base27 = buf25 + <usize>i26 * 16;
-      const v28: Tuple2<string, string> = unchecked(v24[i26]);
-      const v29: string = v28.f0;
-      store<u32>(base27, changetype<usize>(v29), 0);
-      store<u32>(base27, v29.length, 4);
-      const v30: string = v28.f1;
-      store<u32>(base27, changetype<usize>(v30), 8);
-      store<u32>(base27, v30.length, 12);
-    }
-    store<i32>(base19, <i32>buf25, 24);
-    store<i32>(base19, v24.length, 28);
-  }
-  p4 = <i32>buf17;
-  p5 = messages.length;
-  const buf31 = rt.allocList(metadata.length, 16);
-  for (let i32 = 0; i32 < metadata.length; i32++) {
-    const base33 = buf31 + <usize>i32 * 16;
-    const v34: Tuple2<string, string> = unchecked(metadata[i32]);
-    const v35: string = v34.f0;
-    store<u32>(base33, changetype<usize>(v35), 0);
-    store<u32>(base33, v35.length, 4);
-    const v36: string = v34.f1;
-    store<u32>(base33, changetype<usize>(v36), 8);
-    store<u32>(base33, v36.length, 12);
-  }
-  p6 = <i32>buf31;
-  p7 = metadata.length;
-  __import_bulkPublish(p0, p1, p2, p3, p4, p5, p6, p7, <i32>RET_AREA);
+  __import_bulkPublish(changetype<usize>(pubsub), pubsub.length, changetype<usize>(topic), topic.length, lower_ListBulkMessage(messages), messages.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r37: Result<Array<BulkFailure>, DaprError> = changetype<Result<Array<BulkFailure>, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p38: usize = <usize>load<u32>(RET_AREA, 4);
-      const l39: i32 = <i32>load<u32>(RET_AREA, 8);
-      const list40: Array<BulkFailure> = [];
-      for (let i41 = 0; i41 < l39; i41++) {
-        const base42 = p38 + <usize>i41 * 20;
-        const s43 = rt.liftString(load<u32>(base42, 0), load<u32>(base42, 4));
-        const f44 = s43;
-        let r45: DaprError = changetype<DaprError>(0);
-        switch (<i32>load<u8>(base42, 8)) {
-          case 0: {
-            const s46 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.notFound(s46);
-            break;
-          }
-          case 1: {
-            const s47 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.denied(s47);
-            break;
-          }
-          case 2: {
-            const s48 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.etagMismatch(s48);
-            break;
-          }
-          case 3: {
-            const s49 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.invalidArgument(s49);
-            break;
-          }
-          case 4: {
-            const s50 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.unavailable(s50);
-            break;
-          }
-          case 5: {
-            const s51 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.unsupported(s51);
-            break;
-          }
-          case 6: {
-            const s52 = rt.liftString(load<u32>(base42, 12), load<u32>(base42, 16));
-            r45 = DaprError.internal(s52);
-            break;
-          }
-          default: unreachable();
-        }
-        const f53 = r45;
-        list40.push(new BulkFailure(f44, f53));
-      }
-      rt.freeList(p38, l39);
-      r37 = new Result<Array<BulkFailure>, DaprError>(true, list40, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r54: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s55 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.notFound(s55);
-          break;
-        }
-        case 1: {
-          const s56 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.denied(s56);
-          break;
-        }
-        case 2: {
-          const s57 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.etagMismatch(s57);
-          break;
-        }
-        case 3: {
-          const s58 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.invalidArgument(s58);
-          break;
-        }
-        case 4: {
-          const s59 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.unavailable(s59);
-          break;
-        }
-        case 5: {
-          const s60 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.unsupported(s60);
-          break;
-        }
-        case 6: {
-          const s61 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r54 = DaprError.internal(s61);
-          break;
-        }
-        default: unreachable();
-      }
-      r37 = new Result<Array<BulkFailure>, DaprError>(false, zero<Array<BulkFailure>>(), r54);
-      break;
-    }
-    default: unreachable();
-  }
-  return r37;
+  return lift_ResultListBulkFailureDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_BulkFailure(ptr: usize): BulkFailure {
+  return new BulkFailure(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), lift_DaprError(ptr + 8));
+}
+
+export function lift_ListBulkFailure(ptr: usize, len: i32): Array<BulkFailure> {
+  const list = new Array<BulkFailure>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 20;
+    list.push(lift_BulkFailure(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lift_ResultListBulkFailureDaprError(ptr: usize): Result<Array<BulkFailure>, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Array<BulkFailure>, DaprError>(lift_ListBulkFailure(load<usize>(ptr, 4), load<i32>(ptr, 8)));
+    case 1: return rt.err<Array<BulkFailure>, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lower_BulkMessage(v: BulkMessage, ptr: usize): void {
+  store<i32>(ptr, v.entryId.length, 4);
+  store<usize>(ptr, changetype<usize>(v.entryId));
+  store<i32>(ptr, v.data.length, 12);
+  store<usize>(ptr, v.data.dataStart, 8);
+  store<i32>(ptr, v.contentType.length, 20);
+  store<usize>(ptr, changetype<usize>(v.contentType), 16);
+  store<i32>(ptr, v.metadata.length, 28);
+  store<usize>(ptr, rt.lower_ListTuple2StringString(v.metadata), 24);
+}
+
+export function lower_ListBulkMessage(list: Array<BulkMessage>): usize {
+  const ptr = rt.allocList(list.length, 32);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 32;
+    lower_BulkMessage(unchecked(list[i]), base);
+  }
+  return ptr;
+}

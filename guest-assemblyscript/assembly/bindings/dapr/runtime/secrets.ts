@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, zero } from "../../rt";
+import { Result, Tuple2 } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError, Metadata } from "../../dapr/runtime/types";
+import { DaprError, Metadata, lift_DaprError } from "../../dapr/runtime/types";
 export { Metadata };
 export { DaprError };
 
@@ -27,208 +27,60 @@ export type Secret = Array<Tuple2<string, string>>;
 
 // @ts-ignore: decorator
 @external("dapr:runtime/secrets@0.1.0", "get")
-declare function __import_get(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_get(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Reads secret `key` from secret store `store`; `not-found` if missing.
  */
 export function get(store_: string, key: string, metadata: Metadata): Result<Secret, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  p2 = <i32>changetype<usize>(key);
-  p3 = key.length;
-  const buf1 = rt.allocList(metadata.length, 16);
-  for (let i2 = 0; i2 < metadata.length; i2++) {
-    const base3 = buf1 + <usize>i2 * 16;
-    const v4: Tuple2<string, string> = unchecked(metadata[i2]);
-    const v5: string = v4.f0;
-    store<u32>(base3, changetype<usize>(v5), 0);
-    store<u32>(base3, v5.length, 4);
-    const v6: string = v4.f1;
-    store<u32>(base3, changetype<usize>(v6), 8);
-    store<u32>(base3, v6.length, 12);
-  }
-  p4 = <i32>buf1;
-  p5 = metadata.length;
-  __import_get(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
+  __import_get(changetype<usize>(store_), store_.length, changetype<usize>(key), key.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r7: Result<Secret, DaprError> = changetype<Result<Secret, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p8: usize = <usize>load<u32>(RET_AREA, 4);
-      const l9: i32 = <i32>load<u32>(RET_AREA, 8);
-      const list10: Secret = [];
-      for (let i11 = 0; i11 < l9; i11++) {
-        const base12 = p8 + <usize>i11 * 16;
-        const s13 = rt.liftString(load<u32>(base12, 0), load<u32>(base12, 4));
-        const f14 = s13;
-        const s15 = rt.liftString(load<u32>(base12, 8), load<u32>(base12, 12));
-        const f16 = s15;
-        list10.push(new Tuple2<string, string>(f14, f16));
-      }
-      rt.freeList(p8, l9);
-      r7 = new Result<Secret, DaprError>(true, list10, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r17: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s18 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.notFound(s18);
-          break;
-        }
-        case 1: {
-          const s19 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.denied(s19);
-          break;
-        }
-        case 2: {
-          const s20 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.etagMismatch(s20);
-          break;
-        }
-        case 3: {
-          const s21 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.invalidArgument(s21);
-          break;
-        }
-        case 4: {
-          const s22 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.unavailable(s22);
-          break;
-        }
-        case 5: {
-          const s23 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.unsupported(s23);
-          break;
-        }
-        case 6: {
-          const s24 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r17 = DaprError.internal(s24);
-          break;
-        }
-        default: unreachable();
-      }
-      r7 = new Result<Secret, DaprError>(false, zero<Secret>(), r17);
-      break;
-    }
-    default: unreachable();
-  }
-  return r7;
+  return lift_ResultListTuple2StringStringDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/secrets@0.1.0", "get-bulk")
-declare function __import_getBulk(p0: i32, p1: i32, p2: i32, p3: i32, retptr: i32): void;
+declare function __import_getBulk(p0: usize, p1: i32, p2: usize, p3: i32, retptr: usize): void;
 
 /**
  * Reads every secret of `store` this app may see, as (key, secret) pairs.
  */
 export function getBulk(store_: string, metadata: Metadata): Result<Array<Tuple2<string, Secret>>, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const buf25 = rt.allocList(metadata.length, 16);
-  for (let i26 = 0; i26 < metadata.length; i26++) {
-    const base27 = buf25 + <usize>i26 * 16;
-    const v28: Tuple2<string, string> = unchecked(metadata[i26]);
-    const v29: string = v28.f0;
-    store<u32>(base27, changetype<usize>(v29), 0);
-    store<u32>(base27, v29.length, 4);
-    const v30: string = v28.f1;
-    store<u32>(base27, changetype<usize>(v30), 8);
-    store<u32>(base27, v30.length, 12);
-  }
-  p2 = <i32>buf25;
-  p3 = metadata.length;
-  __import_getBulk(p0, p1, p2, p3, <i32>RET_AREA);
+  __import_getBulk(changetype<usize>(store_), store_.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r31: Result<Array<Tuple2<string, Secret>>, DaprError> = changetype<Result<Array<Tuple2<string, Secret>>, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p32: usize = <usize>load<u32>(RET_AREA, 4);
-      const l33: i32 = <i32>load<u32>(RET_AREA, 8);
-      const list34: Array<Tuple2<string, Secret>> = [];
-      for (let i35 = 0; i35 < l33; i35++) {
-        const base36 = p32 + <usize>i35 * 16;
-        const s37 = rt.liftString(load<u32>(base36, 0), load<u32>(base36, 4));
-        const f38 = s37;
-        const p39: usize = <usize>load<u32>(base36, 8);
-        const l40: i32 = <i32>load<u32>(base36, 12);
-        const list41: Secret = [];
-        for (let i42 = 0; i42 < l40; i42++) {
-          const base43 = p39 + <usize>i42 * 16;
-          const s44 = rt.liftString(load<u32>(base43, 0), load<u32>(base43, 4));
-          const f45 = s44;
-          const s46 = rt.liftString(load<u32>(base43, 8), load<u32>(base43, 12));
-          const f47 = s46;
-          list41.push(new Tuple2<string, string>(f45, f47));
-        }
-        rt.freeList(p39, l40);
-        const f48 = list41;
-        list34.push(new Tuple2<string, Secret>(f38, f48));
-      }
-      rt.freeList(p32, l33);
-      r31 = new Result<Array<Tuple2<string, Secret>>, DaprError>(true, list34, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r49: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s50 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.notFound(s50);
-          break;
-        }
-        case 1: {
-          const s51 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.denied(s51);
-          break;
-        }
-        case 2: {
-          const s52 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.etagMismatch(s52);
-          break;
-        }
-        case 3: {
-          const s53 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.invalidArgument(s53);
-          break;
-        }
-        case 4: {
-          const s54 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.unavailable(s54);
-          break;
-        }
-        case 5: {
-          const s55 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.unsupported(s55);
-          break;
-        }
-        case 6: {
-          const s56 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r49 = DaprError.internal(s56);
-          break;
-        }
-        default: unreachable();
-      }
-      r31 = new Result<Array<Tuple2<string, Secret>>, DaprError>(false, zero<Array<Tuple2<string, Secret>>>(), r49);
-      break;
-    }
-    default: unreachable();
-  }
-  return r31;
+  return lift_ResultListTuple2StringListTuple2StringStringDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_ListTuple2StringListTuple2StringString(ptr: usize, len: i32): Array<Tuple2<string, Secret>> {
+  const list = new Array<Tuple2<string, Secret>>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 16;
+    list.push(lift_Tuple2StringListTuple2StringString(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lift_ResultListTuple2StringListTuple2StringStringDaprError(ptr: usize): Result<Array<Tuple2<string, Secret>>, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Array<Tuple2<string, Secret>>, DaprError>(lift_ListTuple2StringListTuple2StringString(load<usize>(ptr, 4), load<i32>(ptr, 8)));
+    case 1: return rt.err<Array<Tuple2<string, Secret>>, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_ResultListTuple2StringStringDaprError(ptr: usize): Result<Secret, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Secret, DaprError>(rt.lift_ListTuple2StringString(load<usize>(ptr, 4), load<i32>(ptr, 8)));
+    case 1: return rt.err<Secret, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_Tuple2StringListTuple2StringString(ptr: usize): Tuple2<string, Secret> {
+  return new Tuple2<string, Secret>(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.lift_ListTuple2StringString(load<usize>(ptr, 8), load<i32>(ptr, 12)));
+}

@@ -6,9 +6,9 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result, Tuple2, Unit, zero } from "../../rt";
+import { Result, Unit } from "../../rt";
 import * as rt from "../../rt";
-import { DaprError, Metadata } from "../../dapr/runtime/types";
+import { DaprError, Metadata, lift_DaprError, lift_ResultUnitDaprError } from "../../dapr/runtime/types";
 export { Metadata };
 export { DaprError };
 
@@ -17,6 +17,12 @@ export { DaprError };
  *
  * Keys are scoped to the calling app the way Dapr scopes them (`app-id||key`
  * in the backing store), so two apps may use the same key independently.
+ *
+ * Three guarantees below depend on the component serving the store: that
+ * an etag never matches a missing key (`save-item`, `delete`), that
+ * first-write refuses an existing key and last-write replaces it
+ * (`concurrency`), and that `transact` is atomic. The embedded stores keep
+ * all three; each says what `state.redis` (through daprd) does instead.
  */
 
 // Return area of this module's calls.
@@ -45,10 +51,17 @@ export enum Concurrency {
   /**
    * Without an etag, the write only succeeds if the key does not exist yet;
    * otherwise it fails with `etag-mismatch`.
+   *
+   * Depends on the store: `state.redis` refuses the write only if the
+   * stored value was itself saved with first-write; a value saved with
+   * last-write is replaced.
    */
   FirstWrite = 0,
   /**
    * Without an etag, the write replaces whatever is stored.
+   *
+   * Depends on the store: `state.redis` refuses it (`etag-mismatch`) if
+   * the stored value was saved with first-write.
    */
   LastWrite = 1,
 }
@@ -123,7 +136,11 @@ export class SaveItem {
      */
     public data: Uint8Array,
     /**
-     * If given, the save only succeeds if the stored etag is this one.
+     * If given, the save only succeeds if the stored etag is this one; a
+     * missing key matches no etag (`etag-mismatch`).
+     *
+     * Depends on the store: `state.redis` saves a missing key whatever
+     * etag is given.
      */
     public etag: string | null,
     /**
@@ -238,140 +255,21 @@ export class QueryResponse {
 
 // @ts-ignore: decorator
 @external("dapr:runtime/state@0.1.0", "get")
-declare function __import_get(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, retptr: i32): void;
+declare function __import_get(p0: usize, p1: i32, p2: usize, p3: i32, p4: i32, p5: usize, p6: i32, retptr: usize): void;
 
 /**
  * Reads one key. Returns `none` if the key does not exist or has expired.
  */
 export function get(store_: string, key: string, consistency: Consistency, metadata: Metadata): Result<Value | null, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  p2 = <i32>changetype<usize>(key);
-  p3 = key.length;
-  p4 = <i32>consistency;
-  const buf1 = rt.allocList(metadata.length, 16);
-  for (let i2 = 0; i2 < metadata.length; i2++) {
-    const base3 = buf1 + <usize>i2 * 16;
-    const v4: Tuple2<string, string> = unchecked(metadata[i2]);
-    const v5: string = v4.f0;
-    store<u32>(base3, changetype<usize>(v5), 0);
-    store<u32>(base3, v5.length, 4);
-    const v6: string = v4.f1;
-    store<u32>(base3, changetype<usize>(v6), 8);
-    store<u32>(base3, v6.length, 12);
-  }
-  p5 = <i32>buf1;
-  p6 = metadata.length;
-  __import_get(p0, p1, p2, p3, p4, p5, p6, <i32>RET_AREA);
+  __import_get(changetype<usize>(store_), store_.length, changetype<usize>(key), key.length, <i32>consistency, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r7: Result<Value | null, DaprError> = changetype<Result<Value | null, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      let r8: Value | null = null;
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          r8 = null;
-          break;
-        }
-        case 1: {
-          const p9: usize = <usize>load<u32>(RET_AREA, 8);
-          const l10: i32 = <i32>load<u32>(RET_AREA, 12);
-          const bytes11 = rt.liftBytes(p9, l10);
-          const f12 = bytes11;
-          let r13: string | null = null;
-          switch (<i32>load<u8>(RET_AREA, 16)) {
-            case 0: {
-              r13 = null;
-              break;
-            }
-            case 1: {
-              const s14 = rt.liftString(load<u32>(RET_AREA, 20), load<u32>(RET_AREA, 24));
-              r13 = s14;
-              break;
-            }
-            default: unreachable();
-          }
-          const f15 = r13;
-          const p16: usize = <usize>load<u32>(RET_AREA, 28);
-          const l17: i32 = <i32>load<u32>(RET_AREA, 32);
-          const list18: Metadata = [];
-          for (let i19 = 0; i19 < l17; i19++) {
-            const base20 = p16 + <usize>i19 * 16;
-            const s21 = rt.liftString(load<u32>(base20, 0), load<u32>(base20, 4));
-            const f22 = s21;
-            const s23 = rt.liftString(load<u32>(base20, 8), load<u32>(base20, 12));
-            const f24 = s23;
-            list18.push(new Tuple2<string, string>(f22, f24));
-          }
-          rt.freeList(p16, l17);
-          const f25 = list18;
-          r8 = new Value(f12, f15, f25);
-          break;
-        }
-        default: unreachable();
-      }
-      r7 = new Result<Value | null, DaprError>(true, r8, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r26: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s27 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.notFound(s27);
-          break;
-        }
-        case 1: {
-          const s28 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.denied(s28);
-          break;
-        }
-        case 2: {
-          const s29 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.etagMismatch(s29);
-          break;
-        }
-        case 3: {
-          const s30 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.invalidArgument(s30);
-          break;
-        }
-        case 4: {
-          const s31 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.unavailable(s31);
-          break;
-        }
-        case 5: {
-          const s32 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.unsupported(s32);
-          break;
-        }
-        case 6: {
-          const s33 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r26 = DaprError.internal(s33);
-          break;
-        }
-        default: unreachable();
-      }
-      r7 = new Result<Value | null, DaprError>(false, zero<Value | null>(), r26);
-      break;
-    }
-    default: unreachable();
-  }
-  return r7;
+  return lift_ResultOptionValueDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/state@0.1.0", "get-bulk")
-declare function __import_getBulk(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_getBulk(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Reads many keys. The result has one entry per requested key, in the
@@ -379,200 +277,14 @@ declare function __import_getBulk(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p
  */
 export function getBulk(store_: string, keys: Array<string>, metadata: Metadata): Result<Array<BulkValue>, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const buf34 = rt.allocList(keys.length, 8);
-  for (let i35 = 0; i35 < keys.length; i35++) {
-    const base36 = buf34 + <usize>i35 * 8;
-    const v37: string = unchecked(keys[i35]);
-    store<u32>(base36, changetype<usize>(v37), 0);
-    store<u32>(base36, v37.length, 4);
-  }
-  p2 = <i32>buf34;
-  p3 = keys.length;
-  const buf38 = rt.allocList(metadata.length, 16);
-  for (let i39 = 0; i39 < metadata.length; i39++) {
-    const base40 = buf38 + <usize>i39 * 16;
-    const v41: Tuple2<string, string> = unchecked(metadata[i39]);
-    const v42: string = v41.f0;
-    store<u32>(base40, changetype<usize>(v42), 0);
-    store<u32>(base40, v42.length, 4);
-    const v43: string = v41.f1;
-    store<u32>(base40, changetype<usize>(v43), 8);
-    store<u32>(base40, v43.length, 12);
-  }
-  p4 = <i32>buf38;
-  p5 = metadata.length;
-  __import_getBulk(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
+  __import_getBulk(changetype<usize>(store_), store_.length, rt.lower_ListString(keys), keys.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r44: Result<Array<BulkValue>, DaprError> = changetype<Result<Array<BulkValue>, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p45: usize = <usize>load<u32>(RET_AREA, 4);
-      const l46: i32 = <i32>load<u32>(RET_AREA, 8);
-      const list47: Array<BulkValue> = [];
-      for (let i48 = 0; i48 < l46; i48++) {
-        const base49 = p45 + <usize>i48 * 44;
-        const s50 = rt.liftString(load<u32>(base49, 0), load<u32>(base49, 4));
-        const f51 = s50;
-        let r52: Result<Value | null, DaprError> = changetype<Result<Value | null, DaprError>>(0);
-        switch (<i32>load<u8>(base49, 8)) {
-          case 0: {
-            let r53: Value | null = null;
-            switch (<i32>load<u8>(base49, 12)) {
-              case 0: {
-                r53 = null;
-                break;
-              }
-              case 1: {
-                const p54: usize = <usize>load<u32>(base49, 16);
-                const l55: i32 = <i32>load<u32>(base49, 20);
-                const bytes56 = rt.liftBytes(p54, l55);
-                const f57 = bytes56;
-                let r58: string | null = null;
-                switch (<i32>load<u8>(base49, 24)) {
-                  case 0: {
-                    r58 = null;
-                    break;
-                  }
-                  case 1: {
-                    const s59 = rt.liftString(load<u32>(base49, 28), load<u32>(base49, 32));
-                    r58 = s59;
-                    break;
-                  }
-                  default: unreachable();
-                }
-                const f60 = r58;
-                const p61: usize = <usize>load<u32>(base49, 36);
-                const l62: i32 = <i32>load<u32>(base49, 40);
-                const list63: Metadata = [];
-                for (let i64 = 0; i64 < l62; i64++) {
-                  const base65 = p61 + <usize>i64 * 16;
-                  const s66 = rt.liftString(load<u32>(base65, 0), load<u32>(base65, 4));
-                  const f67 = s66;
-                  const s68 = rt.liftString(load<u32>(base65, 8), load<u32>(base65, 12));
-                  const f69 = s68;
-                  list63.push(new Tuple2<string, string>(f67, f69));
-                }
-                rt.freeList(p61, l62);
-                const f70 = list63;
-                r53 = new Value(f57, f60, f70);
-                break;
-              }
-              default: unreachable();
-            }
-            r52 = new Result<Value | null, DaprError>(true, r53, zero<DaprError>());
-            break;
-          }
-          case 1: {
-            let r71: DaprError = changetype<DaprError>(0);
-            switch (<i32>load<u8>(base49, 12)) {
-              case 0: {
-                const s72 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.notFound(s72);
-                break;
-              }
-              case 1: {
-                const s73 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.denied(s73);
-                break;
-              }
-              case 2: {
-                const s74 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.etagMismatch(s74);
-                break;
-              }
-              case 3: {
-                const s75 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.invalidArgument(s75);
-                break;
-              }
-              case 4: {
-                const s76 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.unavailable(s76);
-                break;
-              }
-              case 5: {
-                const s77 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.unsupported(s77);
-                break;
-              }
-              case 6: {
-                const s78 = rt.liftString(load<u32>(base49, 16), load<u32>(base49, 20));
-                r71 = DaprError.internal(s78);
-                break;
-              }
-              default: unreachable();
-            }
-            r52 = new Result<Value | null, DaprError>(false, zero<Value | null>(), r71);
-            break;
-          }
-          default: unreachable();
-        }
-        const f79 = r52;
-        list47.push(new BulkValue(f51, f79));
-      }
-      rt.freeList(p45, l46);
-      r44 = new Result<Array<BulkValue>, DaprError>(true, list47, zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r80: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s81 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.notFound(s81);
-          break;
-        }
-        case 1: {
-          const s82 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.denied(s82);
-          break;
-        }
-        case 2: {
-          const s83 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.etagMismatch(s83);
-          break;
-        }
-        case 3: {
-          const s84 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.invalidArgument(s84);
-          break;
-        }
-        case 4: {
-          const s85 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.unavailable(s85);
-          break;
-        }
-        case 5: {
-          const s86 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.unsupported(s86);
-          break;
-        }
-        case 6: {
-          const s87 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r80 = DaprError.internal(s87);
-          break;
-        }
-        default: unreachable();
-      }
-      r44 = new Result<Array<BulkValue>, DaprError>(false, zero<Array<BulkValue>>(), r80);
-      break;
-    }
-    default: unreachable();
-  }
-  return r44;
+  return lift_ResultListBulkValueDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/state@0.1.0", "save")
-declare function __import_save(p0: i32, p1: i32, p2: i32, p3: i32, retptr: i32): void;
+declare function __import_save(p0: usize, p1: i32, p2: usize, p3: i32, retptr: usize): void;
 
 /**
  * Saves one or more items. Items are saved one by one (not atomically;
@@ -581,386 +293,65 @@ declare function __import_save(p0: i32, p1: i32, p2: i32, p3: i32, retptr: i32):
  */
 export function save(store_: string, items: Array<SaveItem>): Result<Unit, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const buf88 = rt.allocList(items.length, 40);
-  for (let i89 = 0; i89 < items.length; i89++) {
-    const base90 = buf88 + <usize>i89 * 40;
-    const v91: SaveItem = unchecked(items[i89]);
-    const v92: string = v91.key;
-    store<u32>(base90, changetype<usize>(v92), 0);
-    store<u32>(base90, v92.length, 4);
-    const v93: Uint8Array = v91.data;
-    store<i32>(base90, <i32>v93.dataStart, 8);
-    store<i32>(base90, v93.length, 12);
-    const v94: string | null = v91.etag;
-    if (v94 === null) {
-      store<u8>(base90, 0, 16);
-    }
-    else if (true) {
-      store<u8>(base90, 1, 16);
-      const v95: string = changetype<string>(v94);
-      store<u32>(base90, changetype<usize>(v95), 20);
-      store<u32>(base90, v95.length, 24);
-    }
-    const v96: WriteOptions = v91.options;
-    store<u8>(base90, <u8>v96.concurrency, 28);
-    store<u8>(base90, <u8>v96.consistency, 29);
-    const v97: Metadata = v91.metadata;
-    const buf98 = rt.allocList(v97.length, 16);
-    for (let i99 = 0; i99 < v97.length; i99++) {
-      const base100 = buf98 + <usize>i99 * 16;
-      const v101: Tuple2<string, string> = unchecked(v97[i99]);
-      const v102: string = v101.f0;
-      store<u32>(base100, changetype<usize>(v102), 0);
-      store<u32>(base100, v102.length, 4);
-      const v103: string = v101.f1;
-      store<u32>(base100, changetype<usize>(v103), 8);
-      store<u32>(base100, v103.length, 12);
-    }
-    store<i32>(base90, <i32>buf98, 32);
-    store<i32>(base90, v97.length, 36);
-  }
-  p2 = <i32>buf88;
-  p3 = items.length;
-  __import_save(p0, p1, p2, p3, <i32>RET_AREA);
+  __import_save(changetype<usize>(store_), store_.length, lower_ListSaveItem(items), items.length, RET_AREA);
   rt.deferRelease(mark);
-  let r104: Result<Unit, DaprError> = changetype<Result<Unit, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r104 = new Result<Unit, DaprError>(true, new Unit(), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r105: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s106 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.notFound(s106);
-          break;
-        }
-        case 1: {
-          const s107 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.denied(s107);
-          break;
-        }
-        case 2: {
-          const s108 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.etagMismatch(s108);
-          break;
-        }
-        case 3: {
-          const s109 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.invalidArgument(s109);
-          break;
-        }
-        case 4: {
-          const s110 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.unavailable(s110);
-          break;
-        }
-        case 5: {
-          const s111 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.unsupported(s111);
-          break;
-        }
-        case 6: {
-          const s112 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r105 = DaprError.internal(s112);
-          break;
-        }
-        default: unreachable();
-      }
-      r104 = new Result<Unit, DaprError>(false, zero<Unit>(), r105);
-      break;
-    }
-    default: unreachable();
-  }
-  return r104;
+  return lift_ResultUnitDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/state@0.1.0", "delete")
-declare function __import_delete(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32, p7: i32, p8: i32, p9: i32, p10: i32, retptr: i32): void;
+declare function __import_delete(p0: usize, p1: i32, p2: usize, p3: i32, p4: i32, p5: usize, p6: i32, p7: i32, p8: i32, p9: usize, p10: i32, retptr: usize): void;
 
 /**
  * Deletes one key. Deleting a missing key succeeds unless an etag is given
  * (then it is `etag-mismatch`).
+ *
+ * Depends on the store: `state.redis` deletes a missing key whatever etag
+ * is given.
  */
 export function delete_(store_: string, item: DeleteItem): Result<Unit, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  let p6: i32 = 0;
-  let p7: i32 = 0;
-  let p8: i32 = 0;
-  let p9: i32 = 0;
-  let p10: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const v113: string = item.key;
-  p2 = <i32>changetype<usize>(v113);
-  p3 = v113.length;
-  const v114: string | null = item.etag;
-  if (v114 === null) {
-    p4 = 0;
+  let f_3: i32 = 0;
+  let f_4: usize = 0;
+  let f_5: i32 = 0;
+  if (item.etag === null) {
+    f_3 = 0;
+    f_4 = 0;
+    f_5 = 0;
+  } else {
+    const v_2 = changetype<string>(item.etag);
+    f_3 = 1;
+    f_4 = changetype<usize>(v_2);
+    f_5 = v_2.length;
   }
-  else if (true) {
-    p4 = 1;
-    const v115: string = changetype<string>(v114);
-    p5 = <i32>changetype<usize>(v115);
-    p6 = v115.length;
-  }
-  const v116: WriteOptions = item.options;
-  p7 = <i32>v116.concurrency;
-  p8 = <i32>v116.consistency;
-  const v117: Metadata = item.metadata;
-  const buf118 = rt.allocList(v117.length, 16);
-  for (let i119 = 0; i119 < v117.length; i119++) {
-    const base120 = buf118 + <usize>i119 * 16;
-    const v121: Tuple2<string, string> = unchecked(v117[i119]);
-    const v122: string = v121.f0;
-    store<u32>(base120, changetype<usize>(v122), 0);
-    store<u32>(base120, v122.length, 4);
-    const v123: string = v121.f1;
-    store<u32>(base120, changetype<usize>(v123), 8);
-    store<u32>(base120, v123.length, 12);
-  }
-  p9 = <i32>buf118;
-  p10 = v117.length;
-  __import_delete(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, <i32>RET_AREA);
+  __import_delete(changetype<usize>(store_), store_.length, changetype<usize>(item.key), item.key.length, f_3, f_4, f_5, <i32>item.options.concurrency, <i32>item.options.consistency, rt.lower_ListTuple2StringString(item.metadata), item.metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r124: Result<Unit, DaprError> = changetype<Result<Unit, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r124 = new Result<Unit, DaprError>(true, new Unit(), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r125: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s126 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.notFound(s126);
-          break;
-        }
-        case 1: {
-          const s127 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.denied(s127);
-          break;
-        }
-        case 2: {
-          const s128 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.etagMismatch(s128);
-          break;
-        }
-        case 3: {
-          const s129 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.invalidArgument(s129);
-          break;
-        }
-        case 4: {
-          const s130 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.unavailable(s130);
-          break;
-        }
-        case 5: {
-          const s131 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.unsupported(s131);
-          break;
-        }
-        case 6: {
-          const s132 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r125 = DaprError.internal(s132);
-          break;
-        }
-        default: unreachable();
-      }
-      r124 = new Result<Unit, DaprError>(false, zero<Unit>(), r125);
-      break;
-    }
-    default: unreachable();
-  }
-  return r124;
+  return lift_ResultUnitDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/state@0.1.0", "transact")
-declare function __import_transact(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_transact(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Applies all operations atomically, in order: either every operation
  * takes effect or none does (an etag mismatch in any of them rolls back
  * the whole transaction and is returned).
+ *
+ * Depends on the store: `state.redis` runs the operations as one
+ * MULTI/EXEC, which does not roll back: every operation but the failing
+ * one takes effect, before or after it, and the error is returned.
  */
 export function transact(store_: string, operations: Array<Operation>, metadata: Metadata): Result<Unit, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  const buf133 = rt.allocList(operations.length, 44);
-  for (let i134 = 0; i134 < operations.length; i134++) {
-    const base135 = buf133 + <usize>i134 * 44;
-    const v136: Operation = unchecked(operations[i134]);
-    if (v136.tag == 0) {
-      store<u8>(base135, 0, 0);
-      const v137: SaveItem = v136.getUpsert();
-      const v138: string = v137.key;
-      store<u32>(base135, changetype<usize>(v138), 4);
-      store<u32>(base135, v138.length, 8);
-      const v139: Uint8Array = v137.data;
-      store<i32>(base135, <i32>v139.dataStart, 12);
-      store<i32>(base135, v139.length, 16);
-      const v140: string | null = v137.etag;
-      if (v140 === null) {
-        store<u8>(base135, 0, 20);
-      }
-      else if (true) {
-        store<u8>(base135, 1, 20);
-        const v141: string = changetype<string>(v140);
-        store<u32>(base135, changetype<usize>(v141), 24);
-        store<u32>(base135, v141.length, 28);
-      }
-      const v142: WriteOptions = v137.options;
-      store<u8>(base135, <u8>v142.concurrency, 32);
-      store<u8>(base135, <u8>v142.consistency, 33);
-      const v143: Metadata = v137.metadata;
-      const buf144 = rt.allocList(v143.length, 16);
-      for (let i145 = 0; i145 < v143.length; i145++) {
-        const base146 = buf144 + <usize>i145 * 16;
-        const v147: Tuple2<string, string> = unchecked(v143[i145]);
-        const v148: string = v147.f0;
-        store<u32>(base146, changetype<usize>(v148), 0);
-        store<u32>(base146, v148.length, 4);
-        const v149: string = v147.f1;
-        store<u32>(base146, changetype<usize>(v149), 8);
-        store<u32>(base146, v149.length, 12);
-      }
-      store<i32>(base135, <i32>buf144, 36);
-      store<i32>(base135, v143.length, 40);
-    }
-    else if (v136.tag == 1) {
-      store<u8>(base135, 1, 0);
-      const v150: DeleteItem = v136.getDelete();
-      const v151: string = v150.key;
-      store<u32>(base135, changetype<usize>(v151), 4);
-      store<u32>(base135, v151.length, 8);
-      const v152: string | null = v150.etag;
-      if (v152 === null) {
-        store<u8>(base135, 0, 12);
-      }
-      else if (true) {
-        store<u8>(base135, 1, 12);
-        const v153: string = changetype<string>(v152);
-        store<u32>(base135, changetype<usize>(v153), 16);
-        store<u32>(base135, v153.length, 20);
-      }
-      const v154: WriteOptions = v150.options;
-      store<u8>(base135, <u8>v154.concurrency, 24);
-      store<u8>(base135, <u8>v154.consistency, 25);
-      const v155: Metadata = v150.metadata;
-      const buf156 = rt.allocList(v155.length, 16);
-      for (let i157 = 0; i157 < v155.length; i157++) {
-        const base158 = buf156 + <usize>i157 * 16;
-        const v159: Tuple2<string, string> = unchecked(v155[i157]);
-        const v160: string = v159.f0;
-        store<u32>(base158, changetype<usize>(v160), 0);
-        store<u32>(base158, v160.length, 4);
-        const v161: string = v159.f1;
-        store<u32>(base158, changetype<usize>(v161), 8);
-        store<u32>(base158, v161.length, 12);
-      }
-      store<i32>(base135, <i32>buf156, 28);
-      store<i32>(base135, v155.length, 32);
-    }
-  }
-  p2 = <i32>buf133;
-  p3 = operations.length;
-  const buf162 = rt.allocList(metadata.length, 16);
-  for (let i163 = 0; i163 < metadata.length; i163++) {
-    const base164 = buf162 + <usize>i163 * 16;
-    const v165: Tuple2<string, string> = unchecked(metadata[i163]);
-    const v166: string = v165.f0;
-    store<u32>(base164, changetype<usize>(v166), 0);
-    store<u32>(base164, v166.length, 4);
-    const v167: string = v165.f1;
-    store<u32>(base164, changetype<usize>(v167), 8);
-    store<u32>(base164, v167.length, 12);
-  }
-  p4 = <i32>buf162;
-  p5 = metadata.length;
-  __import_transact(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
+  __import_transact(changetype<usize>(store_), store_.length, lower_ListOperation(operations), operations.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r168: Result<Unit, DaprError> = changetype<Result<Unit, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      r168 = new Result<Unit, DaprError>(true, new Unit(), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r169: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s170 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.notFound(s170);
-          break;
-        }
-        case 1: {
-          const s171 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.denied(s171);
-          break;
-        }
-        case 2: {
-          const s172 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.etagMismatch(s172);
-          break;
-        }
-        case 3: {
-          const s173 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.invalidArgument(s173);
-          break;
-        }
-        case 4: {
-          const s174 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.unavailable(s174);
-          break;
-        }
-        case 5: {
-          const s175 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.unsupported(s175);
-          break;
-        }
-        case 6: {
-          const s176 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r169 = DaprError.internal(s176);
-          break;
-        }
-        default: unreachable();
-      }
-      r168 = new Result<Unit, DaprError>(false, zero<Unit>(), r169);
-      break;
-    }
-    default: unreachable();
-  }
-  return r168;
+  return lift_ResultUnitDaprError(RET_AREA);
 }
 
 // @ts-ignore: decorator
 @external("dapr:runtime/state@0.1.0", "query")
-declare function __import_query(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, retptr: i32): void;
+declare function __import_query(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, retptr: usize): void;
 
 /**
  * Runs a query in Dapr's state query language (JSON with `filter`, `sort`
@@ -969,138 +360,132 @@ declare function __import_query(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5:
  */
 export function query(store_: string, query: string, metadata: Metadata): Result<QueryResponse, DaprError> {
   const mark = rt.deferMark();
-  let p0: i32 = 0;
-  let p1: i32 = 0;
-  let p2: i32 = 0;
-  let p3: i32 = 0;
-  let p4: i32 = 0;
-  let p5: i32 = 0;
-  p0 = <i32>changetype<usize>(store_);
-  p1 = store_.length;
-  p2 = <i32>changetype<usize>(query);
-  p3 = query.length;
-  const buf177 = rt.allocList(metadata.length, 16);
-  for (let i178 = 0; i178 < metadata.length; i178++) {
-    const base179 = buf177 + <usize>i178 * 16;
-    const v180: Tuple2<string, string> = unchecked(metadata[i178]);
-    const v181: string = v180.f0;
-    store<u32>(base179, changetype<usize>(v181), 0);
-    store<u32>(base179, v181.length, 4);
-    const v182: string = v180.f1;
-    store<u32>(base179, changetype<usize>(v182), 8);
-    store<u32>(base179, v182.length, 12);
-  }
-  p4 = <i32>buf177;
-  p5 = metadata.length;
-  __import_query(p0, p1, p2, p3, p4, p5, <i32>RET_AREA);
+  __import_query(changetype<usize>(store_), store_.length, changetype<usize>(query), query.length, rt.lower_ListTuple2StringString(metadata), metadata.length, RET_AREA);
   rt.deferRelease(mark);
-  let r183: Result<QueryResponse, DaprError> = changetype<Result<QueryResponse, DaprError>>(0);
-  switch (<i32>load<u8>(RET_AREA, 0)) {
-    case 0: {
-      const p184: usize = <usize>load<u32>(RET_AREA, 4);
-      const l185: i32 = <i32>load<u32>(RET_AREA, 8);
-      const list186: Array<QueryItem> = [];
-      for (let i187 = 0; i187 < l185; i187++) {
-        const base188 = p184 + <usize>i187 * 28;
-        const s189 = rt.liftString(load<u32>(base188, 0), load<u32>(base188, 4));
-        const f190 = s189;
-        const p191: usize = <usize>load<u32>(base188, 8);
-        const l192: i32 = <i32>load<u32>(base188, 12);
-        const bytes193 = rt.liftBytes(p191, l192);
-        const f194 = bytes193;
-        let r195: string | null = null;
-        switch (<i32>load<u8>(base188, 16)) {
-          case 0: {
-            r195 = null;
-            break;
-          }
-          case 1: {
-            const s196 = rt.liftString(load<u32>(base188, 20), load<u32>(base188, 24));
-            r195 = s196;
-            break;
-          }
-          default: unreachable();
-        }
-        const f197 = r195;
-        list186.push(new QueryItem(f190, f194, f197));
-      }
-      rt.freeList(p184, l185);
-      const f198 = list186;
-      let r199: string | null = null;
-      switch (<i32>load<u8>(RET_AREA, 12)) {
-        case 0: {
-          r199 = null;
-          break;
-        }
-        case 1: {
-          const s200 = rt.liftString(load<u32>(RET_AREA, 16), load<u32>(RET_AREA, 20));
-          r199 = s200;
-          break;
-        }
-        default: unreachable();
-      }
-      const f201 = r199;
-      const p202: usize = <usize>load<u32>(RET_AREA, 24);
-      const l203: i32 = <i32>load<u32>(RET_AREA, 28);
-      const list204: Metadata = [];
-      for (let i205 = 0; i205 < l203; i205++) {
-        const base206 = p202 + <usize>i205 * 16;
-        const s207 = rt.liftString(load<u32>(base206, 0), load<u32>(base206, 4));
-        const f208 = s207;
-        const s209 = rt.liftString(load<u32>(base206, 8), load<u32>(base206, 12));
-        const f210 = s209;
-        list204.push(new Tuple2<string, string>(f208, f210));
-      }
-      rt.freeList(p202, l203);
-      const f211 = list204;
-      r183 = new Result<QueryResponse, DaprError>(true, new QueryResponse(f198, f201, f211), zero<DaprError>());
-      break;
-    }
-    case 1: {
-      let r212: DaprError = changetype<DaprError>(0);
-      switch (<i32>load<u8>(RET_AREA, 4)) {
-        case 0: {
-          const s213 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.notFound(s213);
-          break;
-        }
-        case 1: {
-          const s214 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.denied(s214);
-          break;
-        }
-        case 2: {
-          const s215 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.etagMismatch(s215);
-          break;
-        }
-        case 3: {
-          const s216 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.invalidArgument(s216);
-          break;
-        }
-        case 4: {
-          const s217 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.unavailable(s217);
-          break;
-        }
-        case 5: {
-          const s218 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.unsupported(s218);
-          break;
-        }
-        case 6: {
-          const s219 = rt.liftString(load<u32>(RET_AREA, 8), load<u32>(RET_AREA, 12));
-          r212 = DaprError.internal(s219);
-          break;
-        }
-        default: unreachable();
-      }
-      r183 = new Result<QueryResponse, DaprError>(false, zero<QueryResponse>(), r212);
-      break;
-    }
-    default: unreachable();
-  }
-  return r183;
+  return lift_ResultQueryResponseDaprError(RET_AREA);
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_BulkValue(ptr: usize): BulkValue {
+  return new BulkValue(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), lift_ResultOptionValueDaprError(ptr + 8));
+}
+
+export function lift_ListBulkValue(ptr: usize, len: i32): Array<BulkValue> {
+  const list = new Array<BulkValue>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 44;
+    list.push(lift_BulkValue(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lift_ListQueryItem(ptr: usize, len: i32): Array<QueryItem> {
+  const list = new Array<QueryItem>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 28;
+    list.push(lift_QueryItem(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lift_OptionValue(ptr: usize): Value | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return lift_Value(ptr + 4);
+    default: return unreachable();
+  }
+}
+
+export function lift_QueryItem(ptr: usize): QueryItem {
+  return new QueryItem(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.liftBytes(load<usize>(ptr, 8), load<i32>(ptr, 12)), rt.lift_OptionString(ptr + 16));
+}
+
+export function lift_QueryResponse(ptr: usize): QueryResponse {
+  return new QueryResponse(lift_ListQueryItem(load<usize>(ptr), load<i32>(ptr, 4)), rt.lift_OptionString(ptr + 8), rt.lift_ListTuple2StringString(load<usize>(ptr, 20), load<i32>(ptr, 24)));
+}
+
+export function lift_ResultListBulkValueDaprError(ptr: usize): Result<Array<BulkValue>, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Array<BulkValue>, DaprError>(lift_ListBulkValue(load<usize>(ptr, 4), load<i32>(ptr, 8)));
+    case 1: return rt.err<Array<BulkValue>, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_ResultOptionValueDaprError(ptr: usize): Result<Value | null, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Value | null, DaprError>(lift_OptionValue(ptr + 4));
+    case 1: return rt.err<Value | null, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_ResultQueryResponseDaprError(ptr: usize): Result<QueryResponse, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<QueryResponse, DaprError>(lift_QueryResponse(ptr + 4));
+    case 1: return rt.err<QueryResponse, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_Value(ptr: usize): Value {
+  return new Value(rt.liftBytes(load<usize>(ptr), load<i32>(ptr, 4)), rt.lift_OptionString(ptr + 8), rt.lift_ListTuple2StringString(load<usize>(ptr, 20), load<i32>(ptr, 24)));
+}
+
+export function lower_DeleteItem(v: DeleteItem, ptr: usize): void {
+  store<i32>(ptr, v.key.length, 4);
+  store<usize>(ptr, changetype<usize>(v.key));
+  rt.lower_OptionString(v.etag, ptr + 8);
+  lower_WriteOptions(v.options, ptr + 20);
+  store<i32>(ptr, v.metadata.length, 28);
+  store<usize>(ptr, rt.lower_ListTuple2StringString(v.metadata), 24);
+}
+
+export function lower_ListOperation(list: Array<Operation>): usize {
+  const ptr = rt.allocList(list.length, 44);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 44;
+    lower_Operation(unchecked(list[i]), base);
+  }
+  return ptr;
+}
+
+export function lower_ListSaveItem(list: Array<SaveItem>): usize {
+  const ptr = rt.allocList(list.length, 40);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 40;
+    lower_SaveItem(unchecked(list[i]), base);
+  }
+  return ptr;
+}
+
+export function lower_Operation(v: Operation, ptr: usize): void {
+  if (v.tag == 0) {
+    const v_1 = v.getUpsert();
+    store<u8>(ptr, 0);
+    lower_SaveItem(v_1, ptr + 4);
+  } else {
+    const v_4 = v.getDelete();
+    store<u8>(ptr, 1);
+    lower_DeleteItem(v_4, ptr + 4);
+  }
+}
+
+export function lower_SaveItem(v: SaveItem, ptr: usize): void {
+  store<i32>(ptr, v.key.length, 4);
+  store<usize>(ptr, changetype<usize>(v.key));
+  store<i32>(ptr, v.data.length, 12);
+  store<usize>(ptr, v.data.dataStart, 8);
+  rt.lower_OptionString(v.etag, ptr + 16);
+  lower_WriteOptions(v.options, ptr + 28);
+  store<i32>(ptr, v.metadata.length, 36);
+  store<usize>(ptr, rt.lower_ListTuple2StringString(v.metadata), 32);
+}
+
+export function lower_WriteOptions(v: WriteOptions, ptr: usize): void {
+  store<u8>(ptr, <u8><i32>v.concurrency);
+  store<u8>(ptr, <u8><i32>v.consistency, 1);
+}

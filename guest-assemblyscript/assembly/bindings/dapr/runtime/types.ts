@@ -6,7 +6,7 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Tuple2, zero } from "../../rt";
+import { Result, Tuple2, Unit } from "../../rt";
 import * as rt from "../../rt";
 
 /**
@@ -116,3 +116,41 @@ export class DaprError {
   }
 }
 
+// ---- Canonical ABI glue: lifting from and lowering to linear memory.
+
+export function lift_DaprError(ptr: usize): DaprError {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return DaprError.notFound(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 1: return DaprError.denied(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 2: return DaprError.etagMismatch(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 3: return DaprError.invalidArgument(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 4: return DaprError.unavailable(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 5: return DaprError.unsupported(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 6: return DaprError.internal(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    default: return unreachable();
+  }
+}
+
+export function lift_ResultBoolDaprError(ptr: usize): Result<bool, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<bool, DaprError>(<i32>load<u8>(ptr, 4) != 0);
+    case 1: return rt.err<bool, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_ResultStringDaprError(ptr: usize): Result<string, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<string, DaprError>(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
+    case 1: return rt.err<string, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_ResultUnitDaprError(ptr: usize): Result<Unit, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Unit, DaprError>(new Unit());
+    case 1: return rt.err<Unit, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}

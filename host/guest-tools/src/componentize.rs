@@ -4,13 +4,14 @@
 //!
 //! Steps: check that the module only imports WASI preview 1 and interfaces of
 //! the world; rename the AssemblyScript export shims
-//! ([`super::assemblyscript::export_shim_name`]) to their canonical ABI
+//! ([`crate::assemblyscript::export_shim_name`]) to their canonical ABI
 //! names; embed the world's component type with the chosen string encoding;
 //! and encode the component with the WASI preview 1 adapter (the command
 //! adapter when the module exports `_start`, which then becomes
 //! `wasi:cli/run`; the reactor adapter otherwise).
 
-use super::assemblyscript::{decode_export_shim_name, load_dapr_resolve};
+use crate::WitFiles;
+use crate::assemblyscript::decode_export_shim_name;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use wasi_preview1_component_adapter_provider::{
@@ -55,31 +56,37 @@ impl From<Encoding> for wit_component::StringEncoding {
 /// The `dapr:runtime` worlds a module can be componentized for.
 pub const WORLDS: &[&str] = &["app", "client", "http-app"];
 
-/// Builds a component of the `dapr:runtime` world `world` ("app", "client"
-/// or "http-app") from the core module `module`, whose strings use
-/// `encoding`.
-pub fn componentize(module: &[u8], world: &str, encoding: Encoding) -> Result<Vec<u8>> {
+/// Builds a component of the world `world` ("app", "client" or "http-app")
+/// of the `dapr:runtime` package `wit` from the core module `module`, whose
+/// strings use `encoding`.
+pub fn componentize(
+    module: &[u8],
+    wit: WitFiles<'_>,
+    world: &str,
+    encoding: Encoding,
+) -> Result<Vec<u8>> {
     if !WORLDS.contains(&world) {
         bail!(
             "unknown world `{world}` (expected one of {})",
             WORLDS.join(", ")
         );
     }
-    let (resolve, pkg) = load_dapr_resolve()?;
+    let (resolve, pkg) = crate::load_wit(wit)?;
     let world_id = resolve.select_world(&[pkg], Some(world))?;
     componentize_with(module, &resolve, world_id, encoding)
 }
 
 /// [`componentize`] for a world of another WIT package (`wit_dir`, which
-/// may `include` the `dapr:runtime` worlds), such as a test world that
-/// exports more than `handler`.
+/// may `include` the worlds of `wit`), such as a test world that exports
+/// more than `handler`.
 pub fn componentize_with_wit(
     module: &[u8],
+    wit: WitFiles<'_>,
     wit_dir: &std::path::Path,
     world: &str,
     encoding: Encoding,
 ) -> Result<Vec<u8>> {
-    let (mut resolve, _) = load_dapr_resolve()?;
+    let (mut resolve, _) = crate::load_wit(wit)?;
     let (pkg, _) = resolve
         .push_dir(wit_dir)
         .with_context(|| format!("parsing the WIT in {}", wit_dir.display()))?;
@@ -300,6 +307,10 @@ fn rename_exports(module: &[u8]) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
 
+    fn componentize(module: &[u8], world: &str, encoding: Encoding) -> Result<Vec<u8>> {
+        crate::test_wit::with(|wit| super::componentize(module, wit, world, encoding))
+    }
+
     /// A core module (in text form) built by hand the way the AssemblyScript
     /// bindings build one.
     fn wat(body: &str) -> Vec<u8> {
@@ -329,7 +340,7 @@ mod tests {
 
     #[test]
     fn app_exports_are_renamed() {
-        let shim = |n: &str| super::super::assemblyscript::export_shim_name(n);
+        let shim = |n: &str| crate::assemblyscript::export_shim_name(n);
         let h = "dapr:runtime/handler@0.1.0";
         let module = wat(&format!(
             r#"{REALLOC}
