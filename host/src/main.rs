@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use wasmtime_dapr::backend::sidecar::SidecarOptions;
-use wasmtime_dapr::runtime::{Limits, Runtime, RuntimeConfig, Sandbox};
+use wasmtime_dapr::config::RuntimeFile;
+use wasmtime_dapr::runtime::{ByteSize, Limits, Runtime, RuntimeConfig, Sandbox};
 use wasmtime_dapr::{Listen, Server, ServerOptions, default_app_id};
 
 /// Run WebAssembly components with Dapr's building blocks.
@@ -89,9 +90,26 @@ struct CommonArgs {
     /// Memory limit per request, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 128)]
     memory_limit: usize,
-    /// Deadline per request, event or command, in seconds.
+    /// Deadline per request, event or command, in seconds; a guest still
+    /// running then is interrupted.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     timeout: f64,
+    /// Instances of one app running at once (default: the 256 instance
+    /// slots shared evenly by the apps).
+    #[arg(long, value_name = "N")]
+    max_instances: Option<u32>,
+    /// Requests and invocations that may wait for a busy app's instance;
+    /// past it they get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    max_queued: u32,
+    /// The largest HTTP or invocation body, state value or message, and
+    /// gRPC message to and from daprd (match daprd's --max-body-size).
+    #[arg(long, value_name = "SIZE", default_value = "4Mi")]
+    max_body_size: ByteSize,
+    /// A TOML file of per-app settings (`[apps.ID]`: timeout, memory-limit,
+    /// max-instances, max-queued, max-body-size) over the flags above.
+    #[arg(long, value_name = "FILE")]
+    runtime_config: Option<PathBuf>,
     /// Preopen a host directory: HOST or HOST::GUEST.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
@@ -257,6 +275,35 @@ fn options(
     if common.memory_limit == 0 {
         bail!("--memory-limit must be at least 1 MiB");
     }
+    if common.max_instances == Some(0) {
+        bail!("--max-instances must be at least 1");
+    }
+    let memory_bytes = common
+        .memory_limit
+        .checked_mul(1 << 20)
+        .context("--memory-limit is too large")?;
+    let limits = Limits {
+        memory_bytes,
+        timeout: seconds("--timeout", common.timeout)?,
+        max_instances: common.max_instances,
+        max_queued: common.max_queued,
+        max_body_bytes: common.max_body_size.0,
+    };
+    let app_limits = match &common.runtime_config {
+        Some(path) => RuntimeFile::load(path)?.app_limits(&limits)?,
+        None => Default::default(),
+    };
+    if let Some(unknown) = app_limits
+        .keys()
+        .find(|id| !components.iter().any(|(c, _)| c == *id))
+    {
+        tracing::warn!("the runtime config sets limits for app `{unknown}`, which is not served");
+    }
+    let explicit: u32 = components
+        .iter()
+        .filter_map(|(id, _)| app_limits.get(id).unwrap_or(&limits).max_instances)
+        .fold(0, u32::saturating_add);
+    let instance_slots = explicit.max(RuntimeConfig::default().instance_slots);
     let dirs = common
         .dirs
         .iter()
@@ -281,11 +328,9 @@ fn options(
     Ok(ServerOptions {
         components,
         runtime: RuntimeConfig {
-            limits: Limits {
-                memory_bytes: common.memory_limit << 20,
-                timeout: seconds("--timeout", common.timeout)?,
-                ..Limits::default()
-            },
+            limits,
+            app_limits,
+            instance_slots,
             cache_dir,
             sandbox: Sandbox {
                 dirs,
@@ -302,7 +347,11 @@ fn options(
         sidecar: match common.dapr_grpc_endpoint {
             Some(endpoint) => Some(SidecarOptions::at(&endpoint)),
             None => SidecarOptions::from_env(),
-        },
+        }
+        .map(|sidecar| SidecarOptions {
+            max_message_bytes: common.max_body_size.0,
+            ..sidecar
+        }),
         sidecar_timeout: seconds("--sidecar-timeout", common.sidecar_timeout)?,
     })
 }

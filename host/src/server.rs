@@ -92,6 +92,9 @@ impl Server {
             )?,
         };
         let mut loaded = BTreeMap::new();
+        // Apps without their own instance bound split the slots evenly.
+        let apps = u32::try_from(options.components.len().max(1)).unwrap_or(u32::MAX);
+        let fair_share = (options.runtime.instance_slots / apps).max(1);
         for (id, path) in &options.components {
             if loaded.contains_key(id) {
                 bail!("two components use app id `{id}`; give one another id with ID=PATH");
@@ -101,7 +104,10 @@ impl Server {
                 .handler
                 .then(|| directory.handle(id) as Arc<dyn ConfigurationSink>);
             let components = Arc::new(registry.for_app(id, updates));
-            loaded.insert(id.clone(), App::new(runtime.clone(), id, pre, components));
+            loaded.insert(
+                id.clone(),
+                App::new(runtime.clone(), id, pre, components, fair_share),
+            );
         }
         for app in loaded.into_values() {
             directory.insert(Arc::new(app));
@@ -285,6 +291,7 @@ pub async fn serve(
         channel = Some(tokio::spawn(app_channel::serve(
             addr,
             directory.handle(id),
+            options.runtime.limits_of(id).max_body_bytes,
             stopped(),
         )));
         report(&format!("App channel (gRPC) on {addr}"));

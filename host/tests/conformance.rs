@@ -270,9 +270,15 @@ impl SidecarApp {
         let app_port = common::dapr::free_port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], app_port));
-        tokio::spawn(app_channel::serve(addr, directory.handle(id), async move {
-            let _ = stopped.await;
-        }));
+        let limit = wasmtime_dapr::runtime::DEFAULT_MAX_BODY_BYTES;
+        tokio::spawn(app_channel::serve(
+            addr,
+            directory.handle(id),
+            limit,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         let daprd = tokio::task::block_in_place(|| start_daprd(app_port));
         let mut options = Fixture::host_options(vec![(id.into(), component)], dir);
         options.resources = None;

@@ -102,6 +102,23 @@ pub fn embedded_type_names() -> impl Iterator<Item = &'static str> {
 pub struct DaprCtx {
     /// What this app can reach.
     pub app: Arc<AppComponents>,
+    /// The largest payload (state value, message, invocation body) a call
+    /// may carry, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl DaprCtx {
+    /// Rejects a payload larger than the app's body limit with
+    /// `invalid-argument` naming the limit and the flag that raises it.
+    fn within_body_limit(&self, what: &str, len: usize) -> Result<(), Error> {
+        if len <= self.max_body_bytes {
+            return Ok(());
+        }
+        Err(Error::InvalidArgument(format!(
+            "{what} is {len} bytes, over the {} limit (raise it with --max-body-size)",
+            crate::runtime::ByteSize(self.max_body_bytes)
+        )))
+    }
 }
 
 impl crate::wit::dapr::runtime::types::Host for DaprCtx {}

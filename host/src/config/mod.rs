@@ -3,6 +3,7 @@
 
 mod components;
 mod registry;
+mod runtime_file;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use anyhow::{Context, Result};
 
 pub use components::{ComponentSpec, load_resources};
 pub use registry::{AppComponents, ComponentInfo, Registry};
+pub use runtime_file::{AppSettings, RuntimeFile};
 
 use crate::blocks::invoke::Invoker;
 

@@ -24,22 +24,27 @@ use crate::blocks::invoke::{
     add_headers_to_metadata, headers_from_metadata,
 };
 use crate::blocks::pubsub::{CloudEvent, EventStatus};
-use crate::runtime::{App, failure_message};
+use crate::runtime::{App, Overloaded, failure_message};
 use crate::wit::exports::dapr::runtime::handler::BindingEvent;
 
 /// How long a call waits for the app to finish loading.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Serves the app channel on `addr` until `shutdown` resolves.
+/// Serves the app channel on `addr` until `shutdown` resolves, with gRPC
+/// messages up to `max_message_bytes` each way (daprd's `--max-body-size`).
 /// Calls that arrive while the app is still loading wait for it.
 pub async fn serve(
     addr: SocketAddr,
     app: Arc<AppHandle>,
+    max_message_bytes: usize,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let channel = AppChannel { app };
+    let callbacks = AppCallbackServer::new(channel.clone())
+        .max_decoding_message_size(max_message_bytes)
+        .max_encoding_message_size(max_message_bytes);
     tonic::transport::Server::builder()
-        .add_service(AppCallbackServer::new(channel.clone()).max_decoding_message_size(usize::MAX))
+        .add_service(callbacks)
         .add_service(AppCallbackHealthCheckServer::new(channel))
         .serve_with_shutdown(addr, shutdown)
         .await?;
@@ -61,8 +66,13 @@ impl AppChannel {
     }
 }
 
+/// A failed call as daprd sees it: `resource-exhausted` when the app is
+/// overloaded (the caller may retry), else `internal`.
 fn internal(err: anyhow::Error) -> Status {
-    Status::internal(failure_message(&err))
+    match err.downcast_ref::<Overloaded>() {
+        Some(_) => Status::resource_exhausted(failure_message(&err)),
+        None => Status::internal(failure_message(&err)),
+    }
 }
 
 /// The HTTP verb of daprd's HTTP extension (`POST` when absent or unknown).

@@ -18,7 +18,7 @@ use crate::blocks::bindings::{BindingEvent, BindingSubscriber};
 use crate::blocks::configuration::{ConfigurationSink, ConfigurationSubscriber, Item};
 use crate::blocks::invoke::{Invoker, Request, Response};
 use crate::blocks::pubsub::{CloudEvent, EventStatus, TopicSubscriber};
-use crate::runtime::{App, failure_message};
+use crate::runtime::{App, Overloaded, failure_message};
 use crate::wit::Error;
 
 /// The apps of one host, by app id.
@@ -192,8 +192,11 @@ impl Invoker for LocalInvoker {
         let not_found = || Error::NotFound(format!("no app with id `{app_id}` in this host"));
         let directory = self.directory.upgrade().ok_or_else(not_found)?;
         let app = directory.get(app_id).ok_or_else(not_found)?;
-        super::invoke::deliver(&app, request)
-            .await
-            .map_err(|err| Error::Internal(failure_message(&err)))
+        super::invoke::deliver(&app, request).await.map_err(|err| {
+            match err.downcast_ref::<Overloaded>() {
+                Some(_) => Error::Unavailable(failure_message(&err)),
+                None => Error::Internal(failure_message(&err)),
+            }
+        })
     }
 }

@@ -1,18 +1,21 @@
 //! The HTTP front door: a hyper server handing each request to the HTTP app
-//! in a fresh instance, with graceful shutdown.
+//! in a fresh instance, with graceful shutdown. Bodies are bounded by the
+//! app's `max_body_bytes` both ways (`413` up front when `Content-Length`
+//! says so); a busy app answers `503` with `Retry-After`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::runtime::App;
+use crate::runtime::{App, ByteSize, Overloaded};
+use wasmtime_wasi_http::Error as WasiHttpError;
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,21 +67,87 @@ pub async fn serve(
     Ok(())
 }
 
-/// Runs one request; a failing guest becomes a 500 with the reason.
+/// Runs one request; a failing guest becomes a 500 with the reason, an
+/// overloaded app a 503, a body over the limit a 413.
 async fn respond(
     app: &App,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<HyperOutgoingBody> {
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let limit = app.limits().max_body_bytes;
+    if let Some(length) = content_length(&request)
+        && length > limit as u64
+    {
+        let message = format!(
+            "the request body is {length} bytes, over the {} limit (--max-body-size)\n",
+            ByteSize(limit)
+        );
+        return error_response(413, &message);
+    }
+    let request = request.map(|body| limit_body(body, limit, request_too_large));
     match app.handle_http(request).await {
-        Ok(response) => response,
+        Ok(response) => {
+            response.map(|body| limit_body(body, limit, response_too_large).boxed_unsync())
+        }
         Err(err) => {
             let message = crate::runtime::failure_message(&err);
+            if err.downcast_ref::<Overloaded>().is_some() {
+                tracing::warn!(app = app.id(), %method, %path, "{message}");
+                let mut response = error_response(503, &format!("{message}\n"));
+                response.headers_mut().insert(
+                    hyper::header::RETRY_AFTER,
+                    hyper::header::HeaderValue::from(Overloaded::RETRY_AFTER.as_secs()),
+                );
+                return response;
+            }
             tracing::error!(app = app.id(), %method, %path, "{message}");
             tracing::debug!(app = app.id(), "{err:?}");
             error_response(500, &format!("{message}\n"))
         }
     }
+}
+
+/// The declared `Content-Length` of a request, if any.
+fn content_length<B>(request: &hyper::Request<B>) -> Option<u64> {
+    request
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// `body`, failing with `too_large(limit)` once more than `limit` bytes
+/// went through and with its own error otherwise.
+pub(crate) fn limit_body<B>(
+    body: B,
+    limit: usize,
+    too_large: fn(usize) -> WasiHttpError,
+) -> impl hyper::body::Body<Data = bytes::Bytes, Error = WasiHttpError> + Send + 'static
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<WasiHttpError> + std::error::Error + Send + Sync + 'static,
+{
+    Limited::new(body, limit).map_err(move |err| match err.downcast::<B::Error>() {
+        Ok(inner) => (*inner).into(),
+        Err(other) => {
+            debug_assert!(other.is::<LengthLimitError>());
+            too_large(limit)
+        }
+    })
+}
+
+fn request_too_large(limit: usize) -> WasiHttpError {
+    WasiHttpError::HttpRequestBodySize(Some(limit as u64))
+}
+
+fn response_too_large(limit: usize) -> WasiHttpError {
+    tracing::warn!(
+        "a response body went over the {} limit (--max-body-size); the response was cut off",
+        ByteSize(limit)
+    );
+    WasiHttpError::HttpResponseBodySize(Some(limit as u64))
 }
 
 fn error_response(status: u16, text: &str) -> hyper::Response<HyperOutgoingBody> {

@@ -3,16 +3,21 @@
 //! (as Dapr does for HTTP apps).
 
 use anyhow::anyhow;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::blocks::invoke::{HttpVerb, Request, Response};
-use crate::runtime::App;
+use crate::runtime::{App, ByteSize};
 
-/// Delivers `request` to `app`.
+/// Delivers `request` to `app`; a request or response body over the app's
+/// `max_body_bytes` is an error.
 pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Response> {
     let exports = app.exports();
+    let limit = app.limits().max_body_bytes;
+    over_limit("the invocation request body", request.data.len(), limit)?;
     if exports.handler {
-        app.on_invoke(request).await
+        let response = app.on_invoke(request).await?;
+        over_limit("the invocation response body", response.data.len(), limit)?;
+        Ok(response)
     } else if exports.http {
         invoke_http(app, request).await
     } else {
@@ -21,6 +26,17 @@ pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Respo
             app.id()
         ))
     }
+}
+
+/// An error naming `what`, its size and the limit when `len` is over it.
+fn over_limit(what: &str, len: usize, limit: usize) -> anyhow::Result<()> {
+    if len > limit {
+        anyhow::bail!(
+            "{what} is {len} bytes, over the {} limit (--max-body-size)",
+            ByteSize(limit)
+        );
+    }
+    Ok(())
 }
 
 fn verb(verb: HttpVerb) -> http::Method {
@@ -62,10 +78,17 @@ async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
         .map_err(|never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} });
     let response = app.handle_http(builder.body(body)?).await?;
     let (parts, body) = response.into_parts();
-    let data = body
+    let limit = app.limits().max_body_bytes;
+    let data = Limited::new(body, limit)
         .collect()
         .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .map_err(|e| match e.is::<LengthLimitError>() {
+            true => anyhow!(
+                "the invocation response body is over the {} limit (--max-body-size)",
+                ByteSize(limit)
+            ),
+            false => anyhow!("reading the invocation response failed: {e}"),
+        })?
         .to_bytes()
         .to_vec();
     let content_type = parts

@@ -12,6 +12,7 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use super::engine::Runtime;
+use super::limits::{Admission, Limits, Queueing};
 use super::store::HostState;
 use crate::config::AppComponents;
 use crate::wit::dapr::runtime::configuration::Item;
@@ -31,11 +32,14 @@ pub struct Exports {
     pub command: bool,
 }
 
-/// A component loaded for one app id: compiled once, instantiated per call.
+/// A component loaded for one app id: compiled once, instantiated per call,
+/// at most its instance bound at once.
 pub struct App {
     id: String,
     runtime: Arc<Runtime>,
     components: Arc<AppComponents>,
+    limits: Limits,
+    admission: Admission,
     exports: Exports,
     proxy: Option<ProxyPre<HostState>>,
     handler: Option<GuestIndices>,
@@ -56,13 +60,17 @@ impl Exports {
 
 impl App {
     /// The app `id`: the pre-instantiated component `pre`, reaching
-    /// `components` through its imports.
+    /// `components` through its imports, with the runtime's limits for
+    /// `id`; `fair_share` instances at once unless those limits say.
     pub fn new(
         runtime: Arc<Runtime>,
         id: &str,
         pre: InstancePre<HostState>,
         components: Arc<AppComponents>,
+        fair_share: u32,
     ) -> Self {
+        let limits = runtime.config.limits_of(id).clone();
+        let admission = Admission::new(id, limits.max_instances.unwrap_or(fair_share), &limits);
         let proxy = ProxyPre::new(pre.clone()).ok();
         let handler = GuestIndices::new(&pre).ok();
         let command = CommandPre::new(pre.clone()).ok();
@@ -75,6 +83,8 @@ impl App {
             id: id.to_string(),
             runtime,
             components,
+            limits,
+            admission,
             exports,
             proxy,
             handler,
@@ -103,16 +113,40 @@ impl App {
         &self.pre
     }
 
-    /// A fresh store for one call of this app.
-    pub fn new_store(&self, args: &[String]) -> Result<Store<HostState>> {
-        self.runtime.new_store(self.components.clone(), args)
+    /// This app's limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
-    /// Runs `call` under the request deadline (the epoch deadline traps
-    /// running guest code; this also bounds time spent in host calls).
-    async fn bounded<T>(&self, what: &str, call: impl Future<Output = Result<T>>) -> Result<T> {
-        let timeout = self.runtime.config.limits.timeout;
-        match tokio::time::timeout(timeout + timeout / 10, call).await {
+    /// How many instances of this app are running now.
+    pub fn busy_instances(&self) -> u32 {
+        self.admission.busy()
+    }
+
+    /// How many instances of this app may run at once.
+    pub fn max_instances(&self) -> u32 {
+        self.admission.instances()
+    }
+
+    /// A fresh store for one call of this app (its deadline starts now).
+    pub fn new_store(&self, args: &[String]) -> Result<Store<HostState>> {
+        self.runtime
+            .new_store(&self.limits, self.components.clone(), args)
+    }
+
+    /// Runs `call` in an instance slot (waiting for one as `queueing` says;
+    /// an [`Overloaded`](super::Overloaded) error when refused) under the
+    /// request deadline: guest code is interrupted at the deadline by its
+    /// store, and host calls still pending then are cancelled here.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        queueing: Queueing,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let _slot = self.admission.admit(queueing).await?;
+        let timeout = self.limits.timeout;
+        match tokio::time::timeout(grace(timeout), call).await {
             Ok(result) => result.with_context(|| format!("app `{}`: {what} failed", self.id)),
             Err(_) => Err(anyhow!(
                 "app `{}`: {what} exceeded the {timeout:?} deadline",
@@ -131,13 +165,14 @@ impl App {
     async fn call_handler<T>(
         &self,
         what: &str,
+        queueing: Queueing,
         call: impl AsyncFnOnce(
             &crate::wit::exports::dapr::runtime::handler::Guest,
             &mut Store<HostState>,
         ) -> Result<T>,
     ) -> Result<T> {
         let indices = self.handler()?;
-        self.bounded(what, async {
+        self.bounded(what, queueing, async {
             let mut store = self.new_store(&[])?;
             let instance = self.pre.instantiate_async(&mut store).await?;
             let guest = indices.load(&mut store, &instance)?;
@@ -148,7 +183,7 @@ impl App {
 
     /// The app's topic subscriptions (`handler.subscriptions`).
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-        self.call_handler("subscriptions", async |g, s| {
+        self.call_handler("subscriptions", Queueing::Wait, async |g, s| {
             Ok(g.call_subscriptions(s).await?)
         })
         .await
@@ -156,7 +191,7 @@ impl App {
 
     /// The app's input bindings (`handler.input-bindings`).
     pub async fn input_bindings(&self) -> Result<Vec<String>> {
-        self.call_handler("input-bindings", async |g, s| {
+        self.call_handler("input-bindings", Queueing::Wait, async |g, s| {
             Ok(g.call_input_bindings(s).await?)
         })
         .await
@@ -164,7 +199,7 @@ impl App {
 
     /// Delivers one topic event.
     pub async fn on_topic_event(&self, event: CloudEvent) -> Result<EventStatus> {
-        self.call_handler("on-topic-event", async |g, s| {
+        self.call_handler("on-topic-event", Queueing::Wait, async |g, s| {
             Ok(g.call_on_topic_event(s, &event).await?)
         })
         .await
@@ -172,7 +207,7 @@ impl App {
 
     /// Delivers one service invocation.
     pub async fn on_invoke(&self, request: Request) -> Result<Response> {
-        self.call_handler("on-invoke", async |g, s| {
+        self.call_handler("on-invoke", Queueing::Bounded, async |g, s| {
             Ok(g.call_on_invoke(s, &request).await?)
         })
         .await
@@ -180,7 +215,7 @@ impl App {
 
     /// Delivers one input-binding event.
     pub async fn on_binding_event(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
-        self.call_handler("on-binding-event", async |g, s| {
+        self.call_handler("on-binding-event", Queueing::Wait, async |g, s| {
             Ok(g.call_on_binding_event(s, &event).await?)
         })
         .await
@@ -193,7 +228,7 @@ impl App {
         id: &str,
         items: Vec<Item>,
     ) -> Result<()> {
-        self.call_handler("on-configuration-update", async |g, s| {
+        self.call_handler("on-configuration-update", Queueing::Wait, async |g, s| {
             Ok(g.call_on_configuration_update(s, store, id, &items).await?)
         })
         .await
@@ -215,6 +250,7 @@ impl App {
                 self.id
             )
         })?;
+        let slot = self.admission.admit(Queueing::Bounded).await?;
         let mut store = self.new_store(&[])?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let request = store.data_mut().http().new_incoming_request(
@@ -222,11 +258,13 @@ impl App {
             request,
         )?;
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
-        let timeout = self.runtime.config.limits.timeout;
+        let timeout = self.limits.timeout;
         // The guest runs on this task until it sets the response; only if it
         // is still running then (streaming the body) does it move to its own
-        // task. Small responses thus cost no task spawn.
+        // task, holding the instance slot until it ends. Small responses
+        // thus cost no task spawn.
         let mut call = Box::pin(async move {
+            let _slot = slot;
             let call = async {
                 let proxy = proxy.instantiate_async(&mut store).await?;
                 proxy
@@ -235,7 +273,7 @@ impl App {
                     .await?;
                 anyhow::Ok(())
             };
-            match tokio::time::timeout(timeout + timeout / 10, call).await {
+            match tokio::time::timeout(grace(timeout), call).await {
                 Ok(result) => result,
                 Err(_) => Err(anyhow!("exceeded the {timeout:?} deadline")),
             }
@@ -289,7 +327,7 @@ impl App {
                 self.id
             )
         })?;
-        self.bounded("run", async {
+        self.bounded("run", Queueing::Wait, async {
             let mut store = self.new_store(args)?;
             let command = command.instantiate_async(&mut store).await?;
             match command.wasi_cli_run().call_run(&mut store).await {
@@ -303,6 +341,12 @@ impl App {
         })
         .await
     }
+}
+
+/// How long a call may take in all: its deadline plus a tenth, so that the
+/// store's own interruption (a clearer error) comes first.
+fn grace(timeout: std::time::Duration) -> std::time::Duration {
+    timeout.saturating_add(timeout / 10)
 }
 
 /// A one-line description of a failed call for logs and error responses:

@@ -1,51 +1,65 @@
 //! The engine (compiled once per process) and the linker every component is
 //! linked against.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use wasmtime::component::Linker;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+};
 
+use super::limits::Limits;
 use super::store::{HostState, Sandbox};
 use crate::config::AppComponents;
 
-/// How often the epoch advances; deadlines are measured in these ticks.
-const EPOCH_TICK: Duration = Duration::from_millis(5);
-
-/// Per-request resource limits.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// The most linear memory one request's instance may have, in bytes.
-    pub memory_bytes: usize,
-    /// How long one request (or event, or command) may run.
-    pub timeout: Duration,
-    /// How many instances may live at once (sizes the pooling allocator).
-    pub max_concurrent_instances: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            memory_bytes: 128 << 20,
-            timeout: Duration::from_secs(30),
-            max_concurrent_instances: 256,
-        }
-    }
-}
+/// How often the epoch advances. Running guest code yields to the async
+/// scheduler at every tick, so no guest holds a worker thread for longer.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Everything that shapes how components are compiled and run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RuntimeConfig {
-    /// Per-request limits.
+    /// The limits of every app without its own entry in `app_limits`.
     pub limits: Limits,
+    /// Limits of particular apps, by app id.
+    pub app_limits: BTreeMap<String, Limits>,
+    /// How many instances may live at once across all apps (sizes the
+    /// pooling allocator).
+    pub instance_slots: u32,
     /// Where compiled components are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
     /// What WASI may reach beyond the building blocks.
     pub sandbox: Sandbox,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            limits: Limits::default(),
+            app_limits: BTreeMap::new(),
+            instance_slots: 256,
+            cache_dir: None,
+            sandbox: Sandbox::default(),
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// The limits of app `id`.
+    pub fn limits_of(&self, id: &str) -> &Limits {
+        self.app_limits.get(id).unwrap_or(&self.limits)
+    }
+
+    /// The largest per-instance memory any app may have.
+    fn max_memory_bytes(&self) -> usize {
+        let apps = self.app_limits.values().map(|l| l.memory_bytes);
+        apps.fold(self.limits.memory_bytes, usize::max)
+    }
 }
 
 /// The compiled-code engine and linker, shared by every component.
@@ -61,11 +75,11 @@ impl Runtime {
     /// Builds the engine (pooling allocator where the address space allows)
     /// and a linker with WASI, `wasi:http` and every `dapr:runtime` import.
     pub fn new(config: RuntimeConfig) -> Result<Self> {
-        let (engine, pooling) = match Engine::new(&engine_config(&config.limits, true)) {
+        let (engine, pooling) = match Engine::new(&engine_config(&config, true)) {
             Ok(engine) => (engine, true),
             Err(err) => {
                 tracing::warn!("pooling allocator unavailable ({err:#}); allocating on demand");
-                let engine = Engine::new(&engine_config(&config.limits, false))
+                let engine = Engine::new(&engine_config(&config, false))
                     .map_err(anyhow::Error::from)
                     .context("cannot create the wasmtime engine")?;
                 (engine, false)
@@ -76,7 +90,7 @@ impl Runtime {
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         crate::blocks::add_to_linker(&mut linker, |state| &mut state.dapr)?;
         let ticker = Arc::new(AtomicBool::new(true));
-        spawn_epoch_ticker(engine.clone(), ticker.clone());
+        spawn_epoch_ticker(engine.clone(), ticker.clone())?;
         Ok(Runtime {
             engine,
             linker,
@@ -103,20 +117,25 @@ impl Runtime {
 }
 
 impl Runtime {
-    /// A fresh store for one request of `app`, with limits and a deadline.
-    /// `args` become the guest's command-line arguments.
+    /// A fresh store for one request of an app with `limits`, reaching
+    /// `app`; `args` become the guest's command-line arguments. Guest code
+    /// yields at every epoch tick and is interrupted once `limits.timeout`
+    /// has passed since this call.
     pub(crate) fn new_store(
         &self,
+        limits: &Limits,
         app: Arc<AppComponents>,
         args: &[String],
     ) -> Result<Store<HostState>> {
-        let limits = &self.config.limits;
-        let state = HostState::new(&self.config.sandbox, limits.memory_bytes, app, args)?;
+        let state = HostState::new(&self.config.sandbox, limits, app, args)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state.limits());
-        let ticks = (limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
+        let deadline = Instant::now().checked_add(limits.timeout);
+        store.epoch_deadline_callback(move |_| match deadline {
+            Some(deadline) if Instant::now() >= deadline => Ok(UpdateDeadline::Interrupt),
+            _ => Ok(UpdateDeadline::Yield(1)),
+        });
+        store.set_epoch_deadline(1);
         Ok(store)
     }
 }
@@ -127,30 +146,30 @@ impl Drop for Runtime {
     }
 }
 
-fn engine_config(limits: &Limits, pooling: bool) -> Config {
+fn engine_config(runtime: &RuntimeConfig, pooling: bool) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     if pooling {
         let mut pool = PoolingAllocationConfig::default();
-        let instances = limits.max_concurrent_instances;
+        let instances = runtime.instance_slots.max(1);
         pool.total_component_instances(instances);
         // A Rust component is typically a few core instances (the program,
         // the WASI adapter, shims); leave headroom.
-        pool.total_core_instances(instances * 8);
-        pool.total_memories(instances * 2);
-        pool.total_tables(instances * 8);
+        pool.total_core_instances(instances.saturating_mul(8));
+        pool.total_memories(instances.saturating_mul(2));
+        pool.total_tables(instances.saturating_mul(8));
         pool.max_memories_per_component(4);
         pool.max_tables_per_component(16);
         pool.max_core_instances_per_component(16);
-        pool.max_memory_size(limits.memory_bytes);
+        pool.max_memory_size(runtime.max_memory_bytes());
         pool.total_stacks(instances);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config
 }
 
-fn spawn_epoch_ticker(engine: Engine, running: Arc<AtomicBool>) {
+fn spawn_epoch_ticker(engine: Engine, running: Arc<AtomicBool>) -> Result<()> {
     std::thread::Builder::new()
         .name("epoch-ticker".into())
         .spawn(move || {
@@ -159,5 +178,6 @@ fn spawn_epoch_ticker(engine: Engine, running: Arc<AtomicBool>) {
                 engine.increment_epoch();
             }
         })
-        .expect("spawning the epoch thread");
+        .context("cannot start the epoch thread")?;
+    Ok(())
 }

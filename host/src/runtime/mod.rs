@@ -4,10 +4,12 @@
 mod app;
 mod cache;
 mod engine;
+mod limits;
 mod load;
 mod store;
 
 pub use app::{App, Exports, failure_message};
-pub use engine::{Limits, Runtime, RuntimeConfig};
+pub use engine::{EPOCH_TICK, Runtime, RuntimeConfig};
+pub use limits::{ByteSize, DEFAULT_MAX_BODY_BYTES, Limits, Overloaded, Queueing};
 pub use load::{LoadError, interfaces, unknown_imports};
 pub use store::{HostState, Sandbox};

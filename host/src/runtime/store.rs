@@ -10,6 +10,7 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
+use super::Limits;
 use crate::blocks::DaprCtx;
 use crate::config::AppComponents;
 
@@ -101,11 +102,11 @@ impl WasiHttpHooks for HttpPolicy {
 
 impl HostState {
     /// The data of a fresh store: WASI as `sandbox` allows, `args` as the
-    /// guest's command-line arguments, `memory_bytes` as its memory cap and
-    /// `app` as what its building-block imports reach.
+    /// guest's command-line arguments, `limits` as its memory and payload
+    /// caps and `app` as what its building-block imports reach.
     pub(crate) fn new(
         sandbox: &Sandbox,
-        memory_bytes: usize,
+        limits: &Limits,
         app: Arc<AppComponents>,
         args: &[String],
     ) -> Result<Self> {
@@ -129,13 +130,16 @@ impl HostState {
             },
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
-                .memory_size(memory_bytes)
+                .memory_size(limits.memory_bytes)
                 .instances(64)
                 .tables(64)
                 .memories(8)
                 .trap_on_grow_failure(true)
                 .build(),
-            dapr: DaprCtx { app },
+            dapr: DaprCtx {
+                app,
+                max_body_bytes: limits.max_body_bytes,
+            },
         })
     }
 

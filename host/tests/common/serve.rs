@@ -101,29 +101,41 @@ impl Drop for Serve {
 /// One HTTP/1.1 request (its own connection, JSON content type); `None` if
 /// nothing answered.
 pub fn try_http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let length = format!("content-length: {}\r\n", body.len());
+    let (status, _, body) = exchange(addr, method, path, &length, body)?;
+    Some((status, body))
+}
+
+/// One HTTP/1.1 request with `headers` (each line ending in `\r\n`) over
+/// its own connection: the status, the response head (lowercase) and the
+/// (de-chunked) body; `None` if nothing answered.
+pub fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> Option<(u16, String, Vec<u8>)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .ok()?;
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\n{headers}\r\n"
     );
     stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body).ok()?;
+    // The server may answer (and close) before reading a refused body.
+    let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
+    let _ = stream.read_to_end(&mut raw);
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
     let status = head.split(' ').nth(1)?.parse().ok()?;
     let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    if head.contains("transfer-encoding: chunked") {
         body = dechunk(&body);
     }
-    Some((status, body))
+    Some((status, head, body))
 }
 
 /// One HTTP/1.1 request that must be answered.

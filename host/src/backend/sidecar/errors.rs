@@ -154,6 +154,14 @@ static TABLE: &[Row] = &[
         explain: Some(explain_size_limit),
         ..ANY
     },
+    // A message over this host's own gRPC limit, refused before sending
+    // (or an answer over it, refused on receipt).
+    Row {
+        text: &["message length too large"],
+        case: InvalidArgument,
+        explain: Some(explain_local_limit),
+        ..ANY
+    },
     // Messages of errors without a reason of their own.
     Row { text: &["etag", "mismatch"], case: EtagMismatch, ..ANY },
     // state.redis's write scripts: a first-write on an existing key, or an
@@ -226,6 +234,16 @@ fn explain_size_limit(message: &str) -> String {
     )
 }
 
+/// tonic's size error (`encoded message length too large: found SIZE
+/// bytes, the limit is: LIMIT bytes`) with the flags that raise it.
+fn explain_local_limit(message: &str) -> String {
+    format!(
+        "the gRPC message to or from the Dapr sidecar is over this host's limit; raise \
+         --max-body-size here and daprd's --max-body-size (annotation dapr.io/max-body-size) \
+         together ({message})"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -286,6 +304,7 @@ mod tests {
         (None, Code::Unauthenticated, "authentication error: api token mismatch", Denied),
         (None, Code::PermissionDenied, "access denied by policy to get \"k\" from \"secretstore\"", Denied),
         (None, Code::ResourceExhausted, "grpc: received message larger than max (5242922 vs. 4194304)", InvalidArgument),
+        (None, Code::OutOfRange, "Error, encoded message length too large: found 5242922 bytes, the limit is: 4194304 bytes", InvalidArgument),
         (Some("ERR_STATE_SAVE"), Code::Internal, "failed saving state in state store statestore: possible etag mismatch. error from state store: ERR Error running script", EtagMismatch),
         (Some("ERR_STATE_SAVE"), Code::Internal, "failed saving state in state store statestore: failed to set key runner||k: ERR Error running script (call to f_1): @user_script:1: failed to set key runner||k", EtagMismatch),
         (Some("ERR_STATE_TRANSACTION"), Code::Internal, "error while executing state transaction: ERR Error running script: @user_script:1: failed to delete runner||k", EtagMismatch),

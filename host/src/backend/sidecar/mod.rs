@@ -16,6 +16,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
 use super::Metadata;
+use crate::runtime::DEFAULT_MAX_BODY_BYTES;
 
 mod errors;
 
@@ -31,6 +32,9 @@ pub struct SidecarOptions {
     pub endpoint: String,
     /// The `dapr-api-token`, if daprd requires one.
     pub api_token: Option<String>,
+    /// The largest gRPC message sent to or accepted from daprd; match
+    /// daprd's own `--max-body-size` (4 MiB by default).
+    pub max_message_bytes: usize,
 }
 
 impl SidecarOptions {
@@ -44,6 +48,7 @@ impl SidecarOptions {
         Some(SidecarOptions {
             endpoint: normalize(&endpoint),
             api_token: var("DAPR_API_TOKEN"),
+            max_message_bytes: DEFAULT_MAX_BODY_BYTES,
         })
     }
 
@@ -56,6 +61,7 @@ impl SidecarOptions {
         SidecarOptions {
             endpoint: normalize(endpoint),
             api_token: token,
+            max_message_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -86,8 +92,8 @@ impl Sidecar {
         let interceptor = ApiTokenInterceptor::try_new(options.api_token.clone())
             .map_err(|e| anyhow::anyhow!("invalid DAPR_API_TOKEN: {e}"))?;
         let client = DaprClient::with_interceptor(channel, interceptor)
-            .max_decoding_message_size(usize::MAX)
-            .max_encoding_message_size(usize::MAX);
+            .max_decoding_message_size(options.max_message_bytes)
+            .max_encoding_message_size(options.max_message_bytes);
         Ok(Sidecar {
             client,
             endpoint: options.endpoint.clone(),

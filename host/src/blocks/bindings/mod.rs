@@ -22,6 +22,7 @@ impl Host for DaprCtx {
         metadata: Metadata,
     ) -> Result<Response, Error> {
         non_empty("operation", &operation)?;
+        self.within_body_limit("the binding data", data.len())?;
         let backend = self.app.get::<BindingsBlock>(&name)?;
         backend.invoke(&operation, data, &metadata).await
     }

@@ -27,6 +27,7 @@ impl Host for DaprCtx {
     async fn invoke_method(&mut self, app_id: String, request: Request) -> Result<Response, Error> {
         non_empty("app id", &app_id)?;
         non_empty("method", &request.method)?;
+        self.within_body_limit("the request body", request.data.len())?;
         self.app.invoker.invoke(&app_id, request).await
     }
 }

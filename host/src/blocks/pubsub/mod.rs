@@ -25,6 +25,7 @@ impl Host for DaprCtx {
         metadata: Metadata,
     ) -> Result<(), Error> {
         non_empty("topic", &topic)?;
+        self.within_body_limit("the message", data.len())?;
         let backend = self.app.get::<PubSubBlock>(&pubsub)?;
         let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
         backend
@@ -47,6 +48,8 @@ impl Host for DaprCtx {
         metadata: Metadata,
     ) -> Result<Vec<BulkFailure>, Error> {
         non_empty("topic", &topic)?;
+        let bytes = messages.iter().map(|m| m.data.len()).sum();
+        self.within_body_limit("the messages together", bytes)?;
         let backend = self.app.get::<PubSubBlock>(&pubsub)?;
         backend.bulk_publish(&topic, messages, &metadata).await
     }

@@ -41,6 +41,8 @@ impl Host for DaprCtx {
 
     async fn save(&mut self, store: String, items: Vec<SaveItem>) -> Result<(), Error> {
         items.iter().try_for_each(|i| non_empty("key", &i.key))?;
+        let bytes = items.iter().map(|i| i.data.len()).sum();
+        self.within_body_limit(&values_named(items.iter().map(|i| &i.key)), bytes)?;
         let backend = self.app.get::<StateBlock>(&store)?;
         backend.save(items).await
     }
@@ -61,6 +63,14 @@ impl Host for DaprCtx {
             Operation::Upsert(i) => non_empty("key", &i.key),
             Operation::Delete(i) => non_empty("key", &i.key),
         })?;
+        let upserts = || {
+            operations.iter().filter_map(|op| match op {
+                Operation::Upsert(i) => Some(i),
+                Operation::Delete(_) => None,
+            })
+        };
+        let bytes = upserts().map(|i| i.data.len()).sum();
+        self.within_body_limit(&values_named(upserts().map(|i| &i.key)), bytes)?;
         let backend = self.app.get::<StateBlock>(&store)?;
         backend.transact(operations, &metadata).await
     }
@@ -73,6 +83,16 @@ impl Host for DaprCtx {
     ) -> Result<QueryResponse, Error> {
         let backend = self.app.get::<StateBlock>(&store)?;
         backend.query(&query, &metadata).await
+    }
+}
+
+/// How a body-limit error names the values of one call: the key of a
+/// single value, else how many there are.
+fn values_named<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    let keys: Vec<&String> = keys.collect();
+    match keys.as_slice() {
+        [key] => format!("the value of `{key}`"),
+        many => format!("the {} values together", many.len()),
     }
 }
 

@@ -1,0 +1,204 @@
+//! Isolation in time and under load: guests that spin do not hold back
+//! other apps' requests, a busy app answers `503` and recovers, and bodies
+//! over the limit are refused with the limit named.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::serve::{Serve, exchange};
+use http_body_util::{BodyExt, Empty};
+use wasmtime_dapr::runtime::{App, Limits, RuntimeConfig};
+use wasmtime_dapr::{Server, ServerOptions};
+
+/// One `GET path` to `app` in a fresh instance: the status and body.
+async fn get(app: &App, path: &str) -> anyhow::Result<(u16, String)> {
+    let request = http::Request::get(format!("http://app{path}")).body(Empty::<Bytes>::new())?;
+    let response = app.handle_http(request).await?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .to_bytes();
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// More spinning guests than worker threads, while another app serves
+/// requests: every one of the other app's requests completes while all
+/// the spinners are still running, and the spinners end at their deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spinning_guests_do_not_hold_back_other_apps() {
+    const SPINNERS: u32 = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let spin_limits = Limits {
+        timeout: Duration::from_secs(20),
+        ..Limits::default()
+    };
+    let options = ServerOptions {
+        components: vec![
+            ("spin".into(), common::guest("faults.wasm")),
+            ("hello".into(), common::guest("hello.wasm")),
+        ],
+        runtime: RuntimeConfig {
+            app_limits: BTreeMap::from([("spin".to_string(), spin_limits)]),
+            cache_dir: Some(common::repo().join("target/test-cache")),
+            ..RuntimeConfig::default()
+        },
+        resources: None,
+        data_dir: dir.path().join("data"),
+        sidecar: None,
+        sidecar_timeout: Duration::from_secs(1),
+    };
+    let server = Server::load(&options).await.unwrap();
+    let (spin, hello) = (server.app("spin").unwrap(), server.app("hello").unwrap());
+    let spinners: Vec<_> = (0..SPINNERS)
+        .map(|_| {
+            let spin = spin.clone();
+            tokio::spawn(async move { get(&spin, "/loop").await })
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    while spin.busy_instances() < SPINNERS {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the spinners never all ran"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // On a worker thread, as every request is served.
+    let requests = tokio::spawn(async move {
+        for _ in 0..20 {
+            let answer = get(&hello, "/").await.unwrap();
+            assert_eq!(answer, (200, "Hello, world!".to_string()));
+        }
+    });
+    requests.await.unwrap();
+    let finished = spinners.iter().filter(|s| s.is_finished()).count();
+    assert_eq!(
+        finished, 0,
+        "a spinner ended before the other app's requests"
+    );
+    for spinner in spinners {
+        let err = spinner.await.unwrap().unwrap_err();
+        let message = wasmtime_dapr::runtime::failure_message(&err);
+        assert!(message.contains("deadline"), "{message}");
+    }
+}
+
+/// A `serve` of `faults` that runs one instance at a time and queues none.
+fn one_at_a_time(extra: &[&str]) -> (Serve, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let faults = common::guest("faults.wasm");
+    let mut args = vec![
+        faults.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--max-instances",
+        "1",
+        "--max-queued",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    (Serve::start(&args), dir)
+}
+
+#[test]
+fn an_overloaded_app_answers_503_and_recovers() {
+    let (server, _dir) = one_at_a_time(&["--timeout", "3"]);
+    let addr = server.addr();
+    let spinner = std::thread::spawn(move || exchange(addr, "GET", "/loop", "", b""));
+    // Once the spinner holds the only instance, the next request is refused.
+    let (status, head, body) = loop {
+        let answer = exchange(addr, "GET", "/ok", "", b"").expect("an answer");
+        if answer.0 != 200 {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 503, "{head}\n{body}");
+    assert!(head.contains("retry-after: 1"), "{head}");
+    assert!(
+        body.contains("overloaded") && body.contains("--max-instances"),
+        "{body}"
+    );
+    let (status, _, body) = spinner.join().unwrap().expect("the spinner's answer");
+    assert_eq!(status, 500, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("deadline"));
+    let (status, _, body) = exchange(addr, "GET", "/ok", "", b"").unwrap();
+    assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
+}
+
+#[test]
+fn bodies_over_the_limit_are_refused_with_the_limit_named() {
+    let (server, _dir) = one_at_a_time(&["--max-body-size", "1Ki"]);
+    let addr = server.addr();
+    let small = vec![b'x'; 1024];
+    let (status, _, body) =
+        exchange(addr, "POST", "/echo", "content-length: 1024\r\n", &small).expect("an answer");
+    assert_eq!((status, body.len()), (200, 1024));
+    // Declared too large: refused before the guest runs.
+    let big = vec![b'x'; 1025];
+    let (status, _, body) =
+        exchange(addr, "POST", "/echo", "content-length: 1025\r\n", &big).unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 413, "{text}");
+    assert!(
+        text.contains("1 KiB") && text.contains("--max-body-size"),
+        "{text}"
+    );
+    // Chunked, with no declared length: the guest's read fails at the limit.
+    let chunked = format!("{:x}\r\n{}\r\n0\r\n\r\n", big.len(), "x".repeat(big.len()));
+    let (status, _, body) = exchange(
+        addr,
+        "POST",
+        "/echo",
+        "transfer-encoding: chunked\r\n",
+        chunked.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+}
+
+/// The instance slots are shared evenly by apps without their own bound.
+#[tokio::test]
+async fn apps_share_the_instance_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = ServerOptions {
+        components: vec![
+            ("a".into(), common::guest("hello.wasm")),
+            ("b".into(), common::guest("hello.wasm")),
+            ("c".into(), common::guest("hello.wasm")),
+        ],
+        runtime: RuntimeConfig {
+            instance_slots: 10,
+            app_limits: BTreeMap::from([(
+                "c".to_string(),
+                Limits {
+                    max_instances: Some(7),
+                    ..Limits::default()
+                },
+            )]),
+            cache_dir: Some(common::repo().join("target/test-cache")),
+            ..RuntimeConfig::default()
+        },
+        resources: None,
+        data_dir: dir.path().join("data"),
+        sidecar: None,
+        sidecar_timeout: Duration::from_secs(1),
+    };
+    let server = Server::load(&options).await.unwrap();
+    let apps: Vec<Arc<App>> = server.apps().into_values().collect();
+    let bounds: Vec<u32> = apps.iter().map(|a| a.max_instances()).collect();
+    assert_eq!(bounds, [3, 3, 7]);
+    for app in &apps {
+        assert_eq!(get(app, "/").await.unwrap().0, 200);
+        assert_eq!(app.busy_instances(), 0);
+    }
+}
