@@ -18,6 +18,8 @@
 //!   here, from a guest through the host against the `dapr` crate's client,
 //!   plus CPU seconds per 1,000 calls (see `support/sidecar.rs`; skipped
 //!   with the reason when daprd or redis-server is unavailable).
+//! - `spin`: latency of `GET /` while N requests spin in a guest that
+//!   never returns, against `wasmtime serve` (see `support/spin.rs`).
 //! - `assemblyscript`: the same guest-side state get/save loop in Rust and
 //!   in AssemblyScript on the embedded backend, per-op ops/s and the ratio,
 //!   plus component sizes (see `support/assemblyscript.rs`; skipped with the
@@ -31,13 +33,17 @@
 //! [3000], `BENCH_DAPR_ROUNDS` [3], `BENCH_DAPR_BATCH` [50],
 //! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
 //! `tests/daprd/build.sh` prints); for `assemblyscript`: `BENCH_AS_OPS`
-//! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21].
+//! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21]; for `spin`:
+//! `BENCH_SPIN_SECS` [5].
 
 #[path = "support/sidecar.rs"]
 mod sidecar;
 
 #[path = "support/assemblyscript.rs"]
 mod assemblyscript;
+
+#[path = "support/spin.rs"]
+mod spin;
 
 use std::convert::Infallible;
 use std::io::{Read, Write};
@@ -71,6 +77,7 @@ const GROUPS: &[&str] = &[
     "cold-start",
     "dapr",
     "assemblyscript",
+    "spin",
 ];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
@@ -115,6 +122,7 @@ fn main() {
             "cold-start" => bench_cold_start(),
             "dapr" => sidecar::bench_dapr(),
             "assemblyscript" => assemblyscript::bench_assemblyscript(),
+            "spin" => spin::bench_spin(),
             _ => unreachable!(),
         };
         match result {

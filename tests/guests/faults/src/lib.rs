@@ -6,8 +6,8 @@
 //! - `GET /loop`: never returns.
 //! - `GET /grow`: allocates 1 MiB chunks, keeping them, until memory runs out.
 //! - `POST /echo`: answers the request body unchanged.
-//! - `POST /save`: saves the body under `big` in `statestore`, answers its
-//!   length.
+//! - `POST /save[?key=KEY]`: saves the body under `KEY` (default `big`) in
+//!   `statestore`, answers its length.
 //! - `GET /load`: answers the value of `big`.
 //! - `GET /fetch?authority=HOST:PORT`: makes an outbound `wasi:http` request
 //!   to `http://HOST:PORT/` and answers its status and body, or `502` with the
@@ -34,7 +34,10 @@ impl HttpHandler for Faults {
             (Method::Post, "/echo") => with_body(request, |body| {
                 Response::new(200).body(body, "application/octet-stream")
             }),
-            (Method::Post, "/save") => with_body(request, save),
+            (Method::Post, "/save") => {
+                let key = request.query_param("key").unwrap_or(KEY).to_string();
+                with_body(request, |body| save(&key, body))
+            }
             (Method::Get, "/load") => load(),
             (Method::Get, "/fetch") => match request.query_param("authority") {
                 Some(authority) => fetch(&authority),
@@ -69,10 +72,10 @@ fn grow() -> ! {
     }
 }
 
-/// Saves `body` under `big` and answers its length.
-fn save(body: Vec<u8>) -> Response {
+/// Saves `body` under `key` and answers its length.
+fn save(key: &str, body: Vec<u8>) -> Response {
     let len = body.len();
-    match state::save(STORE, KEY, body) {
+    match state::save(STORE, key, body) {
         Ok(()) => Response::text(200, len.to_string()),
         Err(e) => Response::text(500, e.to_string()),
     }
