@@ -716,3 +716,44 @@ async fn a_lone_surrogate_is_refused_not_corrupted() {
         assert!(keys.is_empty(), "{}: stored {keys:?}", language.name);
     }
 }
+
+/// Payloads over the host's body limit (4 MiB by default, as daprd's):
+/// every call carrying one fails with `invalid-argument` naming the limit
+/// and the flag, in every language on every backend, and nothing is
+/// written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payloads_over_the_body_limit_are_invalid_arguments() {
+    let over = "x".repeat(wasmtime_dapr::runtime::DEFAULT_MAX_BODY_BYTES + 1);
+    let steps = [
+        serde_json::json!({"op": "state.save", "args": {"store": "statestore", "items": [{"key": "too-big", "data": over}]}}),
+        serde_json::json!({"op": "state.transact", "args": {"store": "statestore", "operations": [{"upsert": {"key": "too-big", "data": over}}]}}),
+        serde_json::json!({"op": "pubsub.publish", "args": {"pubsub": "pubsub", "topic": "orders", "data": over}}),
+        serde_json::json!({"op": "invoke.invoke-method", "args": {"app-id": "hello", "request": {"method": "echo", "data": over}}}),
+    ];
+    for language in languages() {
+        for (backend, fixture) in [
+            ("embedded", Fixture::embedded(&language).await.unwrap()),
+            ("daprd", Fixture::daprd(&language).await.unwrap()),
+        ] {
+            for step in &steps {
+                let answer = execute(&fixture.runner(), step).await.unwrap();
+                let message = answer["err"]["invalid-argument"]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(
+                    message.contains("over the 4 MiB limit") && message.contains("--max-body-size"),
+                    "{} on {backend}: {} answered {answer}",
+                    language.name,
+                    step["op"]
+                );
+            }
+            let get = serde_json::json!({"op": "state.get", "args": {"store": "statestore", "key": "too-big"}});
+            assert_eq!(
+                execute(&fixture.runner(), &get).await.unwrap(),
+                serde_json::json!({"ok": null}),
+                "{} on {backend}",
+                language.name
+            );
+        }
+    }
+}
