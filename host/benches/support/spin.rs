@@ -21,6 +21,9 @@ use super::{
     wasmtime_cli,
 };
 
+/// How a server under test is started on an address.
+type Launcher<'a> = Box<dyn Fn(SocketAddr) -> Command + 'a>;
+
 /// The numbers of spinning requests measured.
 const SPINNERS: &[usize] = &[0, 1, 2, 4];
 
@@ -33,7 +36,7 @@ pub fn bench_spin() -> Result<()> {
         "latency of GET / on one keep-alive connection, 1 s warm-up then {secs} s, \
          while N connections each wait on GET /spin (a guest looping forever)"
     );
-    let servers: Vec<(&str, Box<dyn Fn(SocketAddr) -> Command>)> = vec![
+    let servers: Vec<(&str, Launcher)> = vec![
         (
             "wasmtime-dapr serve",
             Box::new(|addr| {
