@@ -16,11 +16,11 @@ build-host:
     cargo build --release -p wasmtime-dapr
 
 # Every guest component into target/wasm32-wasip2/release. `order-store`
-# enables the SDK's `handler` feature, which must not be unified into the
-# other components, so it gets its own cargo invocation.
+# and `event-sink` enable the SDK's `handler` feature, which must not be
+# unified into the other components, so they get their own cargo invocation.
 build-guests:
-    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store
-    cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store --exclude event-sink
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store -p event-sink
 
 # The AssemblyScript SDK's dependencies and the AssemblyScript examples
 # (asc, then `wasmtime-dapr componentize`).
