@@ -154,7 +154,11 @@ fn single_mode_applies_every_event_exactly_once() {
 
 #[test]
 fn daprd_with_redis_applies_every_event_exactly_once_despite_retries() {
-    let daprd = Daprd::start("event-sink", free_port(), "");
+    // Dapr's default reclaim times (60 s): with the tests' fast reclaim
+    // (`FAST_REDELIVERY`), messages waiting for a worker longer than 300 ms
+    // would be redelivered while still queued. `retry` is redelivered by the
+    // Resiliency policy of the test resources.
+    let daprd = Daprd::start_with_pubsub("event-sink", free_port(), "", "");
     let serve = Serve::start(&[
         &sink(),
         "--dapr-grpc-endpoint",
