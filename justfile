@@ -46,7 +46,7 @@ test: build
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups
-# (instantiate, state, serve, cold-start, dapr, assemblyscript).
+# (instantiate, state, serve, cold-start, dapr, assemblyscript, pubsub).
 bench *groups: build
     test -x target/bench-tools/bin/wasmtime || cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools
     cargo bench -p wasmtime-dapr --bench runtime -- {{groups}}

@@ -22,6 +22,10 @@
 //!   in AssemblyScript on the embedded backend, per-op ops/s and the ratio,
 //!   plus component sizes (see `support/assemblyscript.rs`; skipped with the
 //!   build command when the AssemblyScript component is not built).
+//! - `pubsub`: delivery throughput of 10,000 events through
+//!   `wasmtime-dapr serve`, with and without 1-in-7 retries, on the durable
+//!   and the in-memory embedded broker and on daprd + redis (see
+//!   `support/pubsub.rs`; daprd skipped with the reason when unavailable).
 //!
 //! Tuning through the environment (defaults in brackets):
 //! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [15],
@@ -31,13 +35,17 @@
 //! [3000], `BENCH_DAPR_ROUNDS` [3], `BENCH_DAPR_BATCH` [50],
 //! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
 //! `tests/daprd/build.sh` prints); for `assemblyscript`: `BENCH_AS_OPS`
-//! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21].
+//! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21]; for `pubsub`:
+//! `BENCH_PUBSUB_EVENTS` [10000].
 
 #[path = "support/sidecar.rs"]
 mod sidecar;
 
 #[path = "support/assemblyscript.rs"]
 mod assemblyscript;
+
+#[path = "support/pubsub.rs"]
+mod pubsub;
 
 use std::convert::Infallible;
 use std::io::{Read, Write};
@@ -71,6 +79,7 @@ const GROUPS: &[&str] = &[
     "cold-start",
     "dapr",
     "assemblyscript",
+    "pubsub",
 ];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
@@ -115,6 +124,7 @@ fn main() {
             "cold-start" => bench_cold_start(),
             "dapr" => sidecar::bench_dapr(),
             "assemblyscript" => assemblyscript::bench_assemblyscript(),
+            "pubsub" => pubsub::bench_pubsub(),
             _ => unreachable!(),
         };
         match result {

@@ -1,13 +1,15 @@
 //! Test guest for pub/sub delivery: both a Dapr app and an HTTP component.
 //!
-//! - Subscribes to topic `numbers` of `pubsub`. An event's data is a number
-//!   `n`; when `n % 7 == 0`, the first delivery (remembered as `seen-n` in
-//!   `statestore`) answers `retry`. Every other delivery applies the effect:
-//!   `done-n` counts how many times it was applied.
-//! - `POST /publish?from=A&to=B` publishes `A..B` to `pubsub`/`numbers`, one
-//!   `publish` call each, in order.
-//! - `GET /count?n=N` answers `{"distinct":D,"total":T}`: how many of
-//!   `done-0..done-(N-1)` exist, and the sum of their counts.
+//! - Subscribes to topic `numbers` of `pubsub`. An event's data is
+//!   `{"n":N,"retryEvery":K}`; when `K > 0` and `N % K == 0`, the first
+//!   delivery (remembered as `seen-N` in `statestore`) answers `retry`.
+//!   Every other delivery applies the effect: `done-N` counts how many times
+//!   it was applied.
+//! - `POST /publish?from=A&to=B[&retry=K]` publishes `A..B` (with `K`, 7 by
+//!   default) to `pubsub`/`numbers`, one `publish` call each, in order.
+//! - `GET /count?n=N[&from=A]` answers `{"distinct":D,"total":T}`: how
+//!   many of `done-A..done-(A+N-1)` (`A` is 0 by default) exist, and the sum
+//!   of their counts.
 
 use dapr_guest::http::{HttpHandler, Request, Response};
 use dapr_guest::{CloudEvent, EventStatus, Handler, Subscription, pubsub, state};
@@ -26,18 +28,26 @@ impl Handler for Sink {
     }
 
     fn on_topic_event(event: CloudEvent) -> EventStatus {
-        let Ok(n) = event.parse_json::<u64>() else {
+        let Ok(number) = event.parse_json::<Number>() else {
             return EventStatus::Drop;
         };
-        match handle(n) {
+        match handle(number) {
             Ok(status) => status,
             Err(_) => EventStatus::Retry,
         }
     }
 }
 
-fn handle(n: u64) -> dapr_guest::Result<EventStatus> {
-    if n % 7 == 0 {
+/// An event's data.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Number {
+    n: u64,
+    retry_every: u64,
+}
+
+fn handle(Number { n, retry_every }: Number) -> dapr_guest::Result<EventStatus> {
+    if retry_every > 0 && n % retry_every == 0 {
         let seen = format!("seen-{n}");
         if state::get(STORE, &seen)?.is_none() {
             state::save(STORE, &seen, "1")?;
@@ -55,11 +65,11 @@ impl HttpHandler for Sink {
         let number = |name: &str| request.query_param(name).and_then(|v| v.parse::<u64>().ok());
         let result = match request.path() {
             "/publish" => match (number("from"), number("to")) {
-                (Some(from), Some(to)) => publish(from, to),
+                (Some(from), Some(to)) => publish(from, to, number("retry").unwrap_or(7)),
                 _ => return Response::text(400, "need from and to"),
             },
             "/count" => match number("n") {
-                Some(n) => count(n),
+                Some(n) => count(number("from").unwrap_or(0), n),
                 None => return Response::text(400, "need n"),
             },
             _ => return Response::not_found(),
@@ -71,18 +81,18 @@ impl HttpHandler for Sink {
     }
 }
 
-fn publish(from: u64, to: u64) -> dapr_guest::Result<String> {
+fn publish(from: u64, to: u64, retry_every: u64) -> dapr_guest::Result<String> {
     for n in from..to {
-        pubsub::publish_json(PUBSUB, TOPIC, &n)?;
+        pubsub::publish_json(PUBSUB, TOPIC, &Number { n, retry_every })?;
     }
     Ok(to.saturating_sub(from).to_string())
 }
 
-fn count(n: u64) -> dapr_guest::Result<String> {
+fn count(from: u64, n: u64) -> dapr_guest::Result<String> {
     let (mut distinct, mut total) = (0u64, 0u64);
-    let mut start = 0;
-    while start < n {
-        let keys: Vec<String> = (start..n.min(start + CHUNK))
+    let (mut start, end) = (from, from + n);
+    while start < end {
+        let keys: Vec<String> = (start..end.min(start + CHUNK))
             .map(|i| format!("done-{i}"))
             .collect();
         for value in state::get_bulk(STORE, &keys)? {
