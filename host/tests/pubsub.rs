@@ -48,8 +48,7 @@ fn publish(serve: &Serve, from: u64, to: u64) {
     let mut start = from;
     while start < to {
         let end = to.min(start + BATCH);
-        let (status, body) =
-            serve.request("POST", &format!("/publish?from={start}&to={end}"), b"");
+        let (status, body) = serve.request("POST", &format!("/publish?from={start}&to={end}"), b"");
         assert_eq!(status, 200, "{}", text(&body));
         start = end;
     }
@@ -139,7 +138,10 @@ fn the_in_memory_pubsub_applies_every_event_exactly_once_despite_retries() {
 #[test]
 fn single_mode_applies_every_event_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
-    let md = [("concurrencyMode", "single"), ("initialRetryIntervalMs", "5")];
+    let md = [
+        ("concurrencyMode", "single"),
+        ("initialRetryIntervalMs", "5"),
+    ];
     let resources = resources(dir.path(), "pubsub.sqlite", &md);
     let serve = Serve::start(&[&sink(), "--resources-path", &resources]);
     publish(&serve, 0, 700);

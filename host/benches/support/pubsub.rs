@@ -51,7 +51,9 @@ pub fn bench_pubsub() -> Result<()> {
         std::fs::create_dir_all(&run_dir)?;
         let (mut command, addr) = sink_command(&sink, &run_dir)?;
         if backend == "in-memory" {
-            command.arg("--resources-path").arg(in_memory_resources(&run_dir)?);
+            command
+                .arg("--resources-path")
+                .arg(in_memory_resources(&run_dir)?);
         }
         let run = Run::start(command, addr, &run_dir)?;
         let result = run.measure(0, events, retry)?;
@@ -257,7 +259,9 @@ impl Run {
 /// One request on a fresh connection; the body of a 200 answer.
 fn http_body(addr: SocketAddr, method: &str, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(120))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .ok()?;
     stream
         .write_all(
             format!(
@@ -273,7 +277,10 @@ fn http_body(addr: SocketAddr, method: &str, path: &str) -> Option<String> {
     if head.split(' ').nth(1)? != "200" {
         return None;
     }
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_string()

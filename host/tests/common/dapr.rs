@@ -137,8 +137,7 @@ pub struct Daprd {
 
 /// The metadata of the test `pubsub` (redis streams): pending messages are
 /// reclaimed quickly, so that a restarted sidecar redelivers them soon.
-pub const FAST_REDELIVERY: &str =
-    "  - name: redeliverInterval\n    value: \"200\"\n  - name: processingTimeout\n    value: \"300\"\n";
+pub const FAST_REDELIVERY: &str = "  - name: redeliverInterval\n    value: \"200\"\n  - name: processingTimeout\n    value: \"300\"\n";
 
 /// Component manifests for the redis-backed test components (`pubsub` with
 /// the metadata lines `pubsub_metadata`), plus `extra` YAML documents.

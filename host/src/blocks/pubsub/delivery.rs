@@ -102,7 +102,9 @@ impl DeliveryOptions {
         };
         let max_concurrent: usize = parse_metadata(metadata, "maxConcurrentHandlers", 16)?;
         if max_concurrent == 0 {
-            bail!("invalid value \"0\" for metadata `maxConcurrentHandlers`: it must be at least 1");
+            bail!(
+                "invalid value \"0\" for metadata `maxConcurrentHandlers`: it must be at least 1"
+            );
         }
         Ok(DeliveryOptions {
             retry,
@@ -257,7 +259,12 @@ impl<Q: Queue> Broker<Q> {
             .queue
             .register(app_id, &subscription.topic, &path)
             .map_err(|e| anyhow::anyhow!(e.describe()))
-            .with_context(|| format!("cannot record the subscription in pubsub {}", self.core.name))?;
+            .with_context(|| {
+                format!(
+                    "cannot record the subscription in pubsub {}",
+                    self.core.name
+                )
+            })?;
         let wake = Arc::new(Notify::new());
         {
             let mut active = self.core.active.lock().unwrap();
@@ -328,7 +335,10 @@ impl<Q: Queue> Core<Q> {
             return Err(Error::InvalidArgument("the topic must not be empty".into()));
         }
         if *self.closed.borrow() {
-            return Err(Error::Unavailable(format!("pubsub {} is shut down", self.name)));
+            return Err(Error::Unavailable(format!(
+                "pubsub {} is shut down",
+                self.name
+            )));
         }
         let event = envelope(&self.name, topic, source, message)?;
         let now = self.clock.now_ms();
@@ -521,7 +531,8 @@ impl<Q: Queue> Scheduler<Q> {
         let delay = self.core.options.retry.delay(attempts);
         let due = self.core.clock.now_ms() + delay.as_millis() as i64;
         let attempts = attempts + 1;
-        if let Err(err) = on_queue(&self.core.queue, move |q| q.reschedule(seq, attempts, due)).await
+        if let Err(err) =
+            on_queue(&self.core.queue, move |q| q.reschedule(seq, attempts, due)).await
         {
             tracing::warn!(
                 pubsub = %event.pubsub, topic = %event.topic, id = %event.id,
@@ -652,7 +663,11 @@ pub(crate) mod conformance {
     }
 
     /// A subscription of `topic`.
-    pub fn subscription(topic: &str, route: Option<&str>, dead_letter: Option<&str>) -> Subscription {
+    pub fn subscription(
+        topic: &str,
+        route: Option<&str>,
+        dead_letter: Option<&str>,
+    ) -> Subscription {
         Subscription {
             pubsub: "bus".into(),
             topic: topic.into(),
@@ -722,7 +737,10 @@ pub(crate) mod conformance {
             publisher.publish("t", message(data)).await.unwrap();
         }
         for i in 0..30 {
-            publisher.publish("t", message(&i.to_string())).await.unwrap();
+            publisher
+                .publish("t", message(&i.to_string()))
+                .await
+                .unwrap();
         }
         gate.add_permits(1000);
         idle(&broker).await;
@@ -747,7 +765,10 @@ pub(crate) mod conformance {
             .unwrap();
         let publisher = broker.publisher("p");
         for i in 0..12 {
-            publisher.publish("t", message(&i.to_string())).await.unwrap();
+            publisher
+                .publish("t", message(&i.to_string()))
+                .await
+                .unwrap();
         }
         idle(&broker).await;
         let mut got = sub.data();
@@ -764,7 +785,11 @@ pub(crate) mod conformance {
         let broker = make(&metadata(&[("concurrencyMode", "single")]));
         let (first, second) = (Recorder::scripted([]), Recorder::scripted([]));
         broker
-            .subscribe("s1", subscription("orders", Some("on-order"), None), first.clone())
+            .subscribe(
+                "s1",
+                subscription("orders", Some("on-order"), None),
+                first.clone(),
+            )
             .unwrap();
         broker
             .subscribe("s2", subscription("orders", None, None), second.clone())
@@ -785,7 +810,11 @@ pub(crate) mod conformance {
         let event = first.events.lock().unwrap()[0].clone();
         assert_eq!(event.source, "shop");
         assert_eq!(
-            (event.topic.as_str(), event.pubsub.as_str(), event.path.as_str()),
+            (
+                event.topic.as_str(),
+                event.pubsub.as_str(),
+                event.path.as_str()
+            ),
             ("orders", "bus", "on-order")
         );
         assert_eq!(event.data_content_type, "text/plain");
@@ -851,7 +880,10 @@ pub(crate) mod conformance {
             publisher.publish("", message("x")).await,
             Err(Error::InvalidArgument(_))
         ));
-        publisher.publish("nobody-listens", message("x")).await.unwrap();
+        publisher
+            .publish("nobody-listens", message("x"))
+            .await
+            .unwrap();
         broker.shutdown();
         assert!(matches!(
             publisher.publish("t", message("x")).await,
@@ -937,7 +969,10 @@ mod tests {
             ("maxConcurrentHandlers", "8"),
         ]))
         .unwrap();
-        assert_eq!((single.mode, single.max_concurrent), (ConcurrencyMode::Single, 1));
+        assert_eq!(
+            (single.mode, single.max_concurrent),
+            (ConcurrencyMode::Single, 1)
+        );
         for (key, value) in [
             ("maxRetries", "many"),
             ("maxRetries", "-1"),

@@ -105,14 +105,21 @@ mod tests {
         };
         let got = envelope("bus", "t", "p", message).unwrap();
         assert_eq!(
-            (got.id.as_str(), got.source.as_str(), got.event_type.as_str()),
+            (
+                got.id.as_str(),
+                got.source.as_str(),
+                got.event_type.as_str()
+            ),
             ("e1", "custom", "my.type")
         );
         assert_eq!(
             (got.data_content_type.as_str(), got.data.as_slice()),
             ("text/plain", &b"hi"[..])
         );
-        assert_eq!(got.extensions, vec![("traceid".to_string(), "abc".to_string())]);
+        assert_eq!(
+            got.extensions,
+            vec![("traceid".to_string(), "abc".to_string())]
+        );
         let bad = Message {
             data: b"[]".to_vec(),
             content_type: CLOUDEVENT_CONTENT_TYPE.into(),
@@ -133,10 +140,17 @@ mod tests {
         };
         let event = envelope("bus", "orders", "shop", message).unwrap();
         assert_eq!(
-            (event.source.as_str(), event.event_type.as_str(), event.spec_version.as_str()),
+            (
+                event.source.as_str(),
+                event.event_type.as_str(),
+                event.spec_version.as_str()
+            ),
             ("shop", EVENT_TYPE, "1.0")
         );
-        assert_eq!((event.topic.as_str(), event.pubsub.as_str()), ("orders", "bus"));
+        assert_eq!(
+            (event.topic.as_str(), event.pubsub.as_str()),
+            ("orders", "bus")
+        );
         assert_eq!(event.data_content_type, DEFAULT_CONTENT_TYPE);
         assert!(!event.id.is_empty());
     }

@@ -80,14 +80,22 @@ impl Queue for MemoryQueue {
         }
         let id = inner.ids.len() as u64;
         inner.ids.insert(key, id);
-        inner.by_topic.entry(topic.to_string()).or_default().push(id);
+        inner
+            .by_topic
+            .entry(topic.to_string())
+            .or_default()
+            .push(id);
         inner.queues.insert(id, SubscriptionQueue::default());
         Ok(id)
     }
 
     fn push(&self, event: &CloudEvent, due_ms: i64) -> BackendResult<()> {
         let mut inner = self.inner.lock().unwrap();
-        let subscriptions = inner.by_topic.get(&event.topic).cloned().unwrap_or_default();
+        let subscriptions = inner
+            .by_topic
+            .get(&event.topic)
+            .cloned()
+            .unwrap_or_default();
         for id in subscriptions {
             inner.next_seq += 1;
             let seq = inner.next_seq;

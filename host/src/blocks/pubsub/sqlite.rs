@@ -239,9 +239,11 @@ impl Queue for SqliteQueue {
 
     fn reschedule(&self, seq: u64, attempts: u32, due_ms: i64) -> BackendResult<()> {
         let conn = self.conn.lock().unwrap();
-        conn.prepare_cached("UPDATE pubsub_deliveries SET attempts = ?2, due_at = ?3 WHERE seq = ?1")
-            .and_then(|mut s| s.execute(params![seq as i64, attempts, due_ms]))
-            .map_err(sql_error)?;
+        conn.prepare_cached(
+            "UPDATE pubsub_deliveries SET attempts = ?2, due_at = ?3 WHERE seq = ?1",
+        )
+        .and_then(|mut s| s.execute(params![seq as i64, attempts, due_ms]))
+        .map_err(sql_error)?;
         Ok(())
     }
 
@@ -357,7 +359,10 @@ mod tests {
                 .unwrap();
             let publisher = broker.publisher("p");
             for i in 0..20 {
-                publisher.publish("t", message(&i.to_string())).await.unwrap();
+                publisher
+                    .publish("t", message(&i.to_string()))
+                    .await
+                    .unwrap();
             }
             let pending = broker.queue().due(1, i64::MAX, 100).unwrap();
             ids.extend(pending.into_iter().map(|p| p.event.id));
@@ -366,7 +371,11 @@ mod tests {
         assert_eq!(rows(&path), 20);
         let broker = open(&path, &[]);
         // Published while the known subscriber has not re-subscribed: kept.
-        broker.publisher("p").publish("t", message("20")).await.unwrap();
+        broker
+            .publisher("p")
+            .publish("t", message("20"))
+            .await
+            .unwrap();
         let sub = Recorder::scripted([]);
         broker
             .subscribe("app", subscription("t", Some("r"), None), sub.clone())
@@ -401,7 +410,11 @@ mod tests {
             broker
                 .subscribe("app", subscription("dlq", None, None), Arc::new(Stuck))
                 .unwrap();
-            broker.publisher("p").publish("t", message("x")).await.unwrap();
+            broker
+                .publisher("p")
+                .publish("t", message("x"))
+                .await
+                .unwrap();
             while sub.data().is_empty() {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
@@ -416,7 +429,34 @@ mod tests {
         assert_eq!(pending.attempts, 1);
         assert!(pending.due_ms > Clock::system().now_ms() + 30_000);
         // Not due for a minute: a new subscriber gets nothing yet.
-        assert!(broker.queue().due(1, Clock::system().now_ms(), 10).unwrap().is_empty());
+        assert!(
+            broker
+                .queue()
+                .due(1, Clock::system().now_ms(), 10)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_another_process_publishes_are_picked_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pubsub.db");
+        let serving = open(&path, &[]);
+        let sub = Recorder::scripted([]);
+        serving
+            .subscribe("app", subscription("t", None, None), sub.clone())
+            .unwrap();
+        // Another connection to the file, as `wasmtime-dapr run` would open.
+        let other = open(&path, &[]);
+        other
+            .publisher("cli")
+            .publish("t", message("x"))
+            .await
+            .unwrap();
+        idle(&serving).await;
+        assert_eq!(sub.data(), ["x"]);
+        assert_eq!(sub.events.lock().unwrap()[0].source, "cli");
     }
 
     #[test]
@@ -426,14 +466,26 @@ mod tests {
         for (pairs, key) in [
             (vec![], "connectionString"),
             (vec![("connectionString", ":memory:")], "connectionString"),
-            (vec![("connectionString", file.as_str()), ("synchronous", "off")], "synchronous"),
-            (vec![("connectionString", file.as_str()), ("busyTimeout", "soon")], "busyTimeout"),
             (
-                vec![("connectionString", file.as_str()), ("concurrencyMode", "x")],
+                vec![("connectionString", file.as_str()), ("synchronous", "off")],
+                "synchronous",
+            ),
+            (
+                vec![("connectionString", file.as_str()), ("busyTimeout", "soon")],
+                "busyTimeout",
+            ),
+            (
+                vec![
+                    ("connectionString", file.as_str()),
+                    ("concurrencyMode", "x"),
+                ],
                 "concurrencyMode",
             ),
             (
-                vec![("connectionString", file.as_str()), ("maxConcurrentHandlers", "0")],
+                vec![
+                    ("connectionString", file.as_str()),
+                    ("maxConcurrentHandlers", "0"),
+                ],
                 "maxConcurrentHandlers",
             ),
         ] {
@@ -441,7 +493,10 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            let err = SqliteBroker::from_metadata("bus", &md).err().unwrap().to_string();
+            let err = SqliteBroker::from_metadata("bus", &md)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(err.contains(key), "{pairs:?}: {err}");
         }
     }
