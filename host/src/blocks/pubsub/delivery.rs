@@ -396,7 +396,10 @@ impl<Q: Queue> Scheduler<Q> {
         let this = Arc::new(self);
         let mut closed = this.core.closed.subscribe();
         let mut in_flight: HashSet<u64> = HashSet::new();
-        let mut attempts: JoinSet<u64> = JoinSet::new();
+        // The attempt tasks, and which delivery each one runs (so that a
+        // task that panicked still frees its slot).
+        let mut attempts: JoinSet<()> = JoinSet::new();
+        let mut tasks: HashMap<tokio::task::Id, u64> = HashMap::new();
         loop {
             if *closed.borrow() {
                 return;
@@ -405,7 +408,9 @@ impl<Q: Queue> Scheduler<Q> {
                 Ok(plan) => {
                     for pending in plan.start {
                         in_flight.insert(pending.seq);
-                        attempts.spawn(this.clone().attempt(pending));
+                        let seq = pending.seq;
+                        let task = attempts.spawn(this.clone().attempt(pending));
+                        tasks.insert(task.id(), seq);
                     }
                     plan.wake_at
                 }
@@ -425,8 +430,12 @@ impl<Q: Queue> Scheduler<Q> {
             tokio::select! {
                 biased;
                 _ = closed.wait_for(|closed| *closed) => return,
-                Some(done) = attempts.join_next(), if !attempts.is_empty() => {
-                    if let Ok(seq) = done {
+                Some(done) = attempts.join_next_with_id(), if !attempts.is_empty() => {
+                    let id = match done {
+                        Ok((id, ())) => id,
+                        Err(err) => err.id(),
+                    };
+                    if let Some(seq) = tasks.remove(&id) {
                         in_flight.remove(&seq);
                     }
                 }
@@ -482,8 +491,8 @@ impl<Q: Queue> Scheduler<Q> {
 
     /// One delivery attempt and what follows it: removal on `success`,
     /// dead-lettering on `drop` or exhausted retries, else a rescheduled
-    /// retry. Returns the delivery's `seq`.
-    async fn attempt(self: Arc<Self>, pending: Pending) -> u64 {
+    /// retry.
+    async fn attempt(self: Arc<Self>, pending: Pending) {
         let Pending {
             seq,
             attempts,
@@ -494,21 +503,16 @@ impl<Q: Queue> Scheduler<Q> {
         let failed = match self.subscriber.deliver(event.clone()).await {
             Ok(EventStatus::Success) => None,
             Ok(EventStatus::Drop) => Some("dropped by the subscriber"),
-            Ok(EventStatus::Retry) => {
-                if attempts < self.core.options.retry.max_retries {
-                    self.retry_later(seq, attempts, &event).await;
-                    return seq;
+            answer => {
+                if let Err(err) = answer {
+                    tracing::warn!(
+                        pubsub = %event.pubsub, topic = %event.topic, id = %event.id,
+                        "event delivery failed: {err:#}"
+                    );
                 }
-                Some("retries exhausted")
-            }
-            Err(err) => {
-                tracing::warn!(
-                    pubsub = %event.pubsub, topic = %event.topic, id = %event.id,
-                    "event delivery failed: {err:#}"
-                );
                 if attempts < self.core.options.retry.max_retries {
                     self.retry_later(seq, attempts, &event).await;
-                    return seq;
+                    return;
                 }
                 Some("retries exhausted")
             }
@@ -524,7 +528,6 @@ impl<Q: Queue> Scheduler<Q> {
                 err.describe()
             );
         }
-        seq
     }
 
     async fn retry_later(&self, seq: u64, attempts: u32, event: &CloudEvent) {

@@ -12,7 +12,9 @@
 //! Subscriptions are durable, like a consumer group: one is recorded the
 //! first time an app subscribes, keyed by app id, topic and route, and
 //! events published to the topic are queued for it from then on, also while
-//! the app is not subscribed (before it re-subscribes after a restart).
+//! the app is not subscribed (before it re-subscribes after a restart). A
+//! subscription an app no longer declares keeps collecting events until its
+//! row in `pubsub_subscriptions` is deleted.
 //! Attempt counts and next due times are stored with each delivery, so
 //! backoff and the retry limit carry over a restart; an attempt interrupted
 //! by the process dying is not counted. The event id is stored too: every

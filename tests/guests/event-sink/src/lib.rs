@@ -62,7 +62,11 @@ fn handle(Number { n, retry_every }: Number) -> dapr_guest::Result<EventStatus> 
 
 impl HttpHandler for Sink {
     fn handle(request: Request) -> Response {
-        let number = |name: &str| request.query_param(name).and_then(|v| v.parse::<u64>().ok());
+        let number = |name: &str| {
+            request
+                .query_param(name)
+                .and_then(|v| v.parse::<u64>().ok())
+        };
         let result = match request.path() {
             "/publish" => match (number("from"), number("to")) {
                 (Some(from), Some(to)) => publish(from, to, number("retry").unwrap_or(7)),
