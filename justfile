@@ -16,11 +16,11 @@ build-host:
     cargo build --release -p wasmtime-dapr
 
 # Every guest component into target/wasm32-wasip2/release. `order-store`
-# enables the SDK's `handler` feature, which must not be unified into the
-# other components, so it gets its own cargo invocation.
+# and `event-sink` enable the SDK's `handler` feature, which must not be
+# unified into the other components, so they get their own cargo invocation.
 build-guests:
-    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store
-    cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store --exclude event-sink
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store -p event-sink
 
 # The AssemblyScript SDK's dependencies and the AssemblyScript examples
 # (asc, then `wasmtime-dapr componentize`).
@@ -46,7 +46,7 @@ test: build
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups
-# (instantiate, state, serve, cold-start, dapr, assemblyscript).
+# (instantiate, state, serve, cold-start, dapr, assemblyscript, pubsub).
 bench *groups: build
     test -x target/bench-tools/bin/wasmtime || cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools
     cargo bench -p wasmtime-dapr --bench runtime -- {{groups}}

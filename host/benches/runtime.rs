@@ -24,6 +24,10 @@
 //!   in AssemblyScript on the embedded backend, per-op ops/s and the ratio,
 //!   plus component sizes (see `support/assemblyscript.rs`; skipped with the
 //!   build command when the AssemblyScript component is not built).
+//! - `pubsub`: delivery throughput of 10,000 events through
+//!   `wasmtime-dapr serve`, with and without 1-in-7 retries, on the durable
+//!   and the in-memory embedded broker and on daprd + redis (see
+//!   `support/pubsub.rs`; daprd skipped with the reason when unavailable).
 //!
 //! Tuning through the environment (defaults in brackets):
 //! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [15],
@@ -34,7 +38,7 @@
 //! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
 //! `tests/daprd/build.sh` prints); for `assemblyscript`: `BENCH_AS_OPS`
 //! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21]; for `spin`:
-//! `BENCH_SPIN_SECS` [5].
+//! `BENCH_SPIN_SECS` [5]; for `pubsub`: `BENCH_PUBSUB_EVENTS` [10000].
 
 #[path = "support/sidecar.rs"]
 mod sidecar;
@@ -44,6 +48,9 @@ mod assemblyscript;
 
 #[path = "support/spin.rs"]
 mod spin;
+
+#[path = "support/pubsub.rs"]
+mod pubsub;
 
 use std::convert::Infallible;
 use std::io::{Read, Write};
@@ -78,6 +85,7 @@ const GROUPS: &[&str] = &[
     "dapr",
     "assemblyscript",
     "spin",
+    "pubsub",
 ];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
@@ -123,6 +131,7 @@ fn main() {
             "dapr" => sidecar::bench_dapr(),
             "assemblyscript" => assemblyscript::bench_assemblyscript(),
             "spin" => spin::bench_spin(),
+            "pubsub" => pubsub::bench_pubsub(),
             _ => unreachable!(),
         };
         match result {

@@ -142,6 +142,8 @@ fn write_resources(dir: &Path) -> Result<()> {
                 ("maxRetries", "3".into()),
                 ("initialRetryIntervalMs", "50".into()),
                 ("maxRetryIntervalMs", "200".into()),
+                // The publish-order scenario needs Dapr's `single` mode.
+                ("concurrencyMode", "single".into()),
             ],
             &[],
         ),

@@ -493,12 +493,12 @@ fn clock_ticks_per_s() -> f64 {
 // ---------------------------------------------------------------------------
 // daprd + redis
 
-fn on_path(program: &str) -> bool {
+pub(crate) fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-fn version_of(binary: &Path) -> String {
+pub(crate) fn version_of(binary: &Path) -> String {
     Command::new(binary)
         .arg("--version")
         .output()
@@ -515,7 +515,7 @@ fn version_of(binary: &Path) -> String {
 
 /// `DAPRD`, else the binary `tests/daprd/build.sh` prints (cached; built
 /// with Go on the first run).
-fn find_daprd() -> Result<PathBuf> {
+pub(crate) fn find_daprd() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("DAPRD") {
         return Ok(PathBuf::from(path));
     }
@@ -558,15 +558,29 @@ fn find_daprd() -> Result<PathBuf> {
 }
 
 /// daprd and its redis; both killed (daprd first) when dropped.
-struct Daprd {
-    daprd: ChildGuard,
-    redis: ChildGuard,
-    grpc_port: u16,
-    redis_port: u16,
+pub(crate) struct Daprd {
+    pub(crate) daprd: ChildGuard,
+    pub(crate) redis: ChildGuard,
+    pub(crate) grpc_port: u16,
+    pub(crate) http_port: u16,
+    pub(crate) redis_port: u16,
 }
 
 impl Daprd {
+    /// daprd for app `APP_ID` without an app channel.
     fn start(daprd: &Path, dir: &Path) -> Result<Daprd> {
+        Self::start_for(daprd, dir, APP_ID, None, "")
+    }
+
+    /// daprd for app `app_id`, calling its app channel on `app_port` (gRPC)
+    /// if given, with `extra` YAML documents in its resources.
+    pub(crate) fn start_for(
+        daprd: &Path,
+        dir: &Path,
+        app_id: &str,
+        app_port: Option<u16>,
+        extra: &str,
+    ) -> Result<Daprd> {
         let port = || -> Result<u16> { Ok(free_addr()?.port()) };
         let redis_port = port()?;
         let mut command = Command::new(root_dir().join("tests/daprd/redis.sh"));
@@ -591,6 +605,9 @@ impl Daprd {
             ]
             .join("---\n"),
         )?;
+        if !extra.is_empty() {
+            std::fs::write(resources.join("extra.yaml"), extra)?;
+        }
         std::fs::write(
             dir.join("config.yaml"),
             format!(
@@ -601,7 +618,7 @@ impl Daprd {
         let (grpc_port, http_port, internal_port) = (port()?, port()?, port()?);
         let mut command = Command::new(daprd);
         command
-            .args(["--app-id", APP_ID])
+            .args(["--app-id", app_id])
             .args([
                 "--dapr-grpc-port",
                 &grpc_port.to_string(),
@@ -616,6 +633,14 @@ impl Daprd {
                 "127.0.0.1",
             ])
             .args(["--enable-metrics=false", "--log-level", "warn"])
+            .args(app_port.iter().flat_map(|port| {
+                [
+                    "--app-port".to_string(),
+                    port.to_string(),
+                    "--app-protocol".to_string(),
+                    "grpc".to_string(),
+                ]
+            }))
             .arg("--resources-path")
             .arg(&resources)
             .arg("--config")
@@ -632,6 +657,7 @@ impl Daprd {
             daprd,
             redis,
             grpc_port,
+            http_port,
             redis_port,
         })
     }
@@ -650,7 +676,7 @@ fn spawn_logged(mut command: Command, log: PathBuf) -> Result<ChildGuard> {
     Ok(ChildGuard { child, log })
 }
 
-fn wait_until(
+pub(crate) fn wait_until(
     process: &mut ChildGuard,
     name: &str,
     timeout: Duration,
@@ -687,7 +713,7 @@ fn redis_ping(port: u16) -> bool {
 }
 
 /// The status of one `GET path` on a fresh connection.
-fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+pub(crate) fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     stream

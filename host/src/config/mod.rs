@@ -17,16 +17,21 @@ pub use runtime_file::{AppSettings, RuntimeFile};
 use crate::blocks::invoke::Invoker;
 
 /// The components `dapr init` would give: a persistent `statestore` and a
-/// `pubsub`, with the state kept in `data_dir`.
+/// durable `pubsub`, both kept in `data_dir` (`state.db`, `pubsub.db`).
 pub fn default_components(data_dir: &Path) -> Vec<ComponentSpec> {
     let db = data_dir.join("state.db");
+    let events = data_dir.join("pubsub.db");
     vec![
         ComponentSpec::builtin(
             "statestore",
             "state.sqlite",
             &[("connectionString", &db.to_string_lossy())],
         ),
-        ComponentSpec::builtin("pubsub", "pubsub.in-memory", &[]),
+        ComponentSpec::builtin(
+            "pubsub",
+            "pubsub.sqlite",
+            &[("connectionString", &events.to_string_lossy())],
+        ),
     ]
 }
 

@@ -135,9 +135,13 @@ pub struct Daprd {
     app_id: String,
 }
 
-/// Component manifests for the redis-backed test components, plus
-/// `extra` YAML documents.
-fn resources(dir: &Path, redis_port: u16, extra: &str) -> PathBuf {
+/// The metadata of the test `pubsub` (redis streams): pending messages are
+/// reclaimed quickly, so that a restarted sidecar redelivers them soon.
+pub const FAST_REDELIVERY: &str = "  - name: redeliverInterval\n    value: \"200\"\n  - name: processingTimeout\n    value: \"300\"\n";
+
+/// Component manifests for the redis-backed test components (`pubsub` with
+/// the metadata lines `pubsub_metadata`), plus `extra` YAML documents.
+fn resources(dir: &Path, redis_port: u16, extra: &str, pubsub_metadata: &str) -> PathBuf {
     let resources = dir.join("resources");
     std::fs::create_dir_all(&resources).unwrap();
     let redis = |name: &str, ty: &str, more: &str| {
@@ -147,11 +151,7 @@ fn resources(dir: &Path, redis_port: u16, extra: &str) -> PathBuf {
     };
     let docs = [
         redis("statestore", "state.redis", ""),
-        redis(
-            "pubsub",
-            "pubsub.redis",
-            "  - name: redeliverInterval\n    value: \"200\"\n  - name: processingTimeout\n    value: \"300\"\n",
-        ),
+        redis("pubsub", "pubsub.redis", pubsub_metadata),
         redis(
             "configstore",
             "configuration.redis",
@@ -175,10 +175,21 @@ impl Daprd {
     /// Starts redis and a daprd for `app_id` whose app channel is `app_port`
     /// (gRPC), with the redis components and `extra` manifests.
     pub fn start(app_id: &str, app_port: u16, extra: &str) -> Daprd {
+        Self::start_with_pubsub(app_id, app_port, extra, FAST_REDELIVERY)
+    }
+
+    /// Like [`Daprd::start`], with `pubsub_metadata` (YAML metadata lines)
+    /// for the `pubsub` component instead of [`FAST_REDELIVERY`].
+    pub fn start_with_pubsub(
+        app_id: &str,
+        app_port: u16,
+        extra: &str,
+        pubsub_metadata: &str,
+    ) -> Daprd {
         let dir = tempfile::tempdir().unwrap();
         let redis = Redis::start(&dir.path().join("redis"));
         let names = dir.path().join("names.db");
-        Self::start_on(app_id, app_port, extra, dir, redis, &names)
+        Self::start_on(app_id, app_port, extra, pubsub_metadata, dir, redis, &names)
     }
 
     /// Starts a second daprd for another app next to `first`: the same redis
@@ -194,6 +205,7 @@ impl Daprd {
             app_id,
             app_port,
             "",
+            FAST_REDELIVERY,
             dir,
             redis,
             &first.dir.path().join("names.db"),
@@ -204,11 +216,12 @@ impl Daprd {
         app_id: &str,
         app_port: u16,
         extra: &str,
+        pubsub_metadata: &str,
         dir: tempfile::TempDir,
         redis: Redis,
         names: &Path,
     ) -> Daprd {
-        resources(dir.path(), redis.port, extra);
+        resources(dir.path(), redis.port, extra, pubsub_metadata);
         std::fs::write(
             dir.path().join("config.yaml"),
             format!(

@@ -29,11 +29,18 @@ fn build_guests() {
     let manifest = repo().join("examples/Cargo.toml");
     let target = repo().join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // `order-store` enables the SDK's `handler` feature, which must not be
-    // unified into the other components: it gets its own invocation.
+    // `order-store` and `event-sink` enable the SDK's `handler` feature,
+    // which must not be unified into the other components: they get their
+    // own invocation.
     for selection in [
-        &["--workspace", "--exclude", "order-store"][..],
-        &["-p", "order-store"][..],
+        &[
+            "--workspace",
+            "--exclude",
+            "order-store",
+            "--exclude",
+            "event-sink",
+        ][..],
+        &["-p", "order-store", "-p", "event-sink"][..],
     ] {
         let status = Command::new(&cargo)
             .args([

@@ -101,16 +101,26 @@ pub struct CronBinding {
 }
 
 impl CronBinding {
-    /// Starts delivering events to `subscriber` (in a Tokio task, one event
-    /// at a time; a failed delivery is logged and the schedule goes on).
+    /// Starts delivering events to `subscriber` (in a Tokio task). Ticks
+    /// keep to the schedule however long a delivery takes: a tick that comes
+    /// while the previous event of this binding is still being handled is
+    /// skipped (and logged), so slow deliveries never pile up. A failed
+    /// delivery is logged and the schedule goes on.
     pub fn start(&self, app_id: &str, subscriber: Arc<dyn BindingSubscriber>) -> Result<()> {
         let runtime =
             tokio::runtime::Handle::try_current().context("input bindings need a Tokio runtime")?;
         let (name, schedule, app_id) =
             (self.name.clone(), self.schedule.clone(), app_id.to_string());
         let task = runtime.spawn(async move {
+            // The delivery in flight; dropped (aborted) with this task.
+            let mut current = tokio::task::JoinSet::new();
             while let Some(delay) = schedule.next_delay() {
                 tokio::time::sleep(delay).await;
+                while current.try_join_next().is_some() {}
+                if !current.is_empty() {
+                    tracing::warn!(binding = %name, app = %app_id, "skipping a tick: the previous event is still being handled");
+                    continue;
+                }
                 let now = chrono::Utc::now();
                 let event = BindingEvent {
                     name: name.clone(),
@@ -120,11 +130,14 @@ impl CronBinding {
                         ("timeZone".to_string(), "UTC".to_string()),
                     ],
                 };
-                match subscriber.deliver(event).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(message)) => tracing::warn!(binding = %name, app = %app_id, "the app failed the event: {message}"),
-                    Err(err) => tracing::warn!(binding = %name, app = %app_id, "delivery failed: {err:#}"),
-                }
+                let (subscriber, name, app_id) = (subscriber.clone(), name.clone(), app_id.clone());
+                current.spawn(async move {
+                    match subscriber.deliver(event).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(message)) => tracing::warn!(binding = %name, app = %app_id, "the app failed the event: {message}"),
+                        Err(err) => tracing::warn!(binding = %name, app = %app_id, "delivery failed: {err:#}"),
+                    }
+                });
             }
         });
         self.tasks.lock().unwrap().push(task);
@@ -222,6 +235,40 @@ mod tests {
             self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Ok(Vec::new()))
         }
+    }
+
+    /// Takes 100 ms per event and records how many were in flight at once.
+    #[derive(Default)]
+    struct Slow {
+        in_flight: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+        done: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl BindingSubscriber for Slow {
+        async fn deliver(&self, _: BindingEvent) -> Result<Result<Vec<u8>, String>> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            self.in_flight.fetch_sub(1, SeqCst);
+            self.done.fetch_add(1, SeqCst);
+            Ok(Ok(Vec::new()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_delivery_skips_ticks_instead_of_piling_up() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let md = [("schedule".to_string(), "@every 10ms".to_string())].into();
+        let binding = CronBinding::from_metadata("ticker", &md).unwrap();
+        let slow = Arc::new(Slow::default());
+        binding.start("app", slow.clone()).unwrap();
+        while slow.done.load(SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(slow.most.load(SeqCst), 1);
     }
 
     #[tokio::test]

@@ -2,8 +2,11 @@
 //! the subscriptions an app's `handler` export declares.
 
 mod backend;
+pub mod delivery;
+mod envelope;
 pub mod memory;
 mod sidecar;
+pub mod sqlite;
 
 pub use backend::*;
 pub use sidecar::SidecarPubSub;
@@ -58,5 +61,5 @@ impl Host for DaprCtx {
 component_block! {
     /// The pubsub block: `get::<PubSubBlock>(name)` finds one of an app's pubsubs.
     PubSubBlock: dyn PubSub = ("pubsub", "pubsub", "pubsub"),
-    embedded [memory::MemoryBroker], sidecar SidecarPubSub
+    embedded [sqlite::SqliteBroker, memory::MemoryBroker], sidecar SidecarPubSub
 }

@@ -114,8 +114,11 @@ export enum EventStatus {
    */
   Success = 0,
   /**
-   * Not processed now; deliver it again later (with backoff). After the
-   * retries are exhausted it goes to the dead-letter topic.
+   * Not processed now; deliver it again later (with backoff; embedded:
+   * `maxRetries` (5) more times, waiting `initialRetryIntervalMs` (100)
+   * doubling up to `maxRetryIntervalMs` (5000)). After the retries are
+   * exhausted it goes to the dead-letter topic, if any. A trap or a
+   * deadline counts as `retry`.
    */
   Retry = 1,
   /**
@@ -155,7 +158,12 @@ export abstract class Handler {
    */
   abstract subscriptions(): Array<Subscription>;
   /**
-   * Handles one event of a subscription.
+   * Handles one event of a subscription. Delivery is at-least-once: the
+   * same event (same `id`) may arrive again after a `retry`, a crash of the
+   * host before the answer was recorded, or a broker's redelivery, so the
+   * handler should be idempotent. Events of one subscription may be handled
+   * concurrently and out of publish order unless the pub/sub component
+   * says `concurrencyMode: single` (see the `pubsub` interface).
    */
   abstract onTopicEvent(event: CloudEvent): EventStatus;
   /**

@@ -17,8 +17,22 @@ export { DaprError };
  *
  * Messages are wrapped in a CloudEvent 1.0 envelope by the host (or Dapr)
  * unless the data already is one (`application/cloudevents+json`).
- * Delivery to subscribers is at-least-once; order is kept per topic where
- * the broker keeps it.
+ * Delivery to subscribers is at-least-once: an event can be delivered more
+ * than once (after a `retry`, a crash or a redelivery by the broker), always
+ * with the same CloudEvent `id`, so subscribers should be idempotent.
+ *
+ * The embedded brokers (`pubsub.sqlite`, the default, and
+ * `pubsub.in-memory`) deliver each event to every subscription of its topic.
+ * With `concurrencyMode: parallel` (the default) up to
+ * `maxConcurrentHandlers` (16) events of one subscription are handled at
+ * once and a retried event waits for its backoff without holding the
+ * others back, so there is no order; with `concurrencyMode: single` they
+ * are handled one at a time in publish order, and a retry holds back the
+ * events after it. `pubsub.sqlite` keeps every event on disk from the
+ * moment `publish` returns until the subscriber answers `success` or
+ * `drop` (or it is dead-lettered), across crashes and restarts, for every
+ * subscription recorded for its topic; `pubsub.in-memory` loses what it
+ * holds when the process ends.
  */
 
 // Return area of this module's calls.
@@ -69,7 +83,8 @@ export class BulkFailure {
 declare function __import_publish(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32, p6: i32, p7: usize, p8: i32, p9: usize, p10: i32, retptr: usize): void;
 
 /**
- * Publishes one message. Returns once the broker accepted it.
+ * Publishes one message. Returns once the broker accepted it (for
+ * `pubsub.sqlite`: committed to its database).
  * `content-type` defaults to `application/json` when `none`.
  */
 export function publish(pubsub: string, topic: string, data: Uint8Array, contentType: string | null, metadata: Metadata): Result<Unit, DaprError> {
