@@ -8,6 +8,12 @@
 //! per-app view of them), [`runtime`] (engine, stores, loaded apps),
 //! [`inbound`] (how traffic reaches apps) and [`server`] (all of it
 //! together, as `wasmtime-dapr serve` runs it).
+//!
+//! No input panics the host: command-line flags, component manifests, the
+//! values guests pass to host calls and daprd's answers are checked and
+//! turn into errors. The one `unwrap` left in non-test code is
+//! `Mutex::lock().unwrap()`: a poisoned lock means an earlier panic, which
+//! is a bug of the host, not something input can cause.
 
 #![warn(missing_docs)]
 
