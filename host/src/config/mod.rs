@@ -38,14 +38,13 @@ pub fn default_data_dir() -> PathBuf {
         .join("wasmtime-dapr")
 }
 
-/// Where compiled components are cached by default:
-/// `$XDG_CACHE_HOME/wasmtime-dapr`, else `~/.cache/wasmtime-dapr`.
+/// Where compiled components are cached by default, as
+/// [`crate::runtime::default_cache_dir`] decides, or an empty path when there
+/// is no such directory, which [`crate::runtime::RuntimeConfig::cache_dir`]
+/// takes as no cache. Prefer [`crate::runtime::choose_cache_dir`], which also
+/// makes sure the directory is private to the current user.
 pub fn default_cache_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("wasmtime-dapr")
+    crate::runtime::default_cache_dir().unwrap_or_default()
 }
 
 /// Builds the embedded registry from `resources` (or the defaults when

@@ -8,6 +8,7 @@ mod load;
 mod store;
 
 pub use app::{App, Exports, failure_message};
+pub use cache::{choose_cache_dir, default_cache_dir};
 pub use engine::{Limits, Runtime, RuntimeConfig};
 pub use load::{LoadError, interfaces, unknown_imports};
 pub use store::{HostState, Sandbox};
