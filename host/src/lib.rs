@@ -11,9 +11,10 @@
 //!
 //! No input panics the host: command-line flags, component manifests, the
 //! values guests pass to host calls and daprd's answers are checked and
-//! turn into errors. The one `unwrap` left in non-test code is
-//! `Mutex::lock().unwrap()`: a poisoned lock means an earlier panic, which
-//! is a bug of the host, not something input can cause.
+//! turn into errors. The `unwrap`s and `expect`s left outside tests are
+//! ones input cannot reach: `Mutex::lock().unwrap()`, since a poisoned lock
+//! means an earlier panic, a bug of the host rather than anything input can
+//! cause, and a few on constants.
 
 #![warn(missing_docs)]
 

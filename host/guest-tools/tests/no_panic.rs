@@ -119,7 +119,12 @@ fn module() -> impl Strategy<Value = Vec<u8>> {
         1..4,
     );
     let imports = prop::collection::vec(
-        (import_module(), import_name(), any::<u8>(), prop::bool::weighted(0.9)),
+        (
+            import_module(),
+            import_name(),
+            any::<u8>(),
+            prop::bool::weighted(0.9),
+        ),
         0..5,
     );
     let funcs = prop::collection::vec(any::<u8>(), 0..4);
@@ -400,7 +405,11 @@ fn render_ty(ty: &Ty, scope: &Scope<'_>) -> String {
         Ty::Result(Some(ok), None) => format!("result<{}>", render_ty(ok, scope)),
         Ty::Result(None, Some(err)) => format!("result<_, {}>", render_ty(err, scope)),
         Ty::Result(Some(ok), Some(err)) => {
-            format!("result<{}, {}>", render_ty(ok, scope), render_ty(err, scope))
+            format!(
+                "result<{}, {}>",
+                render_ty(ok, scope),
+                render_ty(err, scope)
+            )
         }
         Ty::Tuple(ts) => format!(
             "tuple<{}>",
@@ -505,12 +514,20 @@ fn render(ifaces: &[Iface], world: &[(bool, usize)], version: bool) -> String {
                 Def::Enum(cases) => format!(
                     "enum {} {{ {} }}",
                     ident(name),
-                    cases.iter().map(|c| member(c)).collect::<Vec<_>>().join(", ")
+                    cases
+                        .iter()
+                        .map(|c| member(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 Def::Flags(flags) => format!(
                     "flags {} {{ {} }}",
                     ident(name),
-                    flags.iter().map(|f| member(f)).collect::<Vec<_>>().join(", ")
+                    flags
+                        .iter()
+                        .map(|f| member(f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 Def::Alias(t) => format!("type {} = {};", ident(name), render_ty(t, &scope)),
                 Def::Resource => format!("resource {};", ident(name)),

@@ -355,7 +355,11 @@ mod tests {
             )
                 .prop_map(|(kind, name, ty, version, metadata, scopes, spec)| {
                     let spec = spec.then(|| {
-                        mapping(vec![("type", ty), ("version", version), ("metadata", metadata)])
+                        mapping(vec![
+                            ("type", ty),
+                            ("version", version),
+                            ("metadata", metadata),
+                        ])
                     });
                     mapping(vec![
                         ("apiVersion", Some(Value::String("dapr.io/v1alpha1".into()))),
@@ -376,7 +380,9 @@ mod tests {
                 _: &str,
                 _: crate::blocks::invoke::Request,
             ) -> crate::backend::BackendResult<crate::blocks::invoke::Response> {
-                Err(crate::wit::Error::Unsupported("no invocation in tests".into()))
+                Err(crate::wit::Error::Unsupported(
+                    "no invocation in tests".into(),
+                ))
             }
         }
 

@@ -246,7 +246,10 @@ fn private_temp_file(dir: &Path) -> Result<tempfile::NamedTempFile> {
 fn ensure_private_dir(dir: &Path) -> Result<()> {
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent).with_context(|| {
-            format!("cannot create the cache directory's parent {}", parent.display())
+            format!(
+                "cannot create the cache directory's parent {}",
+                parent.display()
+            )
         })?;
     }
     match create_private_dir(dir) {
@@ -326,7 +329,10 @@ fn check_private(metadata: &std::fs::Metadata, uid: Option<u32>, dir: bool) -> R
 #[cfg(not(unix))]
 fn check_private(metadata: &std::fs::Metadata, _uid: Option<u32>, dir: bool) -> Result<()> {
     if dir != metadata.is_dir() {
-        bail!("it is not a {}", if dir { "directory" } else { "regular file" });
+        bail!(
+            "it is not a {}",
+            if dir { "directory" } else { "regular file" }
+        );
     }
     Ok(())
 }
@@ -369,7 +375,10 @@ mod tests {
         let (_, outcome) = compile_with_outcome(&engine, COMPONENT, Some(&dir)).unwrap();
         assert_eq!(outcome, Outcome::Loaded);
         let dir = base.path().join("explicit");
-        assert_eq!(choose_cache_dir(Some(dir.clone())).unwrap(), Some(dir.clone()));
+        assert_eq!(
+            choose_cache_dir(Some(dir.clone())).unwrap(),
+            Some(dir.clone())
+        );
         assert_eq!(mode(&dir), 0o700);
     }
 
@@ -391,18 +400,26 @@ mod tests {
         assert!(err.to_string().contains("hash"), "{err}");
         let (_, outcome) = compile_with_outcome(&engine, COMPONENT, Some(dir)).unwrap();
         assert_eq!(outcome, Outcome::Compiled);
-        assert_eq!(std::fs::read(&entry).unwrap(), original, "the entry is replaced");
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            original,
+            "the entry is replaced"
+        );
 
         // A truncated entry, an entry without the header (an older format)
         // and an entry of another key are recompiled too.
         for bad in [
             original[..HEADER_LEN - 1].to_vec(),
             original[HEADER_LEN..].to_vec(),
-            [&original[..MAGIC.len()], &[0; 32], &original[MAGIC.len() + 32..]].concat(),
+            [
+                &original[..MAGIC.len()],
+                &[0; 32],
+                &original[MAGIC.len() + 32..],
+            ]
+            .concat(),
         ] {
             std::fs::write(&entry, &bad).unwrap();
-            let (_, outcome) =
-                compile_with_outcome(&engine, COMPONENT, Some(dir)).unwrap();
+            let (_, outcome) = compile_with_outcome(&engine, COMPONENT, Some(dir)).unwrap();
             assert_eq!(outcome, Outcome::Compiled);
         }
         let (_, outcome) = compile_with_outcome(&engine, COMPONENT, Some(dir)).unwrap();
@@ -477,7 +494,10 @@ mod tests {
             dir(&[("XDG_CACHE_HOME", "rel"), ("HOME", "/h")]),
             Some(PathBuf::from("/h/.cache/wasmtime-dapr"))
         );
-        assert_eq!(dir(&[("HOME", "/h")]), Some(PathBuf::from("/h/.cache/wasmtime-dapr")));
+        assert_eq!(
+            dir(&[("HOME", "/h")]),
+            Some(PathBuf::from("/h/.cache/wasmtime-dapr"))
+        );
         assert_eq!(dir(&[("XDG_CACHE_HOME", ""), ("HOME", "")]), None);
         assert_eq!(dir(&[]), None);
     }

@@ -465,10 +465,14 @@ mod tests {
 
         fn query() -> impl Strategy<Value = Json> {
             let sort = prop::collection::vec(
-                (path(), prop::option::of(prop_oneof![
-                    prop::sample::select(&["ASC", "DESC", "asc", "desc", "up"][..]).prop_map(Json::from),
-                    json_value(),
-                ]))
+                (
+                    path(),
+                    prop::option::of(prop_oneof![
+                        prop::sample::select(&["ASC", "DESC", "asc", "desc", "up"][..])
+                            .prop_map(Json::from),
+                        json_value(),
+                    ]),
+                )
                     .prop_map(|(key, order)| match order {
                         Some(order) => json!({ "key": key, "order": order }),
                         None => json!({ "key": key }),
