@@ -44,7 +44,13 @@ pub fn default_data_dir() -> PathBuf {
 /// takes as no cache. Prefer [`crate::runtime::choose_cache_dir`], which also
 /// makes sure the directory is private to the current user.
 pub fn default_cache_dir() -> PathBuf {
-    crate::runtime::default_cache_dir().unwrap_or_default()
+    crate::runtime::default_cache_dir().unwrap_or_else(|| {
+        tracing::info!(
+            "neither XDG_CACHE_HOME nor HOME is set: compiled components are not cached \
+             (choose a directory with --cache-dir)"
+        );
+        PathBuf::new()
+    })
 }
 
 /// Builds the embedded registry from `resources` (or the defaults when
