@@ -8,6 +8,13 @@
 //! per-app view of them), [`runtime`] (engine, stores, loaded apps),
 //! [`inbound`] (how traffic reaches apps) and [`server`] (all of it
 //! together, as `wasmtime-dapr serve` runs it).
+//!
+//! No input panics the host: command-line flags, component manifests, the
+//! values guests pass to host calls and daprd's answers are checked and
+//! turn into errors. The `unwrap`s and `expect`s left outside tests are
+//! ones input cannot reach: `Mutex::lock().unwrap()`, since a poisoned lock
+//! means an earlier panic, a bug of the host rather than anything input can
+//! cause, and a few on constants.
 
 #![warn(missing_docs)]
 

@@ -320,11 +320,11 @@ fn options(
             None => (e.clone(), std::env::var(e).unwrap_or_default()),
         })
         .collect();
-    let cache_dir = (!common.no_cache).then(|| {
-        common
-            .cache_dir
-            .unwrap_or_else(wasmtime_dapr::config::default_cache_dir)
-    });
+    let cache_dir = if common.no_cache {
+        None
+    } else {
+        wasmtime_dapr::runtime::choose_cache_dir(common.cache_dir)?
+    };
     Ok(ServerOptions {
         components,
         runtime: RuntimeConfig {
@@ -343,7 +343,10 @@ fn options(
         resources: common.resources_path,
         data_dir: common
             .data_dir
-            .unwrap_or_else(wasmtime_dapr::config::default_data_dir),
+            .or_else(wasmtime_dapr::config::default_data_dir)
+            .context(
+                "neither XDG_DATA_HOME nor HOME is set: choose where the default components keep their data with --data-dir",
+            )?,
         sidecar: match common.dapr_grpc_endpoint {
             Some(endpoint) => Some(SidecarOptions::at(&endpoint)),
             None => SidecarOptions::from_env(),

@@ -56,6 +56,8 @@ use_cached
 
 # Serialise concurrent invocations (e.g. several test binaries at once): the
 # first one builds, the others wait and then reuse its binary.
+# The directory is also the host's compile cache, which must be private.
+[ -d "$cache_root" ] || mkdir -p -m 700 "$cache_root"
 mkdir -p "$out_dir"
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$out_dir/.lock"

@@ -101,10 +101,13 @@ pub fn componentize_with(
     world: WorldId,
     encoding: Encoding,
 ) -> Result<Vec<u8>> {
-    if module.len() < 8 || &module[0..4] != b"\0asm" {
+    let Some((magic, version)) = module.get(..8).map(|header| header.split_at(4)) else {
+        bail!("not a WebAssembly binary");
+    };
+    if magic != b"\0asm" {
         bail!("not a WebAssembly binary");
     }
-    if module[4..8] != [1, 0, 0, 0] {
+    if version != [1, 0, 0, 0] {
         bail!("already a component (or not a core module); expected a core WebAssembly module");
     }
     let info = inspect(module)?;
@@ -259,7 +262,8 @@ fn rename_exports(module: &[u8]) -> Result<Vec<u8>> {
     let mut parser = Parser::new(0);
     let mut offset = 0;
     loop {
-        let (consumed, payload) = match parser.parse(&module[offset..], true)? {
+        let rest = module.get(offset..).context("truncated module")?;
+        let (consumed, payload) = match parser.parse(rest, true)? {
             wasmparser::Chunk::Parsed { consumed, payload } => (consumed, payload),
             wasmparser::Chunk::NeedMoreData(_) => bail!("truncated module"),
         };
@@ -268,7 +272,11 @@ fn rename_exports(module: &[u8]) -> Result<Vec<u8>> {
             Payload::CodeSectionStart { size, .. } => {
                 // Copy the whole code section at once and skip its entries.
                 let start = offset;
-                let end = offset + consumed + size as usize;
+                let end = usize::try_from(size)
+                    .ok()
+                    .and_then(|size| offset.checked_add(consumed)?.checked_add(size))
+                    .filter(|end| *end <= module.len())
+                    .context("truncated code section")?;
                 out.extend_from_slice(&module[start..end]);
                 parser.skip_section();
                 offset = end;
@@ -296,7 +304,7 @@ fn rename_exports(module: &[u8]) -> Result<Vec<u8>> {
                 leb(body.len() as u64, &mut out);
                 out.extend_from_slice(&body);
             }
-            _ => out.extend_from_slice(&module[offset..offset + consumed]),
+            _ => out.extend_from_slice(rest.get(..consumed).context("truncated module")?),
         }
         offset += consumed;
     }

@@ -36,23 +36,18 @@ pub fn default_components(data_dir: &Path) -> Vec<ComponentSpec> {
 }
 
 /// Where persistent embedded data lives by default:
-/// `$XDG_DATA_HOME/wasmtime-dapr`, else `~/.local/share/wasmtime-dapr`.
-pub fn default_data_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("wasmtime-dapr")
-}
-
-/// Where compiled components are cached by default:
-/// `$XDG_CACHE_HOME/wasmtime-dapr`, else `~/.cache/wasmtime-dapr`.
-pub fn default_cache_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("wasmtime-dapr")
+/// `$XDG_DATA_HOME/wasmtime-dapr`, else `~/.local/share/wasmtime-dapr`;
+/// `None` when neither variable names an absolute path (no shared
+/// temporary directory is used instead).
+pub fn default_data_dir() -> Option<PathBuf> {
+    let absolute = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    absolute("XDG_DATA_HOME")
+        .or_else(|| absolute("HOME").map(|h| h.join(".local/share")))
+        .map(|base| base.join("wasmtime-dapr"))
 }
 
 /// Builds the embedded registry from `resources` (or the defaults when

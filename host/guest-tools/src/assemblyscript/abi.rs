@@ -320,16 +320,22 @@ impl<'g, 'a> Body<'g, 'a> {
         if let Call::Import { mark: true, .. } = self.call {
             lines.insert(0, "const mark = rt.deferMark();".into());
         }
-        for line in &mut lines {
-            let trimmed = line.trim_start();
-            if let Some(index) = trimmed.strip_prefix(DEFERRED) {
-                let d = &self.deferred[index.parse::<usize>().expect("deferred index")];
-                let at = d.at.as_ref().expect("a deferred lowering stores something");
-                let indent = &line[..line.len() - trimmed.len()];
-                *line = format!("{indent}{}{});", d.call, addr(at));
-            }
-        }
+        let deferred = &self.deferred;
         lines
+            .into_iter()
+            .filter_map(|line| {
+                let trimmed = line.trim_start();
+                let Some(index) = trimmed.strip_prefix(DEFERRED) else {
+                    return Some(line);
+                };
+                let d = index.parse::<usize>().ok().and_then(|i| deferred.get(i));
+                // A lowering that stores nothing (a zero-sized record or
+                // tuple, such as an empty record) writes no code.
+                let at = d?.at.as_ref()?;
+                let indent = &line[..line.len() - trimmed.len()];
+                Some(format!("{indent}{}{});", d?.call, addr(at)))
+            })
+            .collect()
     }
 
     /// A helper's call, importing it into this module.

@@ -713,6 +713,30 @@ mod tests {
     "#;
 
     #[test]
+    fn zero_sized_records_lower_to_nothing() {
+        let files = generate(
+            r#"
+            package t:empty;
+            interface api {
+              record nothing {}
+              variant v { a(list<nothing>), b }
+              put: func(r: result<_, nothing>, v: v, n: nothing) -> result<nothing, v>;
+            }
+            interface handler {
+              record nothing {}
+              take: func(r: result<nothing, string>) -> option<nothing>;
+            }
+            world w { import api; export handler; }
+            "#,
+            "w",
+        );
+        assert!(!files.values().any(|f| f.contains(DEFERRED_MARK)));
+    }
+
+    /// What an unfinished deferred lowering would leave in the output.
+    const DEFERRED_MARK: char = '\u{1}';
+
+    #[test]
     fn shim_names_round_trip() {
         for name in [
             "dapr:runtime/handler@0.1.0#on-invoke",

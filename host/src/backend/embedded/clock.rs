@@ -19,7 +19,7 @@ impl Clock {
     pub fn monotonic() -> Self {
         let (base, start) = (system_now_ms(), Instant::now());
         Clock(Arc::new(move || {
-            base + i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX)
+            base.saturating_add(i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX))
         }))
     }
 

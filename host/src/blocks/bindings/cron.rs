@@ -87,7 +87,9 @@ fn go_duration(text: &str) -> Result<Duration> {
             "ns" => 1e-9,
             _ => bail!("invalid duration `{text}`: unknown unit `{unit}`"),
         };
-        total += Duration::from_secs_f64(number * seconds);
+        let too_long = || anyhow::anyhow!("duration `{text}` is too long");
+        let part = Duration::try_from_secs_f64(number * seconds).map_err(|_| too_long())?;
+        total = total.checked_add(part).ok_or_else(too_long)?;
         rest = tail;
     }
     Ok(total)
@@ -199,6 +201,10 @@ mod tests {
         assert_eq!(go_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(go_duration("5 parsecs").is_err());
         assert!(go_duration("").is_err());
+        let err = go_duration("99999999999999999999h").unwrap_err();
+        assert!(err.to_string().contains("too long"), "{err}");
+        assert!(go_duration("10000000000000000000s10000000000000000000s").is_err());
+        assert!(Schedule::parse("@every 99999999999999999999h").is_err());
     }
 
     #[test]

@@ -33,7 +33,8 @@ impl SidecarComponent<ConfigurationBlock> for SidecarConfigurationStore {
 
 impl Drop for SidecarConfigurationStore {
     fn drop(&mut self) {
-        for (_, task) in self.streams.lock().unwrap().drain() {
+        let streams = self.streams.get_mut().unwrap_or_else(|e| e.into_inner());
+        for (_, task) in streams.drain() {
             task.abort();
         }
     }

@@ -52,7 +52,7 @@ impl RowStore for MemoryStateStore {
     fn atomic<T>(&self, f: impl FnOnce(&mut dyn Rows) -> BackendResult<T>) -> BackendResult<T> {
         let mut inner = self.inner.lock().unwrap();
         let now = self.clock.now_ms();
-        if now - inner.last_purge >= PURGE_INTERVAL_MS {
+        if now.saturating_sub(inner.last_purge) >= PURGE_INTERVAL_MS {
             inner.rows.retain(|_, record| record.is_live(now));
             inner.last_purge = now;
         }

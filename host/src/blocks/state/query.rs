@@ -398,4 +398,171 @@ mod tests {
             );
         }
     }
+
+    /// Property tests: no query text and no stored value panics the parser
+    /// or the evaluator (errors are fine).
+    mod no_panic {
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        use super::*;
+
+        /// JSON values of every kind, nested a little, with field names
+        /// from a small set so paths find something.
+        fn json_value() -> impl Strategy<Value = Json> {
+            let leaf = prop_oneof![
+                Just(Json::Null),
+                any::<bool>().prop_map(Json::Bool),
+                any::<i64>().prop_map(Json::from),
+                any::<u64>().prop_map(Json::from),
+                any::<f64>().prop_map(Json::from),
+                "\\PC{0,8}".prop_map(Json::String),
+                prop::sample::select(&["a", "b", "0", "ASC", "DESC", ""][..])
+                    .prop_map(|s| Json::String(s.into())),
+            ];
+            leaf.prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                    prop::collection::vec((field(), inner), 0..4)
+                        .prop_map(|pairs| Json::Object(pairs.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn field() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::sample::select(&["a", "b", "c", "0", "1"][..]).prop_map(str::to_string),
+                1 => "\\PC{0,6}",
+            ]
+        }
+
+        fn path() -> impl Strategy<Value = String> {
+            prop_oneof![
+                6 => prop::collection::vec(field(), 1..4).prop_map(|p| p.join(".")),
+                1 => prop::collection::vec(field(), 1..3).prop_map(|p| format!("value.{}", p.join("."))),
+                1 => prop::sample::select(&["", ".", "a..b", "value.", "a."][..]).prop_map(str::to_string),
+            ]
+        }
+
+        /// Filters in the query language's shape, with some wrong ones.
+        fn filter() -> impl Strategy<Value = Json> {
+            let ops = &["EQ", "NEQ", "GT", "GTE", "LT", "LTE", "LIKE", ""][..];
+            let leaf = prop_oneof![
+                8 => (prop::sample::select(ops), path(), json_value())
+                    .prop_map(|(op, p, v)| json!({ op: { p: v } })),
+                2 => (path(), prop::collection::vec(json_value(), 0..4))
+                    .prop_map(|(p, vs)| json!({ "IN": { p: vs } })),
+                1 => json_value(),
+            ];
+            leaf.prop_recursive(4, 24, 4, |inner| {
+                (
+                    prop::sample::select(&["AND", "OR", "NOT"][..]),
+                    prop::collection::vec(inner, 0..4),
+                )
+                    .prop_map(|(op, fs)| json!({ op: fs }))
+            })
+        }
+
+        fn query() -> impl Strategy<Value = Json> {
+            let sort = prop::collection::vec(
+                (
+                    path(),
+                    prop::option::of(prop_oneof![
+                        prop::sample::select(&["ASC", "DESC", "asc", "desc", "up"][..])
+                            .prop_map(Json::from),
+                        json_value(),
+                    ]),
+                )
+                    .prop_map(|(key, order)| match order {
+                        Some(order) => json!({ "key": key, "order": order }),
+                        None => json!({ "key": key }),
+                    }),
+                0..3,
+            );
+            let number = prop_oneof![
+                any::<i64>().prop_map(Json::from),
+                any::<u64>().prop_map(Json::from),
+                any::<f64>().prop_map(Json::from),
+                Just(json!(0)),
+                Just(json!(1)),
+            ];
+            let token = prop_oneof![
+                Just(json!("18446744073709551615")),
+                Just(json!("18446744073709551616")),
+                Just(json!("-1")),
+                "[0-9]{0,20}".prop_map(Json::from),
+                json_value(),
+            ];
+            let page = (prop::option::of(number), prop::option::of(token)).prop_map(|(l, t)| {
+                let mut page = serde_json::Map::new();
+                if let Some(l) = l {
+                    page.insert("limit".into(), l);
+                }
+                if let Some(t) = t {
+                    page.insert("token".into(), t);
+                }
+                Json::Object(page)
+            });
+            (prop::option::of(filter()), sort, prop::option::of(page)).prop_map(
+                |(filter, sort, page)| {
+                    let mut query = serde_json::Map::new();
+                    if let Some(f) = filter {
+                        query.insert("filter".into(), f);
+                    }
+                    query.insert("sort".into(), Json::Array(sort));
+                    if let Some(p) = page {
+                        query.insert("page".into(), p);
+                    }
+                    Json::Object(query)
+                },
+            )
+        }
+
+        fn stored() -> impl Strategy<Value = Vec<Candidate>> {
+            prop::collection::vec(
+                prop_oneof![
+                    6 => json_value().prop_map(|j| j.to_string().into_bytes()),
+                    1 => prop::collection::vec(any::<u8>(), 0..12),
+                ],
+                0..8,
+            )
+            .prop_map(|data| {
+                data.into_iter()
+                    .enumerate()
+                    .map(|(i, data)| Candidate {
+                        key: format!("k{i}"),
+                        data,
+                        etag: None,
+                    })
+                    .collect()
+            })
+        }
+
+        fn check(text: &str, candidates: Vec<Candidate>) {
+            if let Ok(query) = Query::parse(text) {
+                let total = candidates.len();
+                let response = query.run(candidates);
+                assert!(response.results.len() <= total);
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn arbitrary_text(text in "\\PC{0,200}", candidates in stored()) {
+                check(&text, candidates);
+            }
+
+            #[test]
+            fn arbitrary_json(value in json_value(), candidates in stored()) {
+                check(&value.to_string(), candidates);
+            }
+
+            #[test]
+            fn query_shaped_json(value in query(), candidates in stored()) {
+                check(&value.to_string(), candidates);
+            }
+        }
+    }
 }

@@ -234,8 +234,15 @@ impl EmbeddedComponent<StateBlock> for SqliteStateDb {
     ) -> anyhow::Result<Arc<Self>> {
         let target = required_metadata(metadata, "connectionString")?;
         let table = parse_metadata(metadata, "tableName", "state".to_string())?;
-        let busy = parse_metadata(metadata, "busyTimeout", 5_000u64)?;
-        let conn = open_connection(target, Duration::from_millis(busy))?;
+        // SQLite takes the busy timeout as a C int of milliseconds.
+        let busy = parse_metadata(metadata, "busyTimeout", 5_000u32)?;
+        if i32::try_from(busy).is_err() {
+            bail!(
+                "invalid value {busy} for metadata `busyTimeout`: at most {} milliseconds",
+                i32::MAX
+            );
+        }
+        let conn = open_connection(target, Duration::from_millis(u64::from(busy)))?;
         Self::with_connection(
             component_name,
             KeyPrefix::from_metadata(metadata),
@@ -326,5 +333,13 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert!(SqliteStateDb::from_metadata("db", &md).is_err());
+        for busy in ["2147483648", "99999999999999999999", "-1"] {
+            let md = [("connectionString", ":memory:"), ("busyTimeout", busy)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let err = SqliteStateDb::from_metadata("db", &md).unwrap_err();
+            assert!(err.to_string().contains("busyTimeout"), "{err}");
+        }
     }
 }
