@@ -145,6 +145,9 @@ fn faults_fail_only_their_own_request() {
         "2",
         "--memory-limit",
         "64",
+        // Room for the 10 MiB bodies and values below.
+        "--max-body-size",
+        "16Mi",
     ]);
     assert_eq!(server.request("GET", "/ok", b""), (200, b"ok".to_vec()));
 
