@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,25 @@ use common::serve::{Serve, exchange};
 use http_body_util::{BodyExt, Empty};
 use wasmtime_dapr::runtime::{App, Limits, RuntimeConfig};
 use wasmtime_dapr::{Server, ServerOptions};
+
+/// The guest components `apps` (app id, file) on the embedded backend with
+/// `runtime`, keeping data in `dir`.
+fn embedded(apps: &[(&str, &str)], runtime: RuntimeConfig, dir: &Path) -> ServerOptions {
+    ServerOptions {
+        components: apps
+            .iter()
+            .map(|(id, file)| (id.to_string(), common::guest(file)))
+            .collect(),
+        runtime: RuntimeConfig {
+            cache_dir: Some(common::repo().join("target/test-cache")),
+            ..runtime
+        },
+        resources: None,
+        data_dir: dir.join("data"),
+        sidecar: None,
+        sidecar_timeout: Duration::from_secs(1),
+    }
+}
 
 /// One `GET path` to `app` in a fresh instance: the status and body.
 async fn get(app: &App, path: &str) -> anyhow::Result<(u16, String)> {
@@ -39,21 +59,14 @@ async fn spinning_guests_do_not_hold_back_other_apps() {
         timeout: Duration::from_secs(20),
         ..Limits::default()
     };
-    let options = ServerOptions {
-        components: vec![
-            ("spin".into(), common::guest("faults.wasm")),
-            ("hello".into(), common::guest("hello.wasm")),
-        ],
-        runtime: RuntimeConfig {
+    let options = embedded(
+        &[("spin", "faults.wasm"), ("hello", "hello.wasm")],
+        RuntimeConfig {
             app_limits: BTreeMap::from([("spin".to_string(), spin_limits)]),
-            cache_dir: Some(common::repo().join("target/test-cache")),
             ..RuntimeConfig::default()
         },
-        resources: None,
-        data_dir: dir.path().join("data"),
-        sidecar: None,
-        sidecar_timeout: Duration::from_secs(1),
-    };
+        dir.path(),
+    );
     let server = Server::load(&options).await.unwrap();
     let (spin, hello) = (server.app("spin").unwrap(), server.app("hello").unwrap());
     let spinners: Vec<_> = (0..SPINNERS)
@@ -170,13 +183,13 @@ fn bodies_over_the_limit_are_refused_with_the_limit_named() {
 #[tokio::test]
 async fn apps_share_the_instance_slots() {
     let dir = tempfile::tempdir().unwrap();
-    let options = ServerOptions {
-        components: vec![
-            ("a".into(), common::guest("hello.wasm")),
-            ("b".into(), common::guest("hello.wasm")),
-            ("c".into(), common::guest("hello.wasm")),
+    let options = embedded(
+        &[
+            ("a", "hello.wasm"),
+            ("b", "hello.wasm"),
+            ("c", "hello.wasm"),
         ],
-        runtime: RuntimeConfig {
+        RuntimeConfig {
             instance_slots: 10,
             app_limits: BTreeMap::from([(
                 "c".to_string(),
@@ -185,14 +198,10 @@ async fn apps_share_the_instance_slots() {
                     ..Limits::default()
                 },
             )]),
-            cache_dir: Some(common::repo().join("target/test-cache")),
             ..RuntimeConfig::default()
         },
-        resources: None,
-        data_dir: dir.path().join("data"),
-        sidecar: None,
-        sidecar_timeout: Duration::from_secs(1),
-    };
+        dir.path(),
+    );
     let server = Server::load(&options).await.unwrap();
     let apps: Vec<Arc<App>> = server.apps().into_values().collect();
     let bounds: Vec<u32> = apps.iter().map(|a| a.max_instances()).collect();

@@ -54,6 +54,17 @@ fn publish(serve: &Serve, from: u64, to: u64) {
     }
 }
 
+/// Asserts that `n` events were each applied exactly once, once settled.
+fn assert_exactly_once(serve: &Serve, n: u64) {
+    assert_eq!(
+        settled(serve, n),
+        Count {
+            distinct: n,
+            total: n
+        }
+    );
+}
+
 /// Polls until `n` distinct effects are counted (or the bound passes), then
 /// gives a little time for stray duplicates and returns the final count.
 fn settled(serve: &Serve, n: u64) -> Count {
@@ -103,14 +114,7 @@ fn the_default_durable_pubsub_applies_every_event_exactly_once_despite_retries()
     let data = dir.path().join("data");
     let serve = Serve::start(&[&sink(), "--data-dir", &data.display().to_string()]);
     publish(&serve, 0, EVENTS);
-    let got = settled(&serve, EVENTS);
-    assert_eq!(
-        got,
-        Count {
-            distinct: EVENTS,
-            total: EVENTS
-        }
-    );
+    assert_exactly_once(&serve, EVENTS);
     // Every delivery was acknowledged: the queue is empty.
     let conn = rusqlite::Connection::open(data.join("pubsub.db")).unwrap();
     let rows: i64 = conn
@@ -125,14 +129,7 @@ fn the_in_memory_pubsub_applies_every_event_exactly_once_despite_retries() {
     let resources = resources(dir.path(), "pubsub.in-memory", &[]);
     let serve = Serve::start(&[&sink(), "--resources-path", &resources]);
     publish(&serve, 0, EVENTS);
-    let got = settled(&serve, EVENTS);
-    assert_eq!(
-        got,
-        Count {
-            distinct: EVENTS,
-            total: EVENTS
-        }
-    );
+    assert_exactly_once(&serve, EVENTS);
 }
 
 #[test]
@@ -145,13 +142,7 @@ fn single_mode_applies_every_event_exactly_once() {
     let resources = resources(dir.path(), "pubsub.sqlite", &md);
     let serve = Serve::start(&[&sink(), "--resources-path", &resources]);
     publish(&serve, 0, 700);
-    assert_eq!(
-        settled(&serve, 700),
-        Count {
-            distinct: 700,
-            total: 700
-        }
-    );
+    assert_exactly_once(&serve, 700);
 }
 
 #[test]

@@ -49,16 +49,18 @@ pub fn required_metadata<'a>(
         .with_context(|| format!("missing required metadata `{key}`"))
 }
 
+/// Component metadata from `(key, value)` pairs (for tests).
+#[cfg(test)]
+pub(crate) fn md(pairs: &[(&str, &str)]) -> ComponentMetadata {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn md(pairs: &[(&str, &str)]) -> ComponentMetadata {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn parse_metadata_uses_default_and_names_bad_key() {

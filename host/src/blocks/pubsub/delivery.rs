@@ -940,6 +940,7 @@ pub(crate) mod conformance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::embedded::md;
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
@@ -950,13 +951,6 @@ mod tests {
         };
         let delays: Vec<_> = (0..6).map(|r| policy.delay(r).as_millis()).collect();
         assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
-    }
-
-    fn md(pairs: &[(&str, &str)]) -> ComponentMetadata {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
     }
 
     #[test]
