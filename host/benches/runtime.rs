@@ -1054,13 +1054,22 @@ async fn connection_loop(
                 .header(hyper::header::HOST, "127.0.0.1")
                 .body(Empty::<Bytes>::new())?;
             let start = Instant::now();
-            let outcome = async {
+            // A server that never answers ends the run (as errors) shortly
+            // after its end instead of hanging it.
+            let answer = async {
                 let response = sender.send_request(request).await?;
                 let status = response.status();
                 let body = response.into_body().collect().await?.to_bytes();
                 anyhow::Ok(status == 200 && body == HELLO_BODY)
-            }
-            .await;
+            };
+            let patience = tokio::time::Instant::from_std(until + Duration::from_secs(10));
+            let outcome = match tokio::time::timeout_at(patience, answer).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    errors += 1;
+                    break 'connect;
+                }
+            };
             let elapsed = nanos(start.elapsed());
             match outcome {
                 Ok(true) => samples.push(elapsed),

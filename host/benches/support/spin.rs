@@ -57,7 +57,9 @@ pub fn bench_spin() -> Result<()> {
             Box::new(|addr| {
                 let mut command = Command::new(&wasmtime);
                 command
-                    .args(["serve", "-S", "cli=y", "--addr", &addr.to_string()])
+                    // Its guests yield (every 50 ms) only with a timeout.
+                    .args(["serve", "-S", "cli=y", "-W", "timeout=600s"])
+                    .args(["--addr", &addr.to_string()])
                     .arg(&hello);
                 command
             }),

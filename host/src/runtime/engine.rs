@@ -133,7 +133,13 @@ impl Runtime {
         let deadline = Instant::now().checked_add(limits.timeout);
         store.epoch_deadline_callback(move |_| match deadline {
             Some(deadline) if Instant::now() >= deadline => Ok(UpdateDeadline::Interrupt),
-            _ => Ok(UpdateDeadline::Yield(1)),
+            // Tokio's own yield: the task goes to the back of the queue and
+            // the worker polls for I/O before running it again, so requests
+            // arriving while every worker runs guest code are still seen.
+            _ => Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(tokio::task::yield_now()),
+            )),
         });
         store.set_epoch_deadline(1);
         Ok(store)
