@@ -111,13 +111,8 @@ impl DaprCtx {
     /// Rejects a payload larger than the app's body limit with
     /// `invalid-argument` naming the limit and the flag that raises it.
     fn within_body_limit(&self, what: &str, len: usize) -> Result<(), Error> {
-        if len <= self.max_body_bytes {
-            return Ok(());
-        }
-        Err(Error::InvalidArgument(format!(
-            "{what} is {len} bytes, over the {} limit (raise it with --max-body-size)",
-            crate::runtime::ByteSize(self.max_body_bytes)
-        )))
+        crate::runtime::check_body(what, Some(len), self.max_body_bytes)
+            .map_err(Error::InvalidArgument)
     }
 }
 

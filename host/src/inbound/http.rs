@@ -14,7 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::runtime::{App, ByteSize, Overloaded};
+use crate::runtime::{App, Overloaded, check_body};
 use wasmtime_wasi_http::Error as WasiHttpError;
 
 /// How long shutdown waits for in-flight requests.
@@ -76,13 +76,9 @@ async fn respond(
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let limit = app.limits().max_body_bytes;
     if let Some(length) = content_length(&request)
-        && length > limit as u64
+        && let Err(message) = check_body("the request body", Some(length), limit)
     {
-        let message = format!(
-            "the request body is {length} bytes, over the {} limit (--max-body-size)\n",
-            ByteSize(limit)
-        );
-        return error_response(413, &message);
+        return error_response(413, &format!("{message}\n"));
     }
     let request = request.map(|body| limit_body(body, limit, request_too_large));
     match app.handle_http(request).await {
@@ -107,15 +103,17 @@ async fn respond(
     }
 }
 
-/// The declared `Content-Length` of a request, if any.
-fn content_length<B>(request: &hyper::Request<B>) -> Option<u64> {
+/// The declared `Content-Length` of a request, if any (past `usize`, the
+/// largest `usize`).
+fn content_length<B>(request: &hyper::Request<B>) -> Option<usize> {
     request
         .headers()
         .get(hyper::header::CONTENT_LENGTH)?
         .to_str()
         .ok()?
-        .parse()
+        .parse::<u64>()
         .ok()
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// `body`, failing with `too_large(limit)` once more than `limit` bytes
@@ -143,10 +141,8 @@ fn request_too_large(limit: usize) -> WasiHttpError {
 }
 
 fn response_too_large(limit: usize) -> WasiHttpError {
-    tracing::warn!(
-        "a response body went over the {} limit (--max-body-size); the response was cut off",
-        ByteSize(limit)
-    );
+    let message = check_body("a response body", None, limit).unwrap_err();
+    tracing::warn!("{message}; the response was cut off");
     WasiHttpError::HttpResponseBodySize(Some(limit as u64))
 }
 

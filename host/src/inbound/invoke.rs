@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::blocks::invoke::{HttpVerb, Request, Response};
-use crate::runtime::{App, ByteSize};
+use crate::runtime::{App, check_body};
 
 /// Delivers `request` to `app`; a request or response body over the app's
 /// `max_body_bytes` is an error.
@@ -28,15 +28,9 @@ pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Respo
     }
 }
 
-/// An error naming `what`, its size and the limit when `len` is over it.
+/// [`check_body`] as an error of a delivery.
 fn over_limit(what: &str, len: usize, limit: usize) -> anyhow::Result<()> {
-    if len > limit {
-        anyhow::bail!(
-            "{what} is {len} bytes, over the {} limit (--max-body-size)",
-            ByteSize(limit)
-        );
-    }
-    Ok(())
+    check_body(what, Some(len), limit).map_err(|message| anyhow!(message))
 }
 
 fn verb(verb: HttpVerb) -> http::Method {
@@ -83,10 +77,7 @@ async fn invoke_http(app: &App, request: Request) -> anyhow::Result<Response> {
         .collect()
         .await
         .map_err(|e| match e.is::<LengthLimitError>() {
-            true => anyhow!(
-                "the invocation response body is over the {} limit (--max-body-size)",
-                ByteSize(limit)
-            ),
+            true => anyhow!(check_body("the invocation response body", None, limit).unwrap_err()),
             false => anyhow!("reading the invocation response failed: {e}"),
         })?
         .to_bytes()

@@ -99,6 +99,23 @@ impl fmt::Display for ByteSize {
     }
 }
 
+/// Refuses a payload of `len` bytes over `limit`: the one message (naming
+/// the payload, its size and the flag that raises the limit) every body
+/// check gives. `len` is `None` when a stream was cut at the limit.
+pub fn check_body(what: &str, len: Option<usize>, limit: usize) -> Result<(), String> {
+    match len {
+        Some(len) if len <= limit => Ok(()),
+        Some(len) => Err(format!(
+            "{what} is {len} bytes, over the {} limit (raise it with --max-body-size)",
+            ByteSize(limit)
+        )),
+        None => Err(format!(
+            "{what} is over the {} limit (raise it with --max-body-size)",
+            ByteSize(limit)
+        )),
+    }
+}
+
 /// A call refused because every instance of the app is busy and its queue
 /// is full (HTTP answers `503` with `Retry-After`).
 #[derive(Debug, thiserror::Error)]
