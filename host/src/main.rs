@@ -304,6 +304,10 @@ fn options(
         .filter_map(|(id, _)| app_limits.get(id).unwrap_or(&limits).max_instances)
         .fold(0, u32::saturating_add);
     let instance_slots = explicit.max(RuntimeConfig::default().instance_slots);
+    // With a sidecar there is one app; its gRPC limit is its body limit.
+    let sidecar_message_bytes = components.first().map_or(limits.max_body_bytes, |(id, _)| {
+        app_limits.get(id).unwrap_or(&limits).max_body_bytes
+    });
     let dirs = common
         .dirs
         .iter()
@@ -352,7 +356,7 @@ fn options(
             None => SidecarOptions::from_env(),
         }
         .map(|sidecar| SidecarOptions {
-            max_message_bytes: common.max_body_size.0,
+            max_message_bytes: sidecar_message_bytes,
             ..sidecar
         }),
         sidecar_timeout: seconds("--sidecar-timeout", common.sidecar_timeout)?,
