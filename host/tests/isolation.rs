@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::serve::{Serve, exchange};
@@ -121,17 +121,37 @@ fn one_at_a_time(extra: &[&str]) -> (Serve, tempfile::TempDir) {
     (Serve::start(&args), dir)
 }
 
+/// Once a spinning request holds the app's only instance (and nothing may
+/// queue), the next request is refused with `503` and `Retry-After`; after
+/// the spinner's deadline the app answers again.
 #[test]
 fn an_overloaded_app_answers_503_and_recovers() {
     let (server, _dir) = one_at_a_time(&["--timeout", "3"]);
     let addr = server.addr();
-    let spinner = std::thread::spawn(move || exchange(addr, "GET", "/loop", "", b""));
-    // Once the spinner holds the only instance, the next request is refused.
+    // The spinner may itself be refused while a probe below holds the
+    // instance: it asks again until it is admitted.
+    let spinner = std::thread::spawn(move || {
+        let started = Instant::now();
+        loop {
+            let answer = exchange(addr, "GET", "/loop", "", b"").expect("the spinner's answer");
+            if answer.0 != 503 || started.elapsed() > Duration::from_secs(60) {
+                return answer;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    // Probes until one is refused: only the admitted spinner can hold the
+    // instance then.
+    let started = Instant::now();
     let (status, head, body) = loop {
         let answer = exchange(addr, "GET", "/ok", "", b"").expect("an answer");
         if answer.0 != 200 {
             break answer;
         }
+        assert!(
+            started.elapsed() < Duration::from_secs(60) && !spinner.is_finished(),
+            "no request was refused while the spinner ran"
+        );
         std::thread::sleep(Duration::from_millis(10));
     };
     let body = String::from_utf8_lossy(&body);
@@ -141,7 +161,7 @@ fn an_overloaded_app_answers_503_and_recovers() {
         body.contains("overloaded") && body.contains("--max-instances"),
         "{body}"
     );
-    let (status, _, body) = spinner.join().unwrap().expect("the spinner's answer");
+    let (status, _, body) = spinner.join().unwrap();
     assert_eq!(status, 500, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("deadline"));
     let (status, _, body) = exchange(addr, "GET", "/ok", "", b"").unwrap();
