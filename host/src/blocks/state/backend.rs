@@ -1,6 +1,6 @@
 //! The state store trait.
 
-use crate::backend::{BackendResult, Metadata};
+use crate::backend::{BackendResult, Error, Metadata};
 pub use crate::wit::dapr::runtime::state::{
     BulkValue, Concurrency, Consistency, DeleteItem, Operation, QueryItem, QueryResponse, SaveItem,
     Value, WriteOptions,
@@ -45,4 +45,74 @@ pub trait StateStore: Send + Sync {
 
     /// Runs a Dapr state query (JSON) over this app's JSON values.
     async fn query(&self, query: &str, metadata: &Metadata) -> BackendResult<QueryResponse>;
+
+    /// One page of at most `limit` of this app's keys, starting at `cursor`
+    /// (the cursor of the previous page; `None` for the first).
+    ///
+    /// By default through the state query API (a query with only a page),
+    /// so a store lists keys exactly when it can be queried, and then only
+    /// the keys of JSON values; a store that cannot is `unsupported`.
+    async fn list_keys(&self, cursor: Option<&str>, limit: u32) -> BackendResult<KeyPage> {
+        let mut page = serde_json::json!({ "limit": limit });
+        if let Some(token) = cursor {
+            page["token"] = token.into();
+        }
+        let query = serde_json::json!({ "page": page }).to_string();
+        let answer = self.query(&query, &Vec::new()).await.map_err(|e| match e {
+            Error::Unsupported(m) | Error::Internal(m) | Error::InvalidArgument(m) => {
+                Error::Unsupported(format!(
+                    "listing keys needs the state query API, which this store does not serve: {m}"
+                ))
+            }
+            other => other,
+        })?;
+        let full = answer.results.len() >= limit as usize;
+        Ok(KeyPage {
+            keys: answer.results.into_iter().map(|item| item.key).collect(),
+            cursor: answer.token.filter(|_| full),
+        })
+    }
+
+    /// Replaces the value of `key` with `data` if its current etag is
+    /// `expected` (`None`: only if the key is missing); `false` if the key
+    /// changed since. Writes with last-write concurrency.
+    ///
+    /// By default a read and an etag-checked write: atomic for an existing
+    /// key; for a missing key another writer can create it between the two
+    /// (stores that accept any write to a missing key, such as `state.redis`,
+    /// cannot refuse it). The embedded stores do both in one atomic step.
+    async fn swap(&self, key: &str, expected: Option<&str>, data: Vec<u8>) -> BackendResult<bool> {
+        let item = |etag: Option<&str>| SaveItem {
+            key: key.to_string(),
+            data: data.clone(),
+            etag: etag.map(str::to_string),
+            options: WriteOptions {
+                concurrency: Concurrency::LastWrite,
+                consistency: Consistency::Strong,
+            },
+            metadata: Vec::new(),
+        };
+        if expected.is_none()
+            && self
+                .get(key, Consistency::Strong, &Vec::new())
+                .await?
+                .is_some()
+        {
+            return Ok(false);
+        }
+        match self.save(vec![item(expected)]).await {
+            Ok(()) => Ok(true),
+            Err(Error::EtagMismatch(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// One page of keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyPage {
+    /// The keys, in the store's order.
+    pub keys: Vec<String>,
+    /// Where the next page starts; `None` after the last page.
+    pub cursor: Option<String>,
 }

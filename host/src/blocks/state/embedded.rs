@@ -8,7 +8,8 @@ use super::query::{Candidate, Query};
 use crate::backend::embedded::clock::{Clock, rfc3339_utc};
 use crate::backend::{BackendResult, Error, Metadata, metadata_value};
 use crate::blocks::state::{
-    Concurrency, Consistency, DeleteItem, Operation, QueryResponse, SaveItem, StateStore, Value,
+    Concurrency, Consistency, DeleteItem, KeyPage, Operation, QueryResponse, SaveItem, StateStore,
+    Value,
 };
 
 /// Request metadata key of an item's time to live.
@@ -45,6 +46,25 @@ pub trait Rows {
     fn remove(&mut self, key: &str) -> BackendResult<()>;
     /// Every row whose key starts with `prefix`, in key order.
     fn scan(&mut self, prefix: &str) -> BackendResult<Vec<(String, Record)>>;
+
+    /// The keys starting with `prefix` of the rows live at `now`, in key
+    /// order, skipping `offset` and returning at most `limit`.
+    fn keys(
+        &mut self,
+        prefix: &str,
+        now: i64,
+        offset: u64,
+        limit: u32,
+    ) -> BackendResult<Vec<String>> {
+        Ok(self
+            .scan(prefix)?
+            .into_iter()
+            .filter(|(_, record)| record.is_live(now))
+            .map(|(key, _)| key)
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit as usize)
+            .collect())
+    }
 }
 
 /// The storage engine behind a state store.
@@ -151,6 +171,51 @@ impl<E: RowStore> StateStore for AppView<E> {
             })
             .collect();
         Ok(query.run(candidates))
+    }
+
+    /// Pages by position: the cursor is the number of keys before the page.
+    async fn list_keys(&self, cursor: Option<&str>, limit: u32) -> BackendResult<KeyPage> {
+        let offset = match cursor {
+            None => 0,
+            Some(text) => text.parse::<u64>().map_err(|_| {
+                Error::InvalidArgument(format!("{text:?} is not a cursor this store returned"))
+            })?,
+        };
+        let prefix = self.prefix.clone();
+        // One key past the page says whether another page follows.
+        let mut keys = self
+            .run(move |rows, now| rows.keys(&prefix, now, offset, limit.saturating_add(1)))
+            .await?;
+        let more = keys.len() > limit as usize;
+        keys.truncate(limit as usize);
+        let next = offset.saturating_add(keys.len() as u64);
+        Ok(KeyPage {
+            keys: keys
+                .into_iter()
+                .filter_map(|key| key.strip_prefix(&*self.prefix).map(str::to_string))
+                .collect(),
+            cursor: more.then(|| next.to_string()),
+        })
+    }
+
+    /// Atomic: the etag check and the write happen in one scope.
+    async fn swap(&self, key: &str, expected: Option<&str>, data: Vec<u8>) -> BackendResult<bool> {
+        let key = scoped(&self.prefix, key)?;
+        let expected = expected.map(str::to_string);
+        self.run(move |rows, now| {
+            let current = load_live(rows, &key, now)?;
+            if current.as_ref().map(|r| &r.etag) != expected.as_ref() {
+                return Ok(false);
+            }
+            let record = Record {
+                data,
+                etag: new_etag(),
+                expires_at: None,
+            };
+            rows.store(&key, &record)?;
+            Ok(true)
+        })
+        .await
     }
 }
 
@@ -295,7 +360,8 @@ pub mod conformance {
                 @tests $fixture;
                 missing_vs_empty, etag_rules, first_write, delete_rules, ttl_expiry,
                 invalid_arguments, transaction_rolls_back, save_stops_at_first_error,
-                apps_are_isolated, query_sees_only_own_json
+                apps_are_isolated, query_sees_only_own_json, keys_are_listed_in_pages,
+                swap_checks_the_version
             );
         };
         (@tests $fixture:expr; $($check:ident),*) => {
@@ -345,6 +411,46 @@ pub mod conformance {
         get(store, key)
             .await
             .map(|v| String::from_utf8(v.data).unwrap())
+    }
+
+    /// `list_keys` pages through one app's live keys in key order.
+    pub async fn keys_are_listed_in_pages(f: Fixture) {
+        f.clock.store(1_706_702_400_000, Ordering::SeqCst);
+        for key in ["c", "a", "e", "b", "d"] {
+            f.a.save(vec![item(key, "x")]).await.unwrap();
+        }
+        f.b.save(vec![item("z", "other app")]).await.unwrap();
+        let expiring = SaveItem {
+            metadata: vec![(TTL_KEY.into(), "1".into())],
+            ..item("bb", "soon gone")
+        };
+        f.a.save(vec![expiring]).await.unwrap();
+        f.clock.fetch_add(1_000, Ordering::SeqCst);
+        let first = f.a.list_keys(None, 2).await.unwrap();
+        assert_eq!(first.keys, ["a", "b"]);
+        let second = f.a.list_keys(first.cursor.as_deref(), 2).await.unwrap();
+        assert_eq!(second.keys, ["c", "d"]);
+        let last = f.a.list_keys(second.cursor.as_deref(), 2).await.unwrap();
+        assert_eq!((last.keys, last.cursor), (vec!["e".to_string()], None));
+        let all = f.a.list_keys(None, 5).await.unwrap();
+        assert_eq!((all.keys.len(), all.cursor), (5, None));
+        assert!(matches!(
+            f.a.list_keys(Some("not a cursor"), 2).await,
+            Err(Error::InvalidArgument(_))
+        ));
+        assert_eq!(f.b.list_keys(None, 10).await.unwrap().keys, ["z"]);
+    }
+
+    /// `swap` writes only at the version it was given; `None` means missing.
+    pub async fn swap_checks_the_version(f: Fixture) {
+        assert!(f.a.swap("k", None, b"1".to_vec()).await.unwrap());
+        assert!(!f.a.swap("k", None, b"2".to_vec()).await.unwrap());
+        let etag = get(&*f.a, "k").await.unwrap().etag;
+        assert!(!f.a.swap("k", Some("stale"), b"3".to_vec()).await.unwrap());
+        assert!(f.a.swap("k", etag.as_deref(), b"4".to_vec()).await.unwrap());
+        assert_eq!(data(&*f.a, "k").await.as_deref(), Some("4"));
+        assert!(!f.a.swap("k", etag.as_deref(), b"5".to_vec()).await.unwrap());
+        assert_eq!(get(&*f.b, "k").await, None);
     }
 
     /// An empty value is stored and read back as empty, not missing.

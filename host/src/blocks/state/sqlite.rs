@@ -211,6 +211,29 @@ impl Rows for SqlRows<'_> {
             .map_err(sql_error)?;
         rows.collect::<Result<_, _>>().map_err(sql_error)
     }
+
+    fn keys(
+        &mut self,
+        prefix: &str,
+        now: i64,
+        offset: u64,
+        limit: u32,
+    ) -> BackendResult<Vec<String>> {
+        let sql = format!(
+            "SELECT key FROM \"{}\"
+             WHERE substr(key, 1, length(?1)) = ?1 AND (expires_at IS NULL OR expires_at > ?2)
+             ORDER BY key LIMIT ?3 OFFSET ?4",
+            self.table
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(sql_error)?;
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let keys = stmt
+            .query_map(rusqlite::params![prefix, now, limit, offset], |row| {
+                row.get(0)
+            })
+            .map_err(sql_error)?;
+        keys.collect::<Result<_, _>>().map_err(sql_error)
+    }
 }
 
 /// Maps SQLite failures: a busy/locked database is `unavailable`, anything
