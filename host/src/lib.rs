@@ -7,7 +7,8 @@
 //! (one unit per building block), [`config`] (component manifests and the
 //! per-app view of them), [`runtime`] (engine, stores, loaded apps),
 //! [`inbound`] (how traffic reaches apps) and [`server`] (all of it
-//! together, as `wasmtime-dapr serve` runs it).
+//! together, as `wasmtime-dapr serve` runs it). [`wasi`] links the
+//! standard WASI proposals other hosts' components import onto the blocks.
 //!
 //! No input panics the host: command-line flags, component manifests, the
 //! values guests pass to host calls and daprd's answers are checked and
@@ -24,6 +25,7 @@ pub mod config;
 pub mod inbound;
 pub mod runtime;
 pub mod server;
+pub mod wasi;
 pub mod wit;
 pub mod wit_files;
 

@@ -289,15 +289,17 @@ fn options(
         max_queued: common.max_queued,
         max_body_bytes: common.max_body_size.0,
     };
-    let app_limits = match &common.runtime_config {
-        Some(path) => RuntimeFile::load(path)?.app_limits(&limits)?,
-        None => Default::default(),
+    let runtime_file = match &common.runtime_config {
+        Some(path) => RuntimeFile::load(path)?,
+        None => RuntimeFile::default(),
     };
+    let app_limits = runtime_file.app_limits(&limits)?;
+    let app_access = runtime_file.app_access()?;
     if let Some(unknown) = app_limits
         .keys()
         .find(|id| !components.iter().any(|(c, _)| c == *id))
     {
-        tracing::warn!("the runtime config sets limits for app `{unknown}`, which is not served");
+        tracing::warn!("the runtime config has settings for app `{unknown}`, which is not served");
     }
     let explicit: u32 = components
         .iter()
@@ -334,6 +336,7 @@ fn options(
         runtime: RuntimeConfig {
             limits,
             app_limits,
+            app_access,
             instance_slots,
             cache_dir,
             sandbox: Sandbox {
@@ -458,6 +461,13 @@ fn inspect(path: &Path) -> Result<()> {
             worlds.join(", ")
         }
     );
+    let grants = wasmtime_dapr::config::grants_used(&imports);
+    if !grants.is_empty() {
+        println!("grants it uses (runtime config [apps.ID.grants]):");
+        for (key, users) in &grants {
+            println!("  {key}: {}", users.join(", "));
+        }
+    }
     let unknown = wasmtime_dapr::runtime::unknown_imports(&component, runtime.engine());
     if unknown.is_empty() {
         println!("all imports are provided by this host");

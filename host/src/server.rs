@@ -103,7 +103,8 @@ impl Server {
             let updates = Exports::of(&pre)
                 .handler
                 .then(|| directory.handle(id) as Arc<dyn ConfigurationSink>);
-            let components = Arc::new(registry.for_app(id, updates));
+            let access = options.runtime.access_of(id);
+            let components = Arc::new(registry.for_app(id, updates, access));
             loaded.insert(
                 id.clone(),
                 App::new(runtime.clone(), id, pre, components, fair_share),

@@ -110,7 +110,7 @@ pub struct DaprCtx {
 impl DaprCtx {
     /// Rejects a payload larger than the app's body limit with
     /// `invalid-argument` naming the limit and the flag that raises it.
-    fn within_body_limit(&self, what: &str, len: usize) -> Result<(), Error> {
+    pub(crate) fn within_body_limit(&self, what: &str, len: usize) -> Result<(), Error> {
         crate::runtime::check_body(what, Some(len), self.max_body_bytes)
             .map_err(Error::InvalidArgument)
     }

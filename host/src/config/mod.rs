@@ -1,6 +1,7 @@
 //! Configuration: Dapr component YAML files and defaults, resolved into the
 //! backend values that serve each component name for each app.
 
+mod access;
 mod components;
 mod registry;
 mod runtime_file;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+pub use access::{AppAccess, ConfigSources, Grants, grants_used};
 pub use components::{ComponentSpec, load_resources};
 pub use registry::{AppComponents, ComponentInfo, Registry};
 pub use runtime_file::{AppSettings, RuntimeFile};

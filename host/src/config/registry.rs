@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ::dapr::dapr::proto::runtime::v1::GetMetadataResponse;
 use anyhow::{Context, Result, bail};
 
-use super::ComponentSpec;
+use super::{AppAccess, ComponentSpec};
 use crate::backend::BackendKind;
 use crate::backend::sidecar::Sidecar;
 use crate::blocks::configuration::ConfigurationSink;
@@ -127,10 +127,12 @@ impl Registry {
 
     /// The view of every component for one app; `config_updates` delivers
     /// its configuration updates (`None` if it does not export `handler`).
+    /// `access` is what the runtime config grants it (on top of `scopes`).
     pub fn for_app(
         &self,
         app_id: &str,
         config_updates: Option<Arc<dyn ConfigurationSink>>,
+        access: AppAccess,
     ) -> AppComponents {
         let entries = self
             .components
@@ -142,7 +144,7 @@ impl Registry {
                         component_type: d.spec.component_type.clone(),
                         version: d.spec.version.clone(),
                     };
-                    Entry::Granted(info, d.component.bind(app_id))
+                    Entry::Granted(d.block, info, d.component.bind(app_id))
                 } else {
                     Entry::OutOfScope(d.block)
                 };
@@ -155,14 +157,16 @@ impl Registry {
             entries,
             invoker: self.invoker.clone(),
             config_updates,
+            access,
         }
     }
 }
 
 /// What one component name means to one app.
 enum Entry {
-    /// Usable, through this backend value.
-    Granted(ComponentInfo, Bound),
+    /// In scope, through this backend value (the runtime config's grants
+    /// may still deny it).
+    Granted(&'static BlockUnit, ComponentInfo, Bound),
     /// Declared, but scoped to other apps.
     OutOfScope(&'static BlockUnit),
 }
@@ -180,15 +184,22 @@ pub struct AppComponents {
     /// Where configuration updates for this app go; `None` if the app does
     /// not export `handler`.
     pub config_updates: Option<Arc<dyn ConfigurationSink>>,
+    /// The runtime config's grants, `wasi:keyvalue` labels and
+    /// `wasi:config` sources for this app.
+    pub access: AppAccess,
 }
 
 impl AppComponents {
-    /// The backend of block `B` serving component `name`: `not-found` if no
-    /// component of that block has the name, `denied` if it is out of scope.
+    /// The backend of block `B` serving component `name`: `denied` if the
+    /// runtime config does not grant it (checked first, so a denied name
+    /// reveals nothing), `not-found` if no component of that block has the
+    /// name, `denied` if it is out of scope.
     pub fn get<B: Block>(&self, name: &str) -> Result<&Arc<B::Backend>, Error> {
         let unit = B::unit();
+        self.access
+            .check(&self.app_id, unit.name, unit.label, name)?;
         match self.entries.get(name) {
-            Some(Entry::Granted(_, bound)) => bound.get::<B>(),
+            Some(Entry::Granted(_, _, bound)) => bound.get::<B>(),
             Some(Entry::OutOfScope(block)) if block.name == unit.name => {
                 return Err(Error::Denied(format!(
                     "{} `{name}` is not scoped to app `{}`",
@@ -205,10 +216,41 @@ impl AppComponents {
         self.entries
             .values()
             .filter_map(|e| match e {
-                Entry::Granted(info, _) => Some(info.clone()),
+                Entry::Granted(block, info, _) => self
+                    .access
+                    .check(&self.app_id, block.name, block.label, &info.name)
+                    .is_ok()
+                    .then(|| info.clone()),
                 Entry::OutOfScope(_) => None,
             })
             .collect()
+    }
+
+    /// The names of this app's usable components of block `B`, sorted.
+    pub fn names<B: Block>(&self) -> Vec<String> {
+        let unit = B::unit();
+        self.entries
+            .iter()
+            .filter(|(_, e)| matches!(e, Entry::Granted(block, ..) if block.name == unit.name))
+            .filter(|(name, _)| {
+                self.access
+                    .check(&self.app_id, unit.name, unit.label, name)
+                    .is_ok()
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// `denied` unless this app may publish or subscribe to `topic` of `pubsub`.
+    pub fn check_topic(&self, pubsub: &str, topic: &str) -> Result<(), Error> {
+        self.access.check_topic(&self.app_id, pubsub, topic)
+    }
+
+    /// `denied` unless this app may invoke app `app_id`.
+    pub fn check_invoke(&self, app_id: &str) -> Result<(), Error> {
+        let unit = &crate::blocks::invoke::UNIT;
+        self.access
+            .check(&self.app_id, unit.name, unit.label, app_id)
     }
 }
 
@@ -238,8 +280,8 @@ mod tests {
             spec("locks", "lock.in-memory", &[], &["b"]),
         ])
         .unwrap();
-        let a = registry.for_app("a", None);
-        let b = registry.for_app("b", None);
+        let a = registry.for_app("a", None, AppAccess::default());
+        let b = registry.for_app("b", None, AppAccess::default());
         assert!(a.get::<StateBlock>("shared").is_ok());
         assert!(a.get::<StateBlock>("private").is_ok());
         assert!(matches!(
@@ -256,13 +298,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn grants_deny_first_and_hide_what_they_do_not_grant() {
+        let registry = registry(vec![
+            spec("statestore", "state.in-memory", &[], &[]),
+            spec("cache", "state.in-memory", &[], &[]),
+            spec("locks", "lock.in-memory", &[], &[]),
+        ])
+        .unwrap();
+        let grants = crate::config::Grants::new(
+            [
+                ("state".to_string(), vec!["statestore".to_string()]),
+                ("invoke".to_string(), vec!["billing".to_string()]),
+            ]
+            .into(),
+        )
+        .unwrap();
+        let access = AppAccess {
+            grants: Some(grants),
+            ..AppAccess::default()
+        };
+        let app = registry.for_app("a", None, access);
+        assert!(app.get::<StateBlock>("statestore").is_ok());
+        for denied in [
+            app.get::<StateBlock>("cache").map(drop),
+            app.get::<StateBlock>("missing").map(drop),
+            app.get::<LockBlock>("locks").map(drop),
+            app.check_invoke("shipping"),
+            app.check_topic("pubsub", "orders"),
+        ] {
+            assert!(matches!(denied, Err(Error::Denied(_))), "{denied:?}");
+        }
+        assert!(app.check_invoke("billing").is_ok());
+        let names: Vec<String> = app.infos().into_iter().map(|i| i.name).collect();
+        assert_eq!(names, ["statestore"]);
+        assert_eq!(app.names::<StateBlock>(), ["statestore"]);
+        let open = registry.for_app("b", None, AppAccess::default());
+        assert_eq!(open.names::<StateBlock>(), ["cache", "statestore"]);
+    }
+
+    #[tokio::test]
     async fn a_name_of_another_block_or_no_component_is_not_found() {
         let registry = registry(vec![
             spec("store", "state.in-memory", &[], &[]),
             spec("scoped", "state.in-memory", &[], &["other"]),
         ])
         .unwrap();
-        let app = registry.for_app("a", None);
+        let app = registry.for_app("a", None, AppAccess::default());
         assert!(matches!(
             app.get::<LockBlock>("store"),
             Err(Error::NotFound(m)) if m == "no lock store named `store`"
@@ -287,7 +368,7 @@ mod tests {
             &[],
         )])
         .unwrap();
-        let app = registry.for_app("a", None);
+        let app = registry.for_app("a", None, AppAccess::default());
         assert_eq!(app.infos()[0].component_type, "bindings.cron");
         assert!(app.get::<BindingsBlock>("tick").is_ok());
     }

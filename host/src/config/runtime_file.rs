@@ -8,6 +8,19 @@
 //! max-instances = 8       # instances running at once
 //! max-queued = 16         # requests waiting for an instance before 503
 //! max-body-size = "16Mi"  # bodies, state values, gRPC messages
+//!
+//! [apps.orders.grants]    # once present, whatever is not granted is denied
+//! state = ["statestore"]
+//! pubsub = ["pubsub"]
+//! topics = ["pubsub/orders"]
+//! invoke = ["order-store"]
+//!
+//! [apps.orders.keyvalue]  # wasi:keyvalue identifier = state store
+//! cache = "redis-cache"
+//!
+//! [apps.orders.wasi-config]  # where wasi:config reads, in this order
+//! configuration = ["configstore"]
+//! secrets = ["secretstore"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -17,6 +30,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use super::{AppAccess, ConfigSources, Grants};
 use crate::runtime::{ByteSize, Limits};
 
 /// The parsed runtime config file.
@@ -42,6 +56,26 @@ pub struct AppSettings {
     pub max_queued: Option<u32>,
     /// The largest body, state value or gRPC message (`16Mi`, or bytes).
     pub max_body_size: Option<Size>,
+    /// The names the app may use, by grant key (see [`Grants`]); once
+    /// present, everything else is denied.
+    pub grants: Option<BTreeMap<String, Vec<String>>>,
+    /// `wasi:keyvalue` identifiers → state store names.
+    #[serde(default)]
+    pub keyvalue: BTreeMap<String, String>,
+    /// Where `wasi:config` reads.
+    pub wasi_config: Option<WasiConfigSettings>,
+}
+
+/// `[apps.ID.wasi-config]`: the stores `wasi:config` reads, in order.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WasiConfigSettings {
+    /// Configuration store names, read first.
+    #[serde(default)]
+    pub configuration: Vec<String>,
+    /// Secret store names, read after the configuration stores.
+    #[serde(default)]
+    pub secrets: Vec<String>,
 }
 
 /// A size written as a string (`"64Mi"`) or a number of bytes.
@@ -94,7 +128,34 @@ impl RuntimeFile {
     }
 }
 
+impl RuntimeFile {
+    /// The access settings of every app named here.
+    pub fn app_access(&self) -> Result<BTreeMap<String, AppAccess>> {
+        self.apps
+            .iter()
+            .map(|(id, settings)| {
+                let access = settings
+                    .access()
+                    .with_context(|| format!("[apps.{id}.grants]"))?;
+                Ok((id.clone(), access))
+            })
+            .collect()
+    }
+}
+
 impl AppSettings {
+    /// The app's grants, `wasi:keyvalue` labels and `wasi:config` sources.
+    pub fn access(&self) -> Result<AppAccess> {
+        Ok(AppAccess {
+            grants: self.grants.clone().map(Grants::new).transpose()?,
+            keyvalue: self.keyvalue.clone(),
+            config_sources: self.wasi_config.as_ref().map(|c| ConfigSources {
+                configuration: c.configuration.clone(),
+                secrets: c.secrets.clone(),
+            }),
+        })
+    }
+
     /// `defaults` with these settings over them.
     pub fn apply(&self, defaults: &Limits) -> Result<Limits> {
         let mut limits = defaults.clone();
@@ -149,6 +210,44 @@ mod tests {
         assert_eq!(orders.max_instances, Some(8));
         assert_eq!(orders.max_queued, 0);
         assert_eq!(orders.max_body_bytes, 1 << 20);
+    }
+
+    #[test]
+    fn grants_labels_and_config_sources() {
+        let file = RuntimeFile::parse(
+            r#"
+            [apps.orders.grants]
+            state = ["statestore"]
+            topics = ["pubsub/orders"]
+            [apps.orders.keyvalue]
+            cache = "redis-cache"
+            [apps.orders.wasi-config]
+            configuration = ["configstore"]
+            secrets = ["secretstore"]
+            [apps.open]
+            timeout = 1
+            "#,
+        )
+        .unwrap();
+        let access = file.app_access().unwrap();
+        let orders = &access["orders"];
+        let grants = orders.grants.as_ref().unwrap();
+        assert!(grants.allows("state", "statestore") && !grants.allows("pubsub", "pubsub"));
+        assert!(grants.allows_topic("pubsub", "orders"));
+        assert_eq!(orders.keyvalue_store("cache"), "redis-cache");
+        let sources = orders.config_sources.as_ref().unwrap();
+        assert_eq!(sources.secrets, ["secretstore"]);
+        assert!(access["open"].grants.is_none());
+        let bad = RuntimeFile::parse("[apps.a.grants]\nstates = [\"x\"]")
+            .unwrap()
+            .app_access()
+            .unwrap_err();
+        assert!(
+            format!("{bad:#}").contains("unknown grant `states`"),
+            "{bad:#}"
+        );
+        let bad = RuntimeFile::parse("[apps.a.wasi-config]\nconfigurations = []").unwrap_err();
+        assert!(format!("{bad:#}").contains("configurations"), "{bad:#}");
     }
 
     #[test]

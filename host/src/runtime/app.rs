@@ -182,11 +182,28 @@ impl App {
     }
 
     /// The app's topic subscriptions (`handler.subscriptions`).
+    ///
+    /// A subscription the runtime config's grants do not allow (its
+    /// pub/sub, its topic or its dead-letter topic) is an error.
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-        self.call_handler("subscriptions", Queueing::Wait, async |g, s| {
-            Ok(g.call_subscriptions(s).await?)
-        })
-        .await
+        let subscriptions = self
+            .call_handler("subscriptions", Queueing::Wait, async |g, s| {
+                Ok(g.call_subscriptions(s).await?)
+            })
+            .await?;
+        let access = &self.components().access;
+        for s in &subscriptions {
+            let unit = &crate::blocks::pubsub::UNIT;
+            access
+                .check(self.id(), unit.name, unit.label, &s.pubsub)
+                .and_then(|()| access.check_topic(self.id(), &s.pubsub, &s.topic))
+                .and_then(|()| match &s.dead_letter_topic {
+                    Some(dead) => access.check_topic(self.id(), &s.pubsub, dead),
+                    None => Ok(()),
+                })
+                .map_err(|e| anyhow::anyhow!(e.describe()))?;
+        }
+        Ok(subscriptions)
     }
 
     /// The app's input bindings (`handler.input-bindings`).

@@ -15,7 +15,7 @@ use wasmtime::{
 
 use super::limits::Limits;
 use super::store::{HostState, Sandbox};
-use crate::config::AppComponents;
+use crate::config::{AppAccess, AppComponents};
 
 /// How often the epoch advances. Running guest code yields to the async
 /// scheduler at every tick, so no guest holds a worker thread for longer.
@@ -28,6 +28,9 @@ pub struct RuntimeConfig {
     pub limits: Limits,
     /// Limits of particular apps, by app id.
     pub app_limits: BTreeMap<String, Limits>,
+    /// Grants, `wasi:keyvalue` labels and `wasi:config` sources of
+    /// particular apps, by app id (others: Dapr's scopes alone).
+    pub app_access: BTreeMap<String, AppAccess>,
     /// How many instances may live at once across all apps (sizes the
     /// pooling allocator).
     pub instance_slots: u32,
@@ -42,6 +45,7 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             limits: Limits::default(),
             app_limits: BTreeMap::new(),
+            app_access: BTreeMap::new(),
             instance_slots: 256,
             cache_dir: None,
             sandbox: Sandbox::default(),
@@ -53,6 +57,11 @@ impl RuntimeConfig {
     /// The limits of app `id`.
     pub fn limits_of(&self, id: &str) -> &Limits {
         self.app_limits.get(id).unwrap_or(&self.limits)
+    }
+
+    /// The access settings of app `id`.
+    pub fn access_of(&self, id: &str) -> AppAccess {
+        self.app_access.get(id).cloned().unwrap_or_default()
     }
 
     /// The largest per-instance memory any app may have.
@@ -73,7 +82,8 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the engine (pooling allocator where the address space allows)
-    /// and a linker with WASI, `wasi:http` and every `dapr:runtime` import.
+    /// and a linker with WASI, `wasi:http`, every `dapr:runtime` import and
+    /// the WASI proposals linked onto the blocks (`crate::wasi`).
     pub fn new(config: RuntimeConfig) -> Result<Self> {
         let (engine, pooling) = match Engine::new(&engine_config(&config, true)) {
             Ok(engine) => (engine, true),
@@ -89,6 +99,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         crate::blocks::add_to_linker(&mut linker, |state| &mut state.dapr)?;
+        crate::wasi::add_to_linker(&mut linker, HostState::wasi_dapr)?;
         let ticker = Arc::new(AtomicBool::new(true));
         spawn_epoch_ticker(engine.clone(), ticker.clone())?;
         Ok(Runtime {

@@ -158,15 +158,25 @@ pub fn unknown_imports(component: &Component, engine: &wasmtime::Engine) -> Vec<
         .imports(engine)
         .filter(|(_, item)| !matches!(item.ty, ComponentItem::Type(_)))
         .map(|(name, _)| name.to_string())
-        .filter(|name| !PROVIDED.iter().any(|(pkg, ver)| provided(name, pkg, ver)))
+        .filter(|name| {
+            let linked = |(pkg, ver): &(&str, &str)| provided(name, pkg, ver);
+            !PROVIDED.iter().any(linked) && !crate::wasi::PROVIDED.iter().any(linked)
+        })
         .collect()
 }
 
+/// Whether `name` is in `package` at `version`: a version ending in `.`
+/// accepts every version it starts (`0.2.` is any 0.2 release), any other
+/// only itself (pre-release drafts are distinct packages).
 fn provided(name: &str, package: &str, version: &str) -> bool {
     name.starts_with(package)
-        && name
-            .split_once('@')
-            .is_some_and(|(_, v)| v.starts_with(version))
+        && name.split_once('@').is_some_and(|(_, v)| {
+            if version.ends_with('.') {
+                v.starts_with(version)
+            } else {
+                v == version
+            }
+        })
 }
 
 /// Formats an error chain on one line.

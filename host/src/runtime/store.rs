@@ -143,6 +143,14 @@ impl HostState {
         })
     }
 
+    /// What the WASI proposals linked onto the blocks reach.
+    pub(crate) fn wasi_dapr(&mut self) -> crate::wasi::WasiDapr<'_> {
+        crate::wasi::WasiDapr {
+            dapr: &self.dapr,
+            table: &mut self.table,
+        }
+    }
+
     /// The store's resource limiter.
     pub(crate) fn limits(&mut self) -> &mut StoreLimits {
         &mut self.limits

@@ -28,6 +28,7 @@ impl Host for DaprCtx {
         non_empty("app id", &app_id)?;
         non_empty("method", &request.method)?;
         self.within_body_limit("the request body", request.data.len())?;
+        self.app.check_invoke(&app_id)?;
         self.app.invoker.invoke(&app_id, request).await
     }
 }

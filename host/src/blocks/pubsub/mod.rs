@@ -30,6 +30,7 @@ impl Host for DaprCtx {
         non_empty("topic", &topic)?;
         self.within_body_limit("the message", data.len())?;
         let backend = self.app.get::<PubSubBlock>(&pubsub)?;
+        self.app.check_topic(&pubsub, &topic)?;
         let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
         backend
             .publish(
@@ -54,6 +55,7 @@ impl Host for DaprCtx {
         let bytes = messages.iter().map(|m| m.data.len()).sum();
         self.within_body_limit("the messages together", bytes)?;
         let backend = self.app.get::<PubSubBlock>(&pubsub)?;
+        self.app.check_topic(&pubsub, &topic)?;
         backend.bulk_publish(&topic, messages, &metadata).await
     }
 }
