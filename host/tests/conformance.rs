@@ -18,6 +18,28 @@ struct Language {
     runner: PathBuf,
 }
 
+/// The runners of a scenario file: the WASI runners for the WASI
+/// scenarios (`wasi-*`), every guest language's for the others.
+fn runners_of(block: &str) -> Vec<Language> {
+    if block.starts_with("wasi-") {
+        wasi_runners()
+    } else {
+        languages()
+    }
+}
+
+/// The WASI runners, each importing only the `wasi:keyvalue` and
+/// `wasi:config` variants one other host links (named after that host).
+fn wasi_runners() -> Vec<Language> {
+    ["wasmtime", "wasmcloud", "spin"]
+        .into_iter()
+        .map(|host| Language {
+            name: host,
+            runner: common::guest(&format!("wasi_runner_{host}.wasm")),
+        })
+        .collect()
+}
+
 fn languages() -> Vec<Language> {
     let assemblyscript =
         common::repo().join("tests/guests/conformance-runner-as/build/conformance-runner-as.wasm");
@@ -182,6 +204,23 @@ fn daprd_extra_resources(dir: &Path) -> String {
         .join("---\n")
 }
 
+/// The runner's runtime-config settings (README: "The components every
+/// scenario gets"): the `wasi:keyvalue` label `cache` for `memstore`, and
+/// `wasi:config` reading `configstore`, then `secretstore` (not
+/// `envsecrets`: daprd's `secretstores.local.env` answers every missing
+/// key with an empty value, so it would have every key). No grants: Dapr's
+/// scopes decide.
+fn runner_access() -> wasmtime_dapr::config::AppAccess {
+    wasmtime_dapr::config::AppAccess {
+        grants: None,
+        keyvalue: [("cache".to_string(), "memstore".to_string())].into(),
+        config_sources: Some(wasmtime_dapr::config::ConfigSources {
+            configuration: vec!["configstore".into()],
+            secrets: vec!["secretstore".into()],
+        }),
+    }
+}
+
 /// Runs one step in a fresh instance of the runner.
 async fn execute(app: &App, step: &Value) -> Result<Value> {
     execute_text(app, &step.to_string()).await
@@ -302,6 +341,7 @@ impl Fixture {
             components,
             runtime: RuntimeConfig {
                 cache_dir: Some(common::repo().join("target/test-cache")),
+                app_access: [("runner".to_string(), runner_access())].into(),
                 ..Default::default()
             },
             resources: Some(dir.join("components")),
@@ -359,21 +399,24 @@ impl Fixture {
             common::dapr::Daprd::start_next_to(daprd, "hello", port)
         })
         .await?;
-        // Wait until daprd has asked the app for its subscriptions.
+        // Wait until daprd has asked the app for its subscriptions (a
+        // runner without `handler`, such as the WASI ones, has none).
         let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let (_, body) = tokio::task::block_in_place(|| daprd.http_get("/v1.0/metadata"));
-            let metadata: Value = serde_json::from_slice(&body).unwrap_or_default();
-            if metadata["subscriptions"]
-                .as_array()
-                .is_some_and(|s| !s.is_empty())
-            {
-                break;
+        if runner.host.app("runner")?.exports().handler {
+            loop {
+                let (_, body) = tokio::task::block_in_place(|| daprd.http_get("/v1.0/metadata"));
+                let metadata: Value = serde_json::from_slice(&body).unwrap_or_default();
+                if metadata["subscriptions"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty())
+                {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    bail!("daprd never subscribed the runner:\n{}", daprd.log());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            if Instant::now() > deadline {
-                bail!("daprd never subscribed the runner:\n{}", daprd.log());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(Fixture {
             host: runner.host,
@@ -502,17 +545,21 @@ async fn run_block(block: &str) {
     assert!(!scenarios.is_empty(), "{block}: no scenarios");
     let mut failures = Vec::new();
     let (mut passed, mut unsupported, mut pending_count) = (0, 0, 0);
-    for language in languages() {
+    for language in runners_of(block) {
         for backend in BACKENDS {
             // The daprd fixture is shared by the block's scenarios (each
             // writes its own keys); the embedded one is fresh per scenario.
             let mut shared: Option<Fixture> = None;
             for scenario in scenarios {
                 let name = scenario["name"].as_str().unwrap_or("<unnamed>");
-                let supported = scenario
-                    .get("backends")
-                    .and_then(Value::as_array)
-                    .is_none_or(|list| list.iter().any(|b| b == backend));
+                let limited_to = |field: &str, name: &str| {
+                    scenario
+                        .get(field)
+                        .and_then(Value::as_array)
+                        .is_none_or(|list| list.iter().any(|b| b == name))
+                };
+                let supported =
+                    limited_to("backends", backend) && limited_to("runners", language.name);
                 let pending = scenario
                     .get("pending")
                     .and_then(|p| p.get(*backend))
@@ -625,6 +672,16 @@ blocks!(
     lock,
     metadata
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wasi_keyvalue() {
+    run_block("wasi-keyvalue").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wasi_config() {
+    run_block("wasi-config").await;
+}
 
 /// Payloads the scenario files cannot spell: a 1 MiB value and non-ASCII
 /// text round-trip unchanged through every language's runner.
