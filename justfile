@@ -35,7 +35,8 @@ build-assemblyscript: build-host
 demo: build
     scripts/demo.sh
 
-# The slim daprd the tests run against (built once per machine, cached by tag).
+# The slim daprd the tests run against, with placement and scheduler (built
+# once per machine, cached by tag).
 daprd:
     tests/daprd/build.sh
 

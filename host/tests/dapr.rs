@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::dapr::{Daprd, free_port};
+use common::dapr::{ControlPlane, Daprd, free_port};
 use common::serve::Serve;
 
 fn text(b: &[u8]) -> String {
@@ -300,5 +300,34 @@ fn acknowledged_writes_survive_a_sidecar_restart_under_load() {
         missing.len(),
         acknowledged.len(),
         &missing[..missing.len().min(5)]
+    );
+}
+
+/// Placement and scheduler, built from the same Dapr module as daprd, run
+/// on loopback ports (both answer their health checks); daprd connects to
+/// the scheduler, which keeps a job scheduled through daprd's API. (The
+/// actor runtime connects to placement once an app hosting actors is
+/// listening.)
+#[test]
+fn daprd_runs_with_the_placement_and_scheduler_built_with_it() {
+    let plane = ControlPlane::start();
+    let daprd = Daprd::start_with_control_plane("jobs", free_port(), "", &plane);
+    let (status, body) = daprd.http(
+        "POST",
+        "/v1.0/jobs/nightly",
+        br#"{"schedule": "@every 1h", "data": {"greeting": "hello"}}"#,
+    );
+    assert_eq!(status, 204, "{}\n{}", text(&body), plane.log("scheduler"));
+    let (status, body) = daprd.http_get("/v1.0/jobs/nightly");
+    assert_eq!(status, 200, "{}", text(&body));
+    let job = json(&body);
+    assert_eq!(job["schedule"], "@every 1h", "{job}");
+    assert_eq!(job["data"]["value"]["greeting"], "hello", "{job}");
+    let (_, body) = daprd.http_get("/v1.0/metadata");
+    let metadata = json(&body);
+    assert_eq!(
+        metadata["scheduler"]["connected_addresses"],
+        serde_json::json!([plane.scheduler]),
+        "{metadata}"
     );
 }

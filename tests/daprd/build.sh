@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Build a slim daprd (the real Dapr sidecar) from the github.com/dapr/dapr Go
 # module at a pinned release tag, registering only the components listed in
-# tests/daprd/components.go.
+# tests/daprd/components.go, and Dapr's placement and scheduler services
+# from the same module (for actors and jobs).
 #
 # Usage: tests/daprd/build.sh
 #
 # The path of the daprd binary is printed as the LAST line on stdout;
-# everything else goes to stderr. The binary is cached under
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/wasmtime-dapr/daprd/<TAG>-<hash>/daprd
+# everything else goes to stderr. `placement` and `scheduler` are next to it.
+# The binaries are cached under
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/wasmtime-dapr/daprd/<TAG>-<hash>/
 # where <hash> covers this script and components.go, so a second run is a
 # no-op. Requirements: a Go toolchain and access to the Go module proxy.
 #
@@ -16,10 +18,11 @@
 #                        (it lives under .../wasmtime-dapr/daprd-build/).
 set -euo pipefail
 
-# Pinned Dapr release. components-contrib comes from this tag's go.mod
-# (v1.16.5 pins github.com/dapr/components-contrib v1.16.5 and
-# github.com/dapr/kit v0.16.1).
-TAG=v1.16.5
+# Pinned Dapr release: the newest the Go module proxy serves whole. v1.18.3
+# (and later) cannot be built here: it needs github.com/dapr/durabletask-go
+# v0.12.4, which the proxy refuses (403). components-contrib and kit come
+# from this tag's go.mod.
+TAG=v1.18.2
 MODULE=github.com/dapr/dapr
 
 log() { printf 'daprd-build: %s\n' "$*" >&2; }
@@ -46,7 +49,8 @@ out_dir="$cache_root/daprd/$key"
 bin="$out_dir/daprd"
 
 use_cached() {
-  if [[ -x "$bin" ]] && "$bin" --version >/dev/null 2>&1; then
+  if [[ -x "$bin" ]] && "$bin" --version >/dev/null 2>&1 \
+      && [[ -x "$out_dir/placement" && -x "$out_dir/scheduler" ]]; then
     log "cached: $bin ($("$bin" --version 2>/dev/null | head -n1))"
     printf '%s\n' "$bin"
     exit 0
@@ -128,17 +132,22 @@ ldflags+=" -X $MODULE/pkg/buildinfo.gitversion=$TAG"
 ldflags+=" -X $MODULE/pkg/buildinfo.gitcommit=${commit:-unknown}"
 ldflags+=" -X github.com/dapr/kit/logger.DaprVersion=$version"
 
-log "building daprd $TAG (slim; this takes a while on first run)"
+log "building daprd, placement and scheduler $TAG (slim; this takes a while on first run)"
 start=$(date +%s)
 # -mod=readonly: every version comes from the tag's go.mod and every download
 # is verified against the tag's go.sum (which covers the whole build).
+staging="$out_dir/build.tmp.$$"
+mkdir -p "$staging"
 if ! (cd "$work" && go build -mod=readonly -trimpath -ldflags "$ldflags" \
-        -o "$out_dir/daprd.tmp.$$" ./cmd/daprd) >&2; then
-  rm -f "$out_dir/daprd.tmp.$$"
-  die "go build of daprd $TAG failed (see the output above)"
+        -o "$staging/" ./cmd/daprd ./cmd/placement ./cmd/scheduler) >&2; then
+  rm -rf "$staging"
+  die "go build of daprd, placement and scheduler $TAG failed (see the output above)"
 fi
-mv -f "$out_dir/daprd.tmp.$$" "$bin"
-log "built in $(( $(date +%s) - start ))s: $bin ($(du -h "$bin" | cut -f1))"
+# daprd last: its presence marks a complete cache entry.
+mv -f "$staging/placement" "$staging/scheduler" "$out_dir/"
+mv -f "$staging/daprd" "$bin"
+rm -rf "$staging"
+log "built in $(( $(date +%s) - start ))s: $out_dir ($(du -ch "$out_dir"/daprd "$out_dir"/placement "$out_dir"/scheduler | tail -n1 | cut -f1))"
 
 "$bin" --version >/dev/null 2>&1 || die "built $bin but '$bin --version' failed"
 printf '%s\n' "$bin"

@@ -133,6 +133,106 @@ pub struct Daprd {
     pub dir: tempfile::TempDir,
     process: Option<Process>,
     app_id: String,
+    /// Flags naming the control plane daprd uses, if any.
+    control_plane: Vec<String>,
+}
+
+/// Dapr's placement and scheduler services (built with daprd by
+/// `tests/daprd/build.sh`) on free loopback ports, stopped on drop.
+pub struct ControlPlane {
+    /// The placement service's gRPC address.
+    pub placement: String,
+    /// The scheduler service's gRPC address.
+    pub scheduler: String,
+    dir: tempfile::TempDir,
+    _processes: [Process; 2],
+}
+
+impl ControlPlane {
+    /// Starts placement and scheduler and waits until both are healthy.
+    pub fn start() -> ControlPlane {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = |name: &str| daprd().with_file_name(name);
+        let ports: [u16; 8] = std::array::from_fn(|_| free_port());
+        let port = |i: usize| ports[i].to_string();
+        let spawn = |name: &str, args: Vec<String>| {
+            let log = std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap();
+            Process(
+                Command::new(bin(name))
+                    .args(args)
+                    .current_dir(dir.path())
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("starting {name}: {e}")),
+            )
+        };
+        let loopback = |flag: &str| vec![format!("--{flag}"), "127.0.0.1".to_string()];
+        let placement = spawn(
+            "placement",
+            [
+                vec!["--port".into(), port(0), "--healthz-port".into(), port(1)],
+                loopback("listen-address"),
+                loopback("healthz-listen-address"),
+                vec![
+                    "--enable-metrics=false".into(),
+                    "--initial-cluster".into(),
+                    format!("dapr-placement-0=127.0.0.1:{}", port(2)),
+                ],
+            ]
+            .concat(),
+        );
+        let scheduler = spawn(
+            "scheduler",
+            [
+                vec!["--port".into(), port(3), "--healthz-port".into(), port(4)],
+                loopback("listen-address"),
+                loopback("healthz-listen-address"),
+                loopback("etcd-client-listen-address"),
+                vec![
+                    "--enable-metrics=false".into(),
+                    "--etcd-client-port".into(),
+                    port(5),
+                    "--etcd-initial-cluster".into(),
+                    format!("dapr-scheduler-server-0=http://127.0.0.1:{}", port(6)),
+                    "--etcd-data-dir".into(),
+                    dir.path().join("etcd").display().to_string(),
+                ],
+            ]
+            .concat(),
+        );
+        let plane = ControlPlane {
+            placement: format!("127.0.0.1:{}", port(0)),
+            scheduler: format!("127.0.0.1:{}", port(3)),
+            dir,
+            _processes: [placement, scheduler],
+        };
+        for (name, healthz) in [("placement", ports[1]), ("scheduler", ports[4])] {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while super::serve::try_http(
+                std::net::SocketAddr::from(([127, 0, 0, 1], healthz)),
+                "GET",
+                "/healthz",
+                b"",
+            )
+            .map(|(status, _)| status)
+                != Some(200)
+            {
+                assert!(
+                    Instant::now() < deadline,
+                    "{name} did not start:\n{}",
+                    plane.log(name)
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        plane
+    }
+
+    /// The log of `placement` or `scheduler`.
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.log"))).unwrap_or_default()
+    }
 }
 
 /// The metadata of the test `pubsub` (redis streams): pending messages are
@@ -192,6 +292,28 @@ impl Daprd {
         Self::start_on(app_id, app_port, extra, pubsub_metadata, dir, redis, &names)
     }
 
+    /// Like [`Daprd::start`], using the placement and scheduler of `plane`
+    /// (actors and jobs).
+    pub fn start_with_control_plane(
+        app_id: &str,
+        app_port: u16,
+        extra: &str,
+        plane: &ControlPlane,
+    ) -> Daprd {
+        let dir = tempfile::tempdir().unwrap();
+        let redis = Redis::start(&dir.path().join("redis"));
+        let names = dir.path().join("names.db");
+        let mut daprd = Self::prepare(app_id, app_port, extra, FAST_REDELIVERY, dir, redis, &names);
+        daprd.control_plane = vec![
+            "--placement-host-address".into(),
+            plane.placement.clone(),
+            "--scheduler-host-address".into(),
+            plane.scheduler.clone(),
+        ];
+        daprd.spawn();
+        daprd
+    }
+
     /// Starts a second daprd for another app next to `first`: the same redis
     /// (so the same state and topics) and the same name-resolution database
     /// (so the apps can invoke each other).
@@ -221,6 +343,21 @@ impl Daprd {
         redis: Redis,
         names: &Path,
     ) -> Daprd {
+        let mut daprd = Self::prepare(app_id, app_port, extra, pubsub_metadata, dir, redis, names);
+        daprd.spawn();
+        daprd
+    }
+
+    /// Writes daprd's resources and configuration; does not start it.
+    fn prepare(
+        app_id: &str,
+        app_port: u16,
+        extra: &str,
+        pubsub_metadata: &str,
+        dir: tempfile::TempDir,
+        redis: Redis,
+        names: &Path,
+    ) -> Daprd {
         resources(dir.path(), redis.port, extra, pubsub_metadata);
         std::fs::write(
             dir.path().join("config.yaml"),
@@ -230,7 +367,7 @@ impl Daprd {
             ),
         )
         .unwrap();
-        let mut daprd = Daprd {
+        Daprd {
             grpc_port: free_port(),
             http_port: free_port(),
             app_port,
@@ -238,9 +375,8 @@ impl Daprd {
             dir,
             process: None,
             app_id: app_id.to_string(),
-        };
-        daprd.spawn();
-        daprd
+            control_plane: Vec::new(),
+        }
     }
 
     /// (Re)starts the daprd process and waits until its APIs answer. Its
@@ -282,6 +418,7 @@ impl Daprd {
                 "127.0.0.1",
             ])
             .args(["--enable-metrics=false", "--log-level", "warn"])
+            .args(&self.control_plane)
             .arg("--resources-path")
             .arg(self.dir.path().join("resources"))
             .arg("--config")

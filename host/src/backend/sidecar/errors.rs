@@ -264,7 +264,7 @@ mod tests {
         }
     }
 
-    /// Errors as daprd 1.16 and its components send them, at least one per
+    /// Errors as daprd (1.16 and 1.18) and its components send them, at least one per
     /// row, with the case each must become.
     #[rustfmt::skip]
     const EXAMPLES: &[(Option<&str>, Code, &str, Case)] = &[
