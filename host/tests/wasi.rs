@@ -228,3 +228,82 @@ fn grants_deny_before_daprd_is_called() {
         assert_eq!(exists(key).as_deref(), Some(":1"), "{key} is not in redis");
     }
 }
+
+/// Starts `serve` for the orders example (`orders` publishes and invokes
+/// `order-store`, which subscribes and stores) with the runtime config
+/// `grants`; the log if it does not start.
+fn orders_with(dir: &Path, grants: &str) -> Result<Serve, String> {
+    let file = dir.join("orders.toml");
+    std::fs::write(&file, grants).unwrap();
+    let orders = common::guest("orders.wasm");
+    let store = format!("order-store={}", path(&common::guest("order_store.wasm")));
+    let data = dir.join("data");
+    Serve::try_start(&[
+        path(&orders),
+        &store,
+        "--data-dir",
+        path(&data),
+        "--runtime-config",
+        path(&file),
+    ])
+}
+
+/// What `order-store` needs; `orders` gets the grants given after it.
+const ORDER_STORE_GRANTS: &str = "[apps.order-store.grants]\npubsub = [\"pubsub\"]\ntopics = [\"pubsub/orders\"]\nstate = [\"statestore\"]\n";
+
+/// Topic and app-id grants: a publish to a topic, or an invocation of an
+/// app, that is not granted fails with `denied` naming the grant; granted,
+/// the same flow works; a subscription to a topic not granted stops
+/// `serve` with that error.
+#[test]
+fn grants_cover_topics_app_ids_and_subscriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let order = br#"{"id":"7","item":"towel"}"#;
+    let closed = format!(
+        "{ORDER_STORE_GRANTS}[apps.orders.grants]\npubsub = [\"pubsub\"]\ntopics = [\"pubsub/audit\"]\n"
+    );
+    let server = orders_with(dir.path(), &closed).unwrap();
+    let (status, body) = server.request("POST", "/orders", order);
+    let body = text(&body);
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("not granted topic `orders` of pubsub `pubsub`")
+            && body.contains("[apps.orders.grants] topics"),
+        "{body}"
+    );
+    let (status, body) = server.request("GET", "/orders/7", b"");
+    let body = text(&body);
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("not granted app `order-store`") && body.contains("] invoke"),
+        "{body}"
+    );
+    drop(server);
+
+    let open = format!(
+        "{ORDER_STORE_GRANTS}[apps.orders.grants]\npubsub = [\"pubsub\"]\ntopics = [\"orders\"]\ninvoke = [\"order-store\"]\n"
+    );
+    let server = orders_with(dir.path(), &open).unwrap();
+    assert_eq!(server.request("POST", "/orders", order).0, 202);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.request("GET", "/orders/7", b"").0 != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the order never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(server);
+
+    let unsubscribable =
+        "[apps.order-store.grants]\npubsub = [\"pubsub\"]\nstate = [\"statestore\"]\n";
+    let log = orders_with(dir.path(), unsubscribable)
+        .err()
+        .expect("serve started with a subscription that is not granted");
+    assert!(
+        log.contains("not granted topic `orders` of pubsub `pubsub`")
+            && log.contains("[apps.order-store.grants] topics"),
+        "{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+}

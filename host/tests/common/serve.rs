@@ -20,6 +20,12 @@ impl Serve {
     /// waits until it serves: its HTTP address, or the line saying it has
     /// no HTTP app.
     pub fn start(args: &[&str]) -> Serve {
+        Self::try_start(args).unwrap_or_else(|log| panic!("serve did not start:\n{log}"))
+    }
+
+    /// Like [`Serve::start`]; if `serve` exits (or has not started within a
+    /// minute), its log and exit status instead.
+    pub fn try_start(args: &[&str]) -> Result<Serve, String> {
         let mut child = Command::new(super::bin())
             .arg("serve")
             .args(args)
@@ -45,24 +51,26 @@ impl Serve {
         loop {
             let Ok(line) = log.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             else {
+                // The log closed (the process exited) or the time is up.
                 let _ = child.kill();
-                let _ = child.wait();
-                panic!("serve did not start:\n{}", seen.join("\n"));
+                let status = child.wait();
+                seen.push(format!("({status:?})"));
+                return Err(seen.join("\n"));
             };
             if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
                 let addr = rest.split('/').next().unwrap().parse().expect("an address");
-                return Serve {
+                return Ok(Serve {
                     child,
                     addr: Some(addr),
                     log,
-                };
+                });
             }
             if line.starts_with("No HTTP app") {
-                return Serve {
+                return Ok(Serve {
                     child,
                     addr: None,
                     log,
-                };
+                });
             }
             seen.push(line);
         }
