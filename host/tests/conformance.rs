@@ -764,14 +764,7 @@ async fn a_lone_surrogate_is_refused_not_corrupted() {
             language.name
         );
         // Nor any other key: `statestore`'s fresh database is still empty.
-        let db = rusqlite::Connection::open(fixture.dir.path().join("state.db")).unwrap();
-        let keys: Vec<String> = db
-            .prepare("SELECT key FROM state")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let keys = common::sqlite_state_keys(&fixture.dir.path().join("state.db"));
         assert!(keys.is_empty(), "{}: stored {keys:?}", language.name);
     }
 }

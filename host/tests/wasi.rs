@@ -193,16 +193,8 @@ fn grants_deny_before_the_embedded_store_is_touched() {
     let backend = ["--data-dir", path(&data)];
     let denied = run_granted(&backend, &grants_file(dir.path(), &[]));
     assert_denied(&denied);
-    let db = rusqlite::Connection::open(data.join("state.db")).unwrap();
-    let keys: Vec<String> = db
-        .prepare("SELECT key FROM state")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let keys = common::sqlite_state_keys(&data.join("state.db"));
     assert!(keys.is_empty(), "denied calls stored {keys:?}");
-    drop(db);
     let allowed = run_granted(&backend, &grants_file(dir.path(), &["statestore"]));
     assert_allowed(&allowed);
 }

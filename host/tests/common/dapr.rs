@@ -286,10 +286,17 @@ impl Daprd {
         extra: &str,
         pubsub_metadata: &str,
     ) -> Daprd {
+        let mut daprd = Self::prepare_alone(app_id, app_port, extra, pubsub_metadata);
+        daprd.spawn();
+        daprd
+    }
+
+    /// A daprd with its own redis and name-resolution database, not started.
+    fn prepare_alone(app_id: &str, app_port: u16, extra: &str, pubsub_metadata: &str) -> Daprd {
         let dir = tempfile::tempdir().unwrap();
         let redis = Redis::start(&dir.path().join("redis"));
         let names = dir.path().join("names.db");
-        Self::start_on(app_id, app_port, extra, pubsub_metadata, dir, redis, &names)
+        Self::prepare(app_id, app_port, extra, pubsub_metadata, dir, redis, &names)
     }
 
     /// Like [`Daprd::start`], using the placement and scheduler of `plane`
@@ -300,10 +307,7 @@ impl Daprd {
         extra: &str,
         plane: &ControlPlane,
     ) -> Daprd {
-        let dir = tempfile::tempdir().unwrap();
-        let redis = Redis::start(&dir.path().join("redis"));
-        let names = dir.path().join("names.db");
-        let mut daprd = Self::prepare(app_id, app_port, extra, FAST_REDELIVERY, dir, redis, &names);
+        let mut daprd = Self::prepare_alone(app_id, app_port, extra, FAST_REDELIVERY);
         daprd.control_plane = vec![
             "--placement-host-address".into(),
             plane.placement.clone(),
@@ -323,7 +327,7 @@ impl Daprd {
             port: first.redis.port,
             _process: None,
         };
-        Self::start_on(
+        let mut daprd = Self::prepare(
             app_id,
             app_port,
             "",
@@ -331,19 +335,7 @@ impl Daprd {
             dir,
             redis,
             &first.dir.path().join("names.db"),
-        )
-    }
-
-    fn start_on(
-        app_id: &str,
-        app_port: u16,
-        extra: &str,
-        pubsub_metadata: &str,
-        dir: tempfile::TempDir,
-        redis: Redis,
-        names: &Path,
-    ) -> Daprd {
-        let mut daprd = Self::prepare(app_id, app_port, extra, pubsub_metadata, dir, redis, names);
+        );
         daprd.spawn();
         daprd
     }

@@ -59,6 +59,18 @@ fn build_guests() {
     }
 }
 
+/// Every key in the `state` table of the SQLite state store at `db`.
+pub fn sqlite_state_keys(db: &Path) -> Vec<String> {
+    let db = rusqlite::Connection::open(db).expect("opening the state database");
+    let mut query = db
+        .prepare("SELECT key FROM state")
+        .expect("the state table");
+    query
+        .query_map([], |row| row.get(0))
+        .and_then(|rows| rows.collect())
+        .expect("reading the keys")
+}
+
 /// The `wasmtime-dapr` binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_wasmtime-dapr"))

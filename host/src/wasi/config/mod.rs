@@ -15,23 +15,21 @@ use std::collections::BTreeMap;
 
 use wasmtime::component::Linker;
 
-use super::WasiDapr;
+use super::{HasWasiDapr, WasiDapr};
 use crate::blocks::configuration::ConfigurationBlock;
 use crate::blocks::secrets::SecretsBlock;
 use crate::config::ConfigSources;
 use crate::wit::Error;
 
-/// Declares one variant: its bindings from the WIT folder `$path`, its
-/// `store::Host` on [`WasiDapr`] and an `add_to_linker`.
+/// Declares one variant: its bindings from the WIT folder `$path` and its
+/// `store::Host` on [`WasiDapr`].
 macro_rules! config_variant {
     ($(#[$doc:meta])* $module:ident, $path:literal) => {
         $(#[$doc])*
         pub mod $module {
-            use wasmtime::component::Linker;
+            use crate::wasi::WasiDapr;
 
-            use crate::wasi::{HasWasiDapr, WasiDapr};
-
-            mod bindings {
+            pub(super) mod bindings {
                 wasmtime::component::bindgen!({
                     path: $path,
                     world: "wasi:config/imports",
@@ -51,14 +49,6 @@ macro_rules! config_variant {
                 }
             }
 
-            /// Adds this variant's `store` to `linker`.
-            pub fn add_to_linker<T: Send + 'static>(
-                linker: &mut Linker<T>,
-                get: fn(&mut T) -> WasiDapr<'_>,
-            ) -> anyhow::Result<()> {
-                bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
-                Ok(())
-            }
         }
     };
 }
@@ -84,9 +74,9 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> WasiDapr<'_>,
 ) -> anyhow::Result<()> {
-    draft::add_to_linker(linker, get)?;
-    rc1::add_to_linker(linker, get)?;
-    draft_2024_09_27::add_to_linker(linker, get)?;
+    draft::bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
+    rc1::bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
+    draft_2024_09_27::bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
     Ok(())
 }
 

@@ -2,12 +2,12 @@
 //! positions (`u64`), `increment` is unsigned, `get-many` leaves missing
 //! keys out as `none`.
 
-use wasmtime::component::{Linker, Resource};
+use wasmtime::component::Resource;
 
 use super::{Bucket, KvError};
-use crate::wasi::{HasWasiDapr, WasiDapr};
+use crate::wasi::WasiDapr;
 
-mod bindings {
+pub(super) mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit/deps/keyvalue-0.2.0-draft",
         world: "wasi:keyvalue/imports",
@@ -59,12 +59,3 @@ batch_interface!(batch, store, Option<(String, Vec<u8>)>, |(key, value): (
     Option<Vec<u8>>
 )| value
     .map(|v| (key, v)));
-
-/// Adds this variant's `store`, `atomics` and `batch` to `linker`.
-pub fn add_to_linker<T: Send + 'static>(
-    linker: &mut Linker<T>,
-    get: fn(&mut T) -> WasiDapr<'_>,
-) -> anyhow::Result<()> {
-    bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
-    Ok(())
-}

@@ -2,12 +2,12 @@
 //! text, `increment` is signed, `get-many` answers every key, and
 //! `atomics` adds compare-and-swap handles.
 
-use wasmtime::component::{Linker, Resource};
+use wasmtime::component::Resource;
 
 use super::{Bucket, Cas, KvError};
-use crate::wasi::{HasWasiDapr, WasiDapr};
+use crate::wasi::WasiDapr;
 
-mod bindings {
+pub(super) mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit/deps/keyvalue-0.2.0-draft2",
         world: "wasi:keyvalue/imports",
@@ -75,12 +75,3 @@ batch_interface!(
     (String, Option<Vec<u8>>),
     std::convert::identity
 );
-
-/// Adds this variant's `store`, `atomics` and `batch` to `linker`.
-pub fn add_to_linker<T: Send + 'static>(
-    linker: &mut Linker<T>,
-    get: fn(&mut T) -> WasiDapr<'_>,
-) -> anyhow::Result<()> {
-    bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
-    Ok(())
-}

@@ -142,7 +142,7 @@ use std::sync::Arc;
 
 use wasmtime::component::{Linker, Resource};
 
-use super::WasiDapr;
+use super::{HasWasiDapr, WasiDapr};
 use crate::blocks::state::{
     Concurrency, Consistency, DeleteItem, SaveItem, StateBlock, StateStore, WriteOptions,
 };
@@ -424,7 +424,7 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> WasiDapr<'_>,
 ) -> anyhow::Result<()> {
-    draft::add_to_linker(linker, get)?;
-    draft2::add_to_linker(linker, get)?;
+    draft::bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
+    draft2::bindings::Imports::add_to_linker::<T, HasWasiDapr>(linker, get)?;
     Ok(())
 }

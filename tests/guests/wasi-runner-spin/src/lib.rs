@@ -1,29 +1,10 @@
 //! The WASI conformance runner of world
-//! `dapr:conformance/wasi-runner-spin`: only the `wasi:keyvalue` and
-//! `wasi:config` variants spin links, no `dapr:runtime` import.
+//! `dapr:conformance/wasi-runner-spin`: only `wasi:keyvalue@0.2.0-draft2` and `wasi:config@0.2.0-draft-2024-09-27` (what spin links), no
+//! `dapr:runtime` import.
 
-wit_bindgen::generate!({
-    world: "dapr:conformance/wasi-runner-spin",
-    path: ["../../../wit", "../../conformance/wit"],
-    generate_all,
-});
-
-/// The variants this runner imports, under the names the shared macros use.
-mod variant {
-    pub use super::wasi::config0_2_0_draft_2024_09_27 as config;
-    pub use super::wasi::keyvalue0_2_0_draft2 as keyvalue;
-}
-
-/// The component.
-struct Runner;
-
-wasi_runner::keyvalue_draft2!(Runner);
-wasi_runner::config!(Runner);
-
-impl Guest for Runner {
-    fn execute(step: String) -> String {
-        wasi_runner::execute::<Runner>(&step)
-    }
-}
-
-export!(Runner);
+wasi_runner::runner!(
+    "dapr:conformance/wasi-runner-spin",
+    keyvalue_draft2,
+    keyvalue0_2_0_draft2,
+    config0_2_0_draft_2024_09_27
+);

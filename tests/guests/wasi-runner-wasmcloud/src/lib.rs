@@ -1,29 +1,10 @@
 //! The WASI conformance runner of world
-//! `dapr:conformance/wasi-runner-wasmcloud`: only the `wasi:keyvalue` and
-//! `wasi:config` variants wasmcloud links, no `dapr:runtime` import.
+//! `dapr:conformance/wasi-runner-wasmcloud`: only `wasi:keyvalue@0.2.0-draft` and `wasi:config@0.2.0-draft` (what wasmcloud links), no
+//! `dapr:runtime` import.
 
-wit_bindgen::generate!({
-    world: "dapr:conformance/wasi-runner-wasmcloud",
-    path: ["../../../wit", "../../conformance/wit"],
-    generate_all,
-});
-
-/// The variants this runner imports, under the names the shared macros use.
-mod variant {
-    pub use super::wasi::config0_2_0_draft as config;
-    pub use super::wasi::keyvalue0_2_0_draft as keyvalue;
-}
-
-/// The component.
-struct Runner;
-
-wasi_runner::keyvalue_draft!(Runner);
-wasi_runner::config!(Runner);
-
-impl Guest for Runner {
-    fn execute(step: String) -> String {
-        wasi_runner::execute::<Runner>(&step)
-    }
-}
-
-export!(Runner);
+wasi_runner::runner!(
+    "dapr:conformance/wasi-runner-wasmcloud",
+    keyvalue_draft,
+    keyvalue0_2_0_draft,
+    config0_2_0_draft
+);

@@ -425,3 +425,40 @@ macro_rules! config {
         }
     };
 }
+
+/// The whole of a WASI runner component: bindings of world `$world` of
+/// `tests/conformance/wit` (the runner crate's own `wit-bindgen`), its
+/// variants' generated modules `$keyvalue` and `$config` under the names
+/// the macros above use, [`KeyValue`] through `$kv_macro` and [`Config`],
+/// and the `execute` export.
+#[macro_export]
+macro_rules! runner {
+    ($world:literal, $kv_macro:ident, $keyvalue:ident, $config:ident) => {
+        wit_bindgen::generate!({
+            world: $world,
+            path: ["../../../wit", "../../conformance/wit"],
+            generate_all,
+        });
+
+        /// The variants this runner imports, under the names the shared
+        /// macros use.
+        mod variant {
+            pub use super::wasi::$config as config;
+            pub use super::wasi::$keyvalue as keyvalue;
+        }
+
+        /// The component.
+        struct Runner;
+
+        $crate::$kv_macro!(Runner);
+        $crate::config!(Runner);
+
+        impl Guest for Runner {
+            fn execute(step: String) -> String {
+                $crate::execute::<Runner>(&step)
+            }
+        }
+
+        export!(Runner);
+    };
+}
