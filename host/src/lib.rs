@@ -8,7 +8,8 @@
 //! per-app view of them), [`runtime`] (engine, stores, loaded apps),
 //! [`inbound`] (how traffic reaches apps) and [`server`] (all of it
 //! together, as `wasmtime-dapr serve` runs it). [`wasi`] links the
-//! standard WASI proposals other hosts' components import onto the blocks.
+//! standard WASI proposals other hosts' components import onto the blocks;
+//! [`metrics`] counts what all of them do.
 //!
 //! No input panics the host: command-line flags, component manifests, the
 //! values guests pass to host calls and daprd's answers are checked and
@@ -23,6 +24,7 @@ pub mod backend;
 pub mod blocks;
 pub mod config;
 pub mod inbound;
+pub mod metrics;
 pub mod runtime;
 pub mod server;
 pub mod wasi;

@@ -150,6 +150,10 @@ struct ServeArgs {
     /// `--app-protocol grpc`); only with a sidecar.
     #[arg(long, env = "APP_PORT", value_name = "PORT")]
     app_port: Option<u16>,
+    /// Serve Prometheus metrics (`/metrics`) and health probes (`/healthz`,
+    /// `/readyz`) on this address.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -376,6 +380,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let listen = Listen {
         http: args.listen,
         app_port: args.app_port,
+        metrics: args.metrics,
     };
     wasmtime_dapr::serve(
         &options,

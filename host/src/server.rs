@@ -17,6 +17,7 @@ use crate::blocks::bindings::BindingsBlock;
 use crate::blocks::configuration::ConfigurationSink;
 use crate::blocks::pubsub::PubSubBlock;
 use crate::config::{self, Registry};
+use crate::inbound::ops::Readiness;
 use crate::inbound::{AppDirectory, app_channel};
 use crate::runtime::{App, Exports, Runtime, RuntimeConfig};
 
@@ -252,6 +253,8 @@ pub struct Listen {
     pub http: SocketAddr,
     /// The port of the gRPC app channel daprd calls (with a sidecar only).
     pub app_port: Option<u16>,
+    /// Where `/metrics`, `/healthz` and `/readyz` are served, if anywhere.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Serves `options`' components until `shutdown` resolves: the app channel
@@ -296,6 +299,24 @@ pub async fn serve(
             stopped(),
         )));
         report(&format!("App channel (gRPC) on {addr}"));
+    }
+    // Liveness answers while the components load; readiness once they are.
+    if let Some(addr) = listen.metrics {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+        let sidecar = options.sidecar.as_ref().map(Sidecar::new).transpose()?;
+        let ids = options
+            .components
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect();
+        let readiness = Arc::new(Readiness::new(directory.clone(), ids, sidecar));
+        report(&format!(
+            "Serving metrics and health probes on http://{}/ (/metrics, /healthz, /readyz)",
+            listener.local_addr()?
+        ));
+        tokio::spawn(crate::inbound::ops::serve(listener, readiness, stopped()));
     }
     if let Some(sidecar) = &options.sidecar {
         report(&format!(

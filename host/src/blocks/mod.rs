@@ -127,6 +127,23 @@ pub fn add_to_linker<T: Send + 'static>(
     Ok(())
 }
 
+/// Runs one host call of `app` to `operation` of `block` in a debug span,
+/// and records it in the metrics (outcome: `ok` or the error case).
+pub(crate) async fn observed<R: crate::metrics::Outcome>(
+    app: &AppComponents,
+    block: &'static str,
+    operation: &'static str,
+    call: impl Future<Output = R>,
+) -> R {
+    use tracing::Instrument;
+    let span = tracing::debug_span!("host call", app = %app.app_id, block, operation);
+    let started = std::time::Instant::now();
+    let result = call.instrument(span).await;
+    let outcome = result.outcome();
+    crate::metrics::metrics().host_call(&app.app_id, block, operation, outcome, started.elapsed());
+    result
+}
+
 /// Rejects an empty name or key with `invalid-argument`.
 fn non_empty(what: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {

@@ -30,6 +30,9 @@ use crate::wit::exports::dapr::runtime::handler::BindingEvent;
 /// How long a call waits for the app to finish loading.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a health check waits for the app to finish loading.
+const HEALTH_CHECK_LOAD_WAIT: Duration = Duration::from_millis(100);
+
 /// Serves the app channel on `addr` until `shutdown` resolves, with gRPC
 /// messages up to `max_message_bytes` each way (daprd's `--max-body-size`).
 /// Calls that arrive while the app is still loading wait for it.
@@ -307,10 +310,25 @@ impl AppCallback for AppChannel {
 
 #[tonic::async_trait]
 impl AppCallbackHealthCheck for AppChannel {
+    /// Healthy once the app is loaded and while it is not overloaded, so
+    /// that daprd's app health checks (`--enable-app-health-check`) stop
+    /// sending it traffic when it cannot take more.
     async fn health_check(
         &self,
         _: Request<()>,
     ) -> Result<Response<proto::HealthCheckResponse>, Status> {
+        let app = self
+            .app
+            .loaded(HEALTH_CHECK_LOAD_WAIT)
+            .await
+            .map_err(|err| Status::unavailable(failure_message(&err)))?;
+        if app.overloaded() {
+            return Err(Status::unavailable(format!(
+                "app `{}` is overloaded (all {} instances busy, the queue full)",
+                app.id(),
+                app.max_instances()
+            )));
+        }
         Ok(Response::new(proto::HealthCheckResponse {}))
     }
 }

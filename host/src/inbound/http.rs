@@ -67,9 +67,30 @@ pub async fn serve(
     Ok(())
 }
 
+/// Runs one request and records it in the metrics (kind `http`, outcome
+/// the status class, or `overloaded`; time to the response head).
+async fn respond(
+    app: &App,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<HyperOutgoingBody> {
+    let started = std::time::Instant::now();
+    let response = answer(app, request).await;
+    let status = response.status().as_u16();
+    let outcome = match status {
+        503 if response.headers().contains_key(hyper::header::RETRY_AFTER) => "overloaded",
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    app.record("http", outcome, started.elapsed());
+    response
+}
+
 /// Runs one request; a failing guest becomes a 500 with the reason, an
 /// overloaded app a 503, a body over the limit a 413.
-async fn respond(
+async fn answer(
     app: &App,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<HyperOutgoingBody> {

@@ -123,6 +123,12 @@ impl App {
         self.admission.busy()
     }
 
+    /// Whether this app refuses calls now (every instance busy, the queue
+    /// full): it is then not ready for more traffic.
+    pub fn overloaded(&self) -> bool {
+        self.admission.saturated()
+    }
+
     /// How many instances of this app may run at once.
     pub fn max_instances(&self) -> u32 {
         self.admission.instances()
@@ -130,6 +136,7 @@ impl App {
 
     /// A fresh store for one call of this app (its deadline starts now).
     pub fn new_store(&self, args: &[String]) -> Result<Store<HostState>> {
+        crate::metrics::metrics().instantiation(&self.id);
         self.runtime
             .new_store(&self.limits, self.components.clone(), args)
     }
@@ -144,6 +151,23 @@ impl App {
         queueing: Queueing,
         call: impl Future<Output = Result<T>>,
     ) -> Result<T> {
+        let started = std::time::Instant::now();
+        let result = self.bounded_call(what, queueing, call).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(err) if err.downcast_ref::<super::Overloaded>().is_some() => "overloaded",
+            Err(_) => "error",
+        };
+        self.record(what, outcome, started.elapsed());
+        result
+    }
+
+    async fn bounded_call<T>(
+        &self,
+        what: &str,
+        queueing: Queueing,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
         let _slot = self.admission.admit(queueing).await?;
         let timeout = self.limits.timeout;
         match tokio::time::timeout(grace(timeout), call).await {
@@ -153,6 +177,16 @@ impl App {
                 self.id
             )),
         }
+    }
+
+    /// Records one inbound call of `kind` in the metrics (and an overload
+    /// rejection as such).
+    pub(crate) fn record(&self, kind: &str, outcome: &str, took: std::time::Duration) {
+        let metrics = crate::metrics::metrics();
+        if outcome == "overloaded" {
+            metrics.overload(&self.id);
+        }
+        metrics.inbound(&self.id, kind, outcome, took);
     }
 
     fn handler(&self) -> Result<&GuestIndices> {

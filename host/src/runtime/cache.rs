@@ -99,7 +99,14 @@ pub(crate) fn compile_cached(
     bytes: &[u8],
     dir: Option<&Path>,
 ) -> Result<Component> {
-    compile_with_outcome(engine, bytes, dir).map(|(component, _)| component)
+    let (component, outcome) = compile_with_outcome(engine, bytes, dir)?;
+    let result = match (dir, outcome) {
+        (None, _) => "off",
+        (Some(_), Outcome::Loaded) => "hit",
+        (Some(_), Outcome::Compiled) => "miss",
+    };
+    crate::metrics::metrics().component_load(result);
+    Ok(component)
 }
 
 fn compile_with_outcome(

@@ -216,6 +216,13 @@ impl Admission {
         self.instances.saturating_sub(free)
     }
 
+    /// Whether a call that may queue would be refused now: every instance
+    /// busy and the queue full.
+    pub(crate) fn saturated(&self) -> bool {
+        self.permits.available_permits() == 0
+            && self.queued.load(Ordering::Acquire) >= self.max_queued
+    }
+
     fn overloaded(&self) -> Overloaded {
         Overloaded {
             app: self.app.clone(),

@@ -12,6 +12,8 @@ pub struct Serve {
     child: Child,
     /// The HTTP address, if the server serves an HTTP app.
     pub addr: Option<SocketAddr>,
+    /// The log lines printed before it served.
+    pub startup: Vec<String>,
     log: Receiver<String>,
 }
 
@@ -62,6 +64,7 @@ impl Serve {
                 return Ok(Serve {
                     child,
                     addr: Some(addr),
+                    startup: seen,
                     log,
                 });
             }
@@ -69,11 +72,21 @@ impl Serve {
                 return Ok(Serve {
                     child,
                     addr: None,
+                    startup: seen,
                     log,
                 });
             }
             seen.push(line);
         }
+    }
+
+    /// The address of the metrics and health listener (`--metrics`).
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.startup
+            .iter()
+            .find_map(|line| line.strip_prefix("Serving metrics and health probes on http://"))
+            .and_then(|rest| rest.split('/').next()?.parse().ok())
+            .expect("serve prints its metrics address")
     }
 
     /// The HTTP address (panics for a server without an HTTP app).

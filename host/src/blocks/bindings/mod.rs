@@ -9,7 +9,7 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarBinding;
 
-use super::{DaprCtx, non_empty};
+use super::{DaprCtx, non_empty, observed};
 use crate::wit::dapr::runtime::bindings::Host;
 use crate::wit::{Error, Metadata};
 
@@ -21,10 +21,13 @@ impl Host for DaprCtx {
         data: Vec<u8>,
         metadata: Metadata,
     ) -> Result<Response, Error> {
-        non_empty("operation", &operation)?;
-        self.within_body_limit("the binding data", data.len())?;
-        let backend = self.app.get::<BindingsBlock>(&name)?;
-        backend.invoke(&operation, data, &metadata).await
+        observed(&self.app, "bindings", "invoke", async {
+            non_empty("operation", &operation)?;
+            self.within_body_limit("the binding data", data.len())?;
+            let backend = self.app.get::<BindingsBlock>(&name)?;
+            backend.invoke(&operation, data, &metadata).await
+        })
+        .await
     }
 }
 

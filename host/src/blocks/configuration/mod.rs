@@ -8,7 +8,7 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarConfigurationStore;
 
-use super::DaprCtx;
+use super::{DaprCtx, observed};
 use crate::wit::dapr::runtime::configuration::Host;
 use crate::wit::{Error, Metadata};
 
@@ -19,8 +19,11 @@ impl Host for DaprCtx {
         keys: Vec<String>,
         metadata: Metadata,
     ) -> Result<Vec<Item>, Error> {
-        let backend = self.app.get::<ConfigurationBlock>(&store)?;
-        backend.get(&keys, &metadata).await
+        observed(&self.app, "configuration", "get", async {
+            let backend = self.app.get::<ConfigurationBlock>(&store)?;
+            backend.get(&keys, &metadata).await
+        })
+        .await
     }
 
     async fn subscribe(
@@ -29,21 +32,27 @@ impl Host for DaprCtx {
         keys: Vec<String>,
         metadata: Metadata,
     ) -> Result<String, Error> {
-        let backend = self.app.get::<ConfigurationBlock>(&store)?;
-        let sink = self.app.config_updates.as_ref().ok_or_else(|| {
-            Error::Unsupported(
-                "configuration updates are delivered to the `handler` export, which this component does not export"
-                    .to_string(),
-            )
-        })?;
-        backend
-            .subscribe(&keys, &metadata, sink.subscriber(&store))
-            .await
+        observed(&self.app, "configuration", "subscribe", async {
+            let backend = self.app.get::<ConfigurationBlock>(&store)?;
+            let sink = self.app.config_updates.as_ref().ok_or_else(|| {
+                Error::Unsupported(
+                    "configuration updates are delivered to the `handler` export, which this component does not export"
+                        .to_string(),
+                )
+            })?;
+            backend
+                .subscribe(&keys, &metadata, sink.subscriber(&store))
+                .await
+        })
+        .await
     }
 
     async fn unsubscribe(&mut self, store: String, id: String) -> Result<(), Error> {
-        let backend = self.app.get::<ConfigurationBlock>(&store)?;
-        backend.unsubscribe(&id).await
+        observed(&self.app, "configuration", "unsubscribe", async {
+            let backend = self.app.get::<ConfigurationBlock>(&store)?;
+            backend.unsubscribe(&id).await
+        })
+        .await
     }
 }
 

@@ -10,7 +10,7 @@ pub use backend::*;
 pub use headers::{HTTP_STATUS_HEADER, add_headers_to_metadata, headers_from_metadata};
 pub use sidecar::SidecarInvoker;
 
-use super::{BlockUnit, DaprCtx, non_empty};
+use super::{BlockUnit, DaprCtx, non_empty, observed};
 use crate::wit::Error;
 use crate::wit::dapr::runtime::invoke::Host;
 
@@ -25,10 +25,13 @@ pub static UNIT: BlockUnit = BlockUnit {
 
 impl Host for DaprCtx {
     async fn invoke_method(&mut self, app_id: String, request: Request) -> Result<Response, Error> {
-        non_empty("app id", &app_id)?;
-        non_empty("method", &request.method)?;
-        self.within_body_limit("the request body", request.data.len())?;
-        self.app.check_invoke(&app_id)?;
-        self.app.invoker.invoke(&app_id, request).await
+        observed(&self.app, "invoke", "invoke-method", async {
+            non_empty("app id", &app_id)?;
+            non_empty("method", &request.method)?;
+            self.within_body_limit("the request body", request.data.len())?;
+            self.app.check_invoke(&app_id)?;
+            self.app.invoker.invoke(&app_id, request).await
+        })
+        .await
     }
 }

@@ -7,7 +7,7 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarLockStore;
 
-use super::{DaprCtx, non_empty};
+use super::{DaprCtx, non_empty, observed};
 use crate::wit::Error;
 use crate::wit::dapr::runtime::lock::Host;
 
@@ -19,17 +19,20 @@ impl Host for DaprCtx {
         owner: String,
         expiry_in_seconds: u32,
     ) -> Result<bool, Error> {
-        non_empty("resource id", &resource_id)?;
-        non_empty("owner", &owner)?;
-        if expiry_in_seconds == 0 {
-            return Err(Error::InvalidArgument(
-                "expiry-in-seconds must be > 0".to_string(),
-            ));
-        }
-        let backend = self.app.get::<LockBlock>(&store)?;
-        backend
-            .try_lock(&resource_id, &owner, expiry_in_seconds)
-            .await
+        observed(&self.app, "lock", "try-lock", async {
+            non_empty("resource id", &resource_id)?;
+            non_empty("owner", &owner)?;
+            if expiry_in_seconds == 0 {
+                return Err(Error::InvalidArgument(
+                    "expiry-in-seconds must be > 0".to_string(),
+                ));
+            }
+            let backend = self.app.get::<LockBlock>(&store)?;
+            backend
+                .try_lock(&resource_id, &owner, expiry_in_seconds)
+                .await
+        })
+        .await
     }
 
     async fn unlock(
@@ -38,10 +41,13 @@ impl Host for DaprCtx {
         resource_id: String,
         owner: String,
     ) -> Result<UnlockStatus, Error> {
-        non_empty("resource id", &resource_id)?;
-        non_empty("owner", &owner)?;
-        let backend = self.app.get::<LockBlock>(&store)?;
-        backend.unlock(&resource_id, &owner).await
+        observed(&self.app, "lock", "unlock", async {
+            non_empty("resource id", &resource_id)?;
+            non_empty("owner", &owner)?;
+            let backend = self.app.get::<LockBlock>(&store)?;
+            backend.unlock(&resource_id, &owner).await
+        })
+        .await
     }
 }
 

@@ -11,7 +11,7 @@ pub mod sqlite;
 pub use backend::*;
 pub use sidecar::SidecarPubSub;
 
-use super::{DaprCtx, non_empty};
+use super::{DaprCtx, non_empty, observed};
 use crate::wit::dapr::runtime::pubsub::Host;
 use crate::wit::{Error, Metadata};
 
@@ -27,21 +27,24 @@ impl Host for DaprCtx {
         content_type: Option<String>,
         metadata: Metadata,
     ) -> Result<(), Error> {
-        non_empty("topic", &topic)?;
-        self.within_body_limit("the message", data.len())?;
-        let backend = self.app.get::<PubSubBlock>(&pubsub)?;
-        self.app.check_topic(&pubsub, &topic)?;
-        let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
-        backend
-            .publish(
-                &topic,
-                Message {
-                    data,
-                    content_type,
-                    metadata,
-                },
-            )
-            .await
+        observed(&self.app, "pubsub", "publish", async {
+            non_empty("topic", &topic)?;
+            self.within_body_limit("the message", data.len())?;
+            let backend = self.app.get::<PubSubBlock>(&pubsub)?;
+            self.app.check_topic(&pubsub, &topic)?;
+            let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
+            backend
+                .publish(
+                    &topic,
+                    Message {
+                        data,
+                        content_type,
+                        metadata,
+                    },
+                )
+                .await
+        })
+        .await
     }
 
     async fn bulk_publish(
@@ -51,12 +54,15 @@ impl Host for DaprCtx {
         messages: Vec<BulkMessage>,
         metadata: Metadata,
     ) -> Result<Vec<BulkFailure>, Error> {
-        non_empty("topic", &topic)?;
-        let bytes = messages.iter().map(|m| m.data.len()).sum();
-        self.within_body_limit("the messages together", bytes)?;
-        let backend = self.app.get::<PubSubBlock>(&pubsub)?;
-        self.app.check_topic(&pubsub, &topic)?;
-        backend.bulk_publish(&topic, messages, &metadata).await
+        observed(&self.app, "pubsub", "bulk-publish", async {
+            non_empty("topic", &topic)?;
+            let bytes = messages.iter().map(|m| m.data.len()).sum();
+            self.within_body_limit("the messages together", bytes)?;
+            let backend = self.app.get::<PubSubBlock>(&pubsub)?;
+            self.app.check_topic(&pubsub, &topic)?;
+            backend.bulk_publish(&topic, messages, &metadata).await
+        })
+        .await
     }
 }
 

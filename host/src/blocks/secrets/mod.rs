@@ -8,7 +8,7 @@ mod sidecar;
 pub use backend::*;
 pub use sidecar::SidecarSecretStore;
 
-use super::{DaprCtx, non_empty};
+use super::{DaprCtx, non_empty, observed};
 use crate::wit::dapr::runtime::secrets::Host;
 use crate::wit::{Error, Metadata};
 
@@ -19,9 +19,12 @@ impl Host for DaprCtx {
         key: String,
         metadata: Metadata,
     ) -> Result<Secret, Error> {
-        non_empty("key", &key)?;
-        let backend = self.app.get::<SecretsBlock>(&store)?;
-        backend.get(&key, &metadata).await
+        observed(&self.app, "secrets", "get", async {
+            non_empty("key", &key)?;
+            let backend = self.app.get::<SecretsBlock>(&store)?;
+            backend.get(&key, &metadata).await
+        })
+        .await
     }
 
     async fn get_bulk(
@@ -29,8 +32,11 @@ impl Host for DaprCtx {
         store: String,
         metadata: Metadata,
     ) -> Result<Vec<(String, Secret)>, Error> {
-        let backend = self.app.get::<SecretsBlock>(&store)?;
-        backend.get_bulk(&metadata).await
+        observed(&self.app, "secrets", "get-bulk", async {
+            let backend = self.app.get::<SecretsBlock>(&store)?;
+            backend.get_bulk(&metadata).await
+        })
+        .await
     }
 }
 

@@ -11,7 +11,7 @@ pub mod sqlite;
 pub use backend::*;
 pub use sidecar::SidecarStateStore;
 
-use super::{DaprCtx, non_empty};
+use super::{DaprCtx, non_empty, observed};
 use crate::wit::dapr::runtime::state::Host;
 use crate::wit::{Error, Metadata};
 
@@ -23,9 +23,12 @@ impl Host for DaprCtx {
         consistency: Consistency,
         metadata: Metadata,
     ) -> Result<Option<Value>, Error> {
-        non_empty("key", &key)?;
-        let backend = self.app.get::<StateBlock>(&store)?;
-        backend.get(&key, consistency, &metadata).await
+        observed(&self.app, "state", "get", async {
+            non_empty("key", &key)?;
+            let backend = self.app.get::<StateBlock>(&store)?;
+            backend.get(&key, consistency, &metadata).await
+        })
+        .await
     }
 
     async fn get_bulk(
@@ -34,23 +37,32 @@ impl Host for DaprCtx {
         keys: Vec<String>,
         metadata: Metadata,
     ) -> Result<Vec<BulkValue>, Error> {
-        keys.iter().try_for_each(|k| non_empty("key", k))?;
-        let backend = self.app.get::<StateBlock>(&store)?;
-        backend.get_bulk(&keys, &metadata).await
+        observed(&self.app, "state", "get-bulk", async {
+            keys.iter().try_for_each(|k| non_empty("key", k))?;
+            let backend = self.app.get::<StateBlock>(&store)?;
+            backend.get_bulk(&keys, &metadata).await
+        })
+        .await
     }
 
     async fn save(&mut self, store: String, items: Vec<SaveItem>) -> Result<(), Error> {
-        items.iter().try_for_each(|i| non_empty("key", &i.key))?;
-        let bytes = items.iter().map(|i| i.data.len()).sum();
-        self.within_body_limit(&values_named(items.iter().map(|i| &i.key)), bytes)?;
-        let backend = self.app.get::<StateBlock>(&store)?;
-        backend.save(items).await
+        observed(&self.app, "state", "save", async {
+            items.iter().try_for_each(|i| non_empty("key", &i.key))?;
+            let bytes = items.iter().map(|i| i.data.len()).sum();
+            self.within_body_limit(&values_named(items.iter().map(|i| &i.key)), bytes)?;
+            let backend = self.app.get::<StateBlock>(&store)?;
+            backend.save(items).await
+        })
+        .await
     }
 
     async fn delete(&mut self, store: String, item: DeleteItem) -> Result<(), Error> {
-        non_empty("key", &item.key)?;
-        let backend = self.app.get::<StateBlock>(&store)?;
-        backend.delete(item).await
+        observed(&self.app, "state", "delete", async {
+            non_empty("key", &item.key)?;
+            let backend = self.app.get::<StateBlock>(&store)?;
+            backend.delete(item).await
+        })
+        .await
     }
 
     async fn transact(
@@ -59,20 +71,23 @@ impl Host for DaprCtx {
         operations: Vec<Operation>,
         metadata: Metadata,
     ) -> Result<(), Error> {
-        operations.iter().try_for_each(|op| match op {
-            Operation::Upsert(i) => non_empty("key", &i.key),
-            Operation::Delete(i) => non_empty("key", &i.key),
-        })?;
-        let upserts = || {
-            operations.iter().filter_map(|op| match op {
-                Operation::Upsert(i) => Some(i),
-                Operation::Delete(_) => None,
-            })
-        };
-        let bytes = upserts().map(|i| i.data.len()).sum();
-        self.within_body_limit(&values_named(upserts().map(|i| &i.key)), bytes)?;
-        let backend = self.app.get::<StateBlock>(&store)?;
-        backend.transact(operations, &metadata).await
+        observed(&self.app, "state", "transact", async {
+            operations.iter().try_for_each(|op| match op {
+                Operation::Upsert(i) => non_empty("key", &i.key),
+                Operation::Delete(i) => non_empty("key", &i.key),
+            })?;
+            let upserts = || {
+                operations.iter().filter_map(|op| match op {
+                    Operation::Upsert(i) => Some(i),
+                    Operation::Delete(_) => None,
+                })
+            };
+            let bytes = upserts().map(|i| i.data.len()).sum();
+            self.within_body_limit(&values_named(upserts().map(|i| &i.key)), bytes)?;
+            let backend = self.app.get::<StateBlock>(&store)?;
+            backend.transact(operations, &metadata).await
+        })
+        .await
     }
 
     async fn query(
@@ -81,8 +96,11 @@ impl Host for DaprCtx {
         query: String,
         metadata: Metadata,
     ) -> Result<QueryResponse, Error> {
-        let backend = self.app.get::<StateBlock>(&store)?;
-        backend.query(&query, &metadata).await
+        observed(&self.app, "state", "query", async {
+            let backend = self.app.get::<StateBlock>(&store)?;
+            backend.query(&query, &metadata).await
+        })
+        .await
     }
 }
 

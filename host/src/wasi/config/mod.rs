@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use wasmtime::component::Linker;
 
 use super::{HasWasiDapr, WasiDapr};
+use crate::blocks::DaprCtx;
 use crate::blocks::configuration::ConfigurationBlock;
 use crate::blocks::secrets::SecretsBlock;
 use crate::config::ConfigSources;
@@ -41,11 +42,17 @@ macro_rules! config_variant {
 
             impl store::Host for WasiDapr<'_> {
                 async fn get(&mut self, key: String) -> Result<Option<String>, store::Error> {
-                    self.config_get(&key).await.map_err(store::Error::Upstream)
+                    let dapr = self.dapr;
+                    crate::wasi::config::observe(dapr, "get", self.config_get(&key))
+                        .await
+                        .map_err(store::Error::Upstream)
                 }
 
                 async fn get_all(&mut self) -> Result<Vec<(String, String)>, store::Error> {
-                    self.config_get_all().await.map_err(store::Error::Upstream)
+                    let dapr = self.dapr;
+                    crate::wasi::config::observe(dapr, "get-all", self.config_get_all())
+                        .await
+                        .map_err(store::Error::Upstream)
                 }
             }
 
@@ -83,6 +90,23 @@ pub fn add_to_linker<T: Send + 'static>(
 /// An upstream failure as the variants' `upstream` message.
 fn upstream(err: Error) -> String {
     err.describe()
+}
+
+/// Runs one `wasi:config` call of the app `dapr` serves, recorded as a host
+/// call of block `wasi-config`.
+async fn observe<T>(
+    dapr: &DaprCtx,
+    operation: &'static str,
+    call: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    crate::blocks::observed(&dapr.app, "wasi-config", operation, call).await
+}
+
+/// A `wasi:config` result: its error is the `upstream` case.
+impl<T> crate::metrics::Outcome for Result<T, String> {
+    fn outcome(&self) -> &'static str {
+        if self.is_ok() { "ok" } else { "upstream" }
+    }
 }
 
 impl WasiDapr<'_> {

@@ -47,9 +47,9 @@ impl atomics::Host for WasiDapr<'_> {
         key: String,
         delta: u64,
     ) -> Result<u64, store::Error> {
-        let sum = self
-            .kv_increment(&bucket, key, delta.into(), 0..=u64::MAX.into())
-            .await?;
+        let dapr = self.dapr;
+        let increment = self.kv_increment(&bucket, key, delta.into(), 0..=u64::MAX.into());
+        let sum = super::observe(dapr, "increment", increment).await?;
         Ok(u64::try_from(sum).map_err(|e| KvError::Other(e.to_string()))?)
     }
 }

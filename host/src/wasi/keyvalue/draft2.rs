@@ -31,14 +31,17 @@ impl atomics::Host for WasiDapr<'_> {
         delta: i64,
     ) -> Result<i64, store::Error> {
         let range = i64::MIN.into()..=i64::MAX.into();
-        let sum = self.kv_increment(&bucket, key, delta.into(), range).await?;
+        let dapr = self.dapr;
+        let increment = self.kv_increment(&bucket, key, delta.into(), range);
+        let sum = super::observe(dapr, "increment", increment).await?;
         Ok(i64::try_from(sum).map_err(|e| KvError::Other(e.to_string()))?)
     }
 
     async fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), atomics::CasError> {
         let store_error = |e: KvError| atomics::CasError::StoreError(e.into());
         let cas = self.table.delete(cas).map_err(|e| store_error(e.into()))?;
-        match cas.swap(value).await.map_err(store_error)? {
+        let swapped = super::observe(self.dapr, "swap", cas.swap(value)).await;
+        match swapped.map_err(store_error)? {
             Ok(()) => Ok(()),
             Err(fresh) => {
                 let handle = self.table.push(fresh).map_err(|e| store_error(e.into()))?;
@@ -54,7 +57,7 @@ impl atomics::HostCas for WasiDapr<'_> {
         bucket: Resource<Bucket>,
         key: String,
     ) -> Result<Resource<Cas>, store::Error> {
-        let cas = self.kv_cas_new(&bucket, key).await?;
+        let cas = super::observe(self.dapr, "cas", self.kv_cas_new(&bucket, key)).await?;
         Ok(self.table.push(cas).map_err(KvError::from)?)
     }
 

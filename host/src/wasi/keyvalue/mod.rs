@@ -48,7 +48,14 @@ mod macros {
                     bucket: wasmtime::component::Resource<$crate::wasi::keyvalue::Bucket>,
                     key: String,
                 ) -> Result<Option<Vec<u8>>, $store::Error> {
-                    Ok(self.kv_get(&bucket, key).await?)
+                    Ok(
+                        $crate::wasi::keyvalue::observe(
+                            self.dapr,
+                            "get",
+                            self.kv_get(&bucket, key),
+                        )
+                        .await?,
+                    )
                 }
 
                 async fn set(
@@ -57,7 +64,12 @@ mod macros {
                     key: String,
                     value: Vec<u8>,
                 ) -> Result<(), $store::Error> {
-                    Ok(self.kv_set(&bucket, key, value).await?)
+                    Ok($crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "set",
+                        self.kv_set(&bucket, key, value),
+                    )
+                    .await?)
                 }
 
                 async fn delete(
@@ -65,7 +77,12 @@ mod macros {
                     bucket: wasmtime::component::Resource<$crate::wasi::keyvalue::Bucket>,
                     key: String,
                 ) -> Result<(), $store::Error> {
-                    Ok(self.kv_delete_many(&bucket, vec![key]).await?)
+                    Ok($crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "delete",
+                        self.kv_delete_many(&bucket, vec![key]),
+                    )
+                    .await?)
                 }
 
                 async fn exists(
@@ -73,7 +90,13 @@ mod macros {
                     bucket: wasmtime::component::Resource<$crate::wasi::keyvalue::Bucket>,
                     key: String,
                 ) -> Result<bool, $store::Error> {
-                    Ok(self.kv_get(&bucket, key).await?.is_some())
+                    Ok($crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "exists",
+                        self.kv_get(&bucket, key),
+                    )
+                    .await?
+                    .is_some())
                 }
 
                 async fn list_keys(
@@ -82,7 +105,12 @@ mod macros {
                     cursor: Option<$cursor>,
                 ) -> Result<$store::KeyResponse, $store::Error> {
                     let cursor = $cursor_in(cursor);
-                    let (keys, next) = self.kv_list_keys(&bucket, cursor).await?;
+                    let (keys, next) = $crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "list-keys",
+                        self.kv_list_keys(&bucket, cursor),
+                    )
+                    .await?;
                     Ok($store::KeyResponse {
                         keys,
                         cursor: $cursor_out(next)?,
@@ -111,7 +139,12 @@ mod macros {
                     bucket: wasmtime::component::Resource<$crate::wasi::keyvalue::Bucket>,
                     keys: Vec<String>,
                 ) -> Result<Vec<$entry>, $store::Error> {
-                    let values = self.kv_get_many(&bucket, keys).await?;
+                    let values = $crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "get-many",
+                        self.kv_get_many(&bucket, keys),
+                    )
+                    .await?;
                     Ok(values.into_iter().map($entry_of).collect())
                 }
 
@@ -120,7 +153,12 @@ mod macros {
                     bucket: wasmtime::component::Resource<$crate::wasi::keyvalue::Bucket>,
                     key_values: Vec<(String, Vec<u8>)>,
                 ) -> Result<(), $store::Error> {
-                    Ok(self.kv_set_many(&bucket, key_values).await?)
+                    Ok($crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "set-many",
+                        self.kv_set_many(&bucket, key_values),
+                    )
+                    .await?)
                 }
 
                 async fn delete_many(
@@ -128,7 +166,12 @@ mod macros {
                     bucket: wasmtime::component::Resource<$crate::wasi::keyvalue::Bucket>,
                     keys: Vec<String>,
                 ) -> Result<(), $store::Error> {
-                    Ok(self.kv_delete_many(&bucket, keys).await?)
+                    Ok($crate::wasi::keyvalue::observe(
+                        self.dapr,
+                        "delete-many",
+                        self.kv_delete_many(&bucket, keys),
+                    )
+                    .await?)
                 }
             }
         };
@@ -143,6 +186,7 @@ use std::sync::Arc;
 use wasmtime::component::{Linker, Resource};
 
 use super::{HasWasiDapr, WasiDapr};
+use crate::blocks::DaprCtx;
 use crate::blocks::state::{
     Concurrency, Consistency, DeleteItem, SaveItem, StateBlock, StateStore, WriteOptions,
 };
@@ -180,6 +224,17 @@ pub enum KvError {
     AccessDenied,
     /// Anything else, as one line.
     Other(String),
+}
+
+impl<T> crate::metrics::Outcome for Result<T, KvError> {
+    fn outcome(&self) -> &'static str {
+        match self {
+            Ok(_) => "ok",
+            Err(KvError::NoSuchStore) => "no-such-store",
+            Err(KvError::AccessDenied) => "access-denied",
+            Err(KvError::Other(_)) => "other",
+        }
+    }
 }
 
 impl From<Error> for KvError {
@@ -239,6 +294,16 @@ impl WasiDapr<'_> {
     fn bucket(&self, bucket: &Resource<Bucket>) -> Result<Arc<dyn StateStore>, KvError> {
         Ok(self.table.get(bucket)?.backend.clone())
     }
+}
+
+/// Runs one `wasi:keyvalue` call of the app `dapr` serves, recorded as a
+/// host call of block `wasi-keyvalue`.
+async fn observe<T>(
+    dapr: &DaprCtx,
+    operation: &'static str,
+    call: impl Future<Output = Result<T, KvError>>,
+) -> Result<T, KvError> {
+    crate::blocks::observed(&dapr.app, "wasi-keyvalue", operation, call).await
 }
 
 /// The async operations, shared by the variants. Each resolves the bucket

@@ -1,0 +1,283 @@
+//! Process-wide metrics in the Prometheus (OpenMetrics) text format, as
+//! `--metrics ADDR` serves them on `/metrics`: inbound calls, host calls
+//! (building-block imports), instances in flight, instantiations,
+//! compile-cache hits and overload rejections, each by app.
+//!
+//! The instrumented layers record into [`metrics()`]; [`encode`] renders
+//! them with the current instance counts of the apps given.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// The prefix of every metric name.
+const PREFIX: &str = "wasmtime_dapr";
+
+/// Labels of an inbound call: which app, which kind (`http`,
+/// `on-topic-event`, `on-invoke`, ...), and how it ended (`ok`, `error`,
+/// `overloaded`, or an HTTP status class such as `2xx`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InboundLabels {
+    /// The app id.
+    pub app: String,
+    /// The kind of call.
+    pub kind: String,
+    /// How it ended.
+    pub outcome: String,
+}
+
+/// Labels of a host call: which app called which operation of which block
+/// (`state`/`get`, `wasi-keyvalue`/`get`, ...), and how it ended (`ok` or
+/// the WIT error case).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HostCallLabels {
+    /// The app id.
+    pub app: String,
+    /// The building block (or linked WASI interface).
+    pub block: String,
+    /// The operation.
+    pub operation: String,
+    /// `ok` or the error case.
+    pub outcome: String,
+}
+
+/// Labels naming one app.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AppLabels {
+    /// The app id.
+    pub app: String,
+}
+
+/// Labels of a component load: whether the compile cache had it.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// `hit`, `miss` or `off`.
+    pub result: String,
+}
+
+/// Builds a latency histogram: 10 µs to about 42 s, doubling.
+fn latency() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_01, 2.0, 23))
+}
+
+type Latencies<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Every metric this host records.
+pub struct Metrics {
+    registry: Registry,
+    inbound: Family<InboundLabels, Counter>,
+    inbound_seconds: Latencies<InboundLabels>,
+    host_calls: Family<HostCallLabels, Counter>,
+    host_call_seconds: Latencies<HostCallLabels>,
+    instantiations: Family<AppLabels, Counter>,
+    overloaded: Family<AppLabels, Counter>,
+    compile_cache: Family<CacheLabels, Counter>,
+    instances: Family<AppLabels, Gauge>,
+    instance_bound: Family<AppLabels, Gauge>,
+}
+
+/// The process's metrics.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix(PREFIX);
+        let metrics = Metrics {
+            inbound: Family::default(),
+            inbound_seconds: Family::new_with_constructor(latency),
+            host_calls: Family::default(),
+            host_call_seconds: Family::new_with_constructor(latency),
+            instantiations: Family::default(),
+            overloaded: Family::default(),
+            compile_cache: Family::default(),
+            instances: Family::default(),
+            instance_bound: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "inbound_calls",
+            "Requests, events and invocations delivered to apps",
+            metrics.inbound.clone(),
+        );
+        registry.register(
+            "inbound_call_duration_seconds",
+            "Time from admission to the end of an inbound call",
+            metrics.inbound_seconds.clone(),
+        );
+        registry.register(
+            "host_calls",
+            "Building-block calls made by guests",
+            metrics.host_calls.clone(),
+        );
+        registry.register(
+            "host_call_duration_seconds",
+            "Time spent in building-block calls",
+            metrics.host_call_seconds.clone(),
+        );
+        registry.register(
+            "instantiations",
+            "Fresh instances created",
+            metrics.instantiations.clone(),
+        );
+        registry.register(
+            "overload_rejections",
+            "Calls refused because the app's instances and queue were full",
+            metrics.overloaded.clone(),
+        );
+        registry.register(
+            "component_loads",
+            "Components loaded, by compile-cache result",
+            metrics.compile_cache.clone(),
+        );
+        registry.register(
+            "instances_in_flight",
+            "Instances running now",
+            metrics.instances.clone(),
+        );
+        registry.register(
+            "instance_limit",
+            "Instances an app may run at once",
+            metrics.instance_bound.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+
+    /// Records one inbound call of `app`.
+    pub fn inbound(&self, app: &str, kind: &str, outcome: &str, took: Duration) {
+        let labels = InboundLabels {
+            app: app.to_string(),
+            kind: kind.to_string(),
+            outcome: outcome.to_string(),
+        };
+        self.inbound.get_or_create(&labels).inc();
+        self.inbound_seconds
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+    }
+
+    /// Records one host call of `app`.
+    pub fn host_call(
+        &self,
+        app: &str,
+        block: &str,
+        operation: &str,
+        outcome: &str,
+        took: Duration,
+    ) {
+        let labels = HostCallLabels {
+            app: app.to_string(),
+            block: block.to_string(),
+            operation: operation.to_string(),
+            outcome: outcome.to_string(),
+        };
+        self.host_calls.get_or_create(&labels).inc();
+        self.host_call_seconds
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+    }
+
+    /// Records one fresh instance of `app`.
+    pub fn instantiation(&self, app: &str) {
+        self.instantiations.get_or_create(&app_labels(app)).inc();
+    }
+
+    /// Records one call of `app` refused as overloaded.
+    pub fn overload(&self, app: &str) {
+        self.overloaded.get_or_create(&app_labels(app)).inc();
+    }
+
+    /// Records one component load: `hit` or `miss` of the compile cache, or
+    /// `off` without one.
+    pub fn component_load(&self, result: &str) {
+        let labels = CacheLabels {
+            result: result.to_string(),
+        };
+        self.compile_cache.get_or_create(&labels).inc();
+    }
+
+    /// The metrics as OpenMetrics text, with `apps` as `(app id, instances
+    /// running, instance limit)`.
+    pub fn encode(&self, apps: impl IntoIterator<Item = (String, u32, u32)>) -> String {
+        for (app, busy, bound) in apps {
+            let labels = app_labels(&app);
+            self.instances.get_or_create(&labels).set(busy.into());
+            self.instance_bound.get_or_create(&labels).set(bound.into());
+        }
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+fn app_labels(app: &str) -> AppLabels {
+    AppLabels {
+        app: app.to_string(),
+    }
+}
+
+/// The result of a host call, as the outcome label of its metrics: `ok`
+/// or the error case of its interface.
+pub trait Outcome {
+    /// `ok` or the error case.
+    fn outcome(&self) -> &'static str;
+}
+
+impl<T> Outcome for Result<T, crate::wit::Error> {
+    fn outcome(&self) -> &'static str {
+        use crate::wit::Error;
+        match self {
+            Ok(_) => "ok",
+            Err(Error::NotFound(_)) => "not-found",
+            Err(Error::Denied(_)) => "denied",
+            Err(Error::EtagMismatch(_)) => "etag-mismatch",
+            Err(Error::InvalidArgument(_)) => "invalid-argument",
+            Err(Error::Unavailable(_)) => "unavailable",
+            Err(Error::Unsupported(_)) => "unsupported",
+            Err(Error::Internal(_)) => "internal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_are_counted_by_their_labels_and_instances_read_at_encoding() {
+        let m = Metrics::new();
+        m.inbound("a", "http", "2xx", Duration::from_micros(50));
+        m.inbound("a", "http", "2xx", Duration::from_micros(70));
+        m.host_call("a", "state", "get", "not-found", Duration::from_micros(5));
+        m.overload("a");
+        m.component_load("hit");
+        let text = m.encode([("a".to_string(), 2, 8)]);
+        for line in [
+            r#"wasmtime_dapr_inbound_calls_total{app="a",kind="http",outcome="2xx"} 2"#,
+            r#"wasmtime_dapr_host_calls_total{app="a",block="state",operation="get",outcome="not-found"} 1"#,
+            r#"wasmtime_dapr_overload_rejections_total{app="a"} 1"#,
+            r#"wasmtime_dapr_component_loads_total{result="hit"} 1"#,
+            r#"wasmtime_dapr_instances_in_flight{app="a"} 2"#,
+            r#"wasmtime_dapr_instance_limit{app="a"} 8"#,
+            r#"wasmtime_dapr_inbound_call_duration_seconds_count{app="a",kind="http",outcome="2xx"} 2"#,
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from:\n{text}"
+            );
+        }
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+}

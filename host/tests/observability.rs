@@ -1,0 +1,159 @@
+//! Operating the host like a Dapr app: Prometheus metrics and health
+//! probes on `serve --metrics`, scraped while apps take traffic.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::serve::{Serve, exchange, http};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The value of the sample `series` (name and labels, exactly as written)
+/// in an OpenMetrics text.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn metrics_count_requests_host_calls_and_instances() {
+    let data = tempfile::tempdir().unwrap();
+    let counter = common::guest("counter.wasm");
+    let server = Serve::start(&[
+        counter.to_str().unwrap(),
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--metrics",
+        "127.0.0.1:0",
+    ]);
+    let ops = server.metrics_addr();
+    assert_eq!(http(ops, "GET", "/healthz", b""), (200, b"ok\n".to_vec()));
+    assert_eq!(http(ops, "GET", "/readyz", b""), (200, b"ready\n".to_vec()));
+    for expected in ["1", "2", "3"] {
+        assert_eq!(
+            server.request("GET", "/", b""),
+            (200, expected.as_bytes().to_vec())
+        );
+    }
+    assert_eq!(server.request("GET", "/nope", b"").0, 404);
+    let (status, body) = http(ops, "GET", "/metrics", b"");
+    assert_eq!(status, 200);
+    let metrics = text(&body);
+    let app = r#"app="counter""#;
+    for (series, at_least) in [
+        (
+            format!(r#"wasmtime_dapr_inbound_calls_total{{{app},kind="http",outcome="2xx"}}"#),
+            3.0,
+        ),
+        (
+            format!(r#"wasmtime_dapr_inbound_calls_total{{{app},kind="http",outcome="4xx"}}"#),
+            1.0,
+        ),
+        (
+            format!(
+                r#"wasmtime_dapr_host_calls_total{{{app},block="state",operation="get",outcome="ok"}}"#
+            ),
+            3.0,
+        ),
+        (
+            format!(
+                r#"wasmtime_dapr_host_calls_total{{{app},block="state",operation="save",outcome="ok"}}"#
+            ),
+            3.0,
+        ),
+        (
+            format!(r#"wasmtime_dapr_instantiations_total{{{app}}}"#),
+            4.0,
+        ),
+        (format!(r#"wasmtime_dapr_instance_limit{{{app}}}"#), 1.0),
+        (
+            format!(
+                r#"wasmtime_dapr_inbound_call_duration_seconds_count{{{app},kind="http",outcome="2xx"}}"#
+            ),
+            3.0,
+        ),
+    ] {
+        let value =
+            sample(&metrics, &series).unwrap_or_else(|| panic!("{series} missing:\n{metrics}"));
+        assert!(
+            value >= at_least,
+            "{series} = {value}, expected at least {at_least}"
+        );
+    }
+    assert_eq!(
+        sample(
+            &metrics,
+            &format!("wasmtime_dapr_instances_in_flight{{{app}}}")
+        ),
+        Some(0.0)
+    );
+    assert!(
+        metrics.contains("wasmtime_dapr_component_loads_total{result="),
+        "{metrics}"
+    );
+    assert_eq!(http(ops, "GET", "/nothing", b"").0, 404);
+    assert_eq!(http(ops, "POST", "/metrics", b"").0, 405);
+}
+
+/// While the only instance spins and nothing may queue, the app is not
+/// ready (and refuses with 503, counted); after the deadline it is again.
+#[test]
+fn readiness_follows_overload_and_rejections_are_counted() {
+    let data = tempfile::tempdir().unwrap();
+    let faults = common::guest("faults.wasm");
+    let server = Serve::start(&[
+        faults.to_str().unwrap(),
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--max-instances",
+        "1",
+        "--max-queued",
+        "0",
+        "--timeout",
+        "3",
+        "--metrics",
+        "127.0.0.1:0",
+    ]);
+    let (addr, ops) = (server.addr(), server.metrics_addr());
+    let spinner = std::thread::spawn(move || exchange(addr, "GET", "/loop", "", b""));
+    let started = Instant::now();
+    let (status, body) = loop {
+        let (status, body) = http(ops, "GET", "/readyz", b"");
+        if status != 200 {
+            break (status, text(&body));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60) && !spinner.is_finished(),
+            "the app never became overloaded"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("app `faults` is overloaded"), "{body}");
+    assert_eq!(
+        exchange(addr, "GET", "/ok", "", b"").map(|a| a.0),
+        Some(503)
+    );
+    spinner.join().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http(ops, "GET", "/readyz", b"").0 != 200 {
+        assert!(Instant::now() < deadline, "the app stayed not ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let metrics = text(&http(ops, "GET", "/metrics", b"").1);
+    let rejected = sample(
+        &metrics,
+        r#"wasmtime_dapr_overload_rejections_total{app="faults"}"#,
+    );
+    assert!(rejected.is_some_and(|n| n >= 1.0), "{metrics}");
+    let overloaded =
+        r#"wasmtime_dapr_inbound_calls_total{app="faults",kind="http",outcome="overloaded"}"#;
+    assert!(
+        sample(&metrics, overloaded).is_some_and(|n| n >= 1.0),
+        "{metrics}"
+    );
+}
