@@ -157,3 +157,82 @@ fn readiness_follows_overload_and_rejections_are_counted() {
         "{metrics}"
     );
 }
+
+/// The app channel's gRPC `HealthCheck` (what daprd's app health checks
+/// call): unavailable while the app is not loaded, healthy once it is,
+/// unavailable again while it is overloaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_channel_health_check_follows_loading_and_overload() {
+    use dapr::dapr::proto::runtime::v1::app_callback_health_check_client::AppCallbackHealthCheckClient;
+    use wasmtime_dapr::inbound::{AppDirectory, app_channel};
+    use wasmtime_dapr::runtime::{Limits, RuntimeConfig};
+    use wasmtime_dapr::{Server, ServerOptions};
+
+    let dir = tempfile::tempdir().unwrap();
+    let directory = AppDirectory::new();
+    let port = common::dapr::free_port();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app_channel::serve(
+        addr,
+        directory.handle("faults"),
+        1 << 20,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut client = loop {
+        match AppCallbackHealthCheckClient::connect(format!("http://{addr}")).await {
+            Ok(client) => break client,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    let status = client.health_check(()).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+
+    let limits = Limits {
+        max_instances: Some(1),
+        max_queued: 0,
+        timeout: Duration::from_secs(3),
+        ..Limits::default()
+    };
+    let options = ServerOptions {
+        components: vec![("faults".into(), common::guest("faults.wasm"))],
+        runtime: RuntimeConfig {
+            cache_dir: Some(common::repo().join("target/test-cache")),
+            app_limits: [("faults".to_string(), limits)].into(),
+            ..RuntimeConfig::default()
+        },
+        resources: None,
+        data_dir: dir.path().join("data"),
+        sidecar: None,
+        sidecar_timeout: Duration::from_secs(1),
+    };
+    let server = Server::load_into(&options, directory).await.unwrap();
+    client.health_check(()).await.expect("healthy once loaded");
+
+    let app = server.app("faults").unwrap();
+    let spinning = tokio::spawn(async move {
+        let request = http::Request::get("http://app/loop")
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap();
+        app.handle_http(request).await.map(|_| ())
+    });
+    let started = Instant::now();
+    let status = loop {
+        match client.health_check(()).await {
+            Err(status) => break status,
+            Ok(_) => {
+                assert!(started.elapsed() < Duration::from_secs(60) && !spinning.is_finished());
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert!(status.message().contains("overloaded"), "{status:?}");
+    let _ = spinning.await;
+    client
+        .health_check(())
+        .await
+        .expect("healthy after the deadline");
+}
