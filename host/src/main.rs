@@ -18,6 +18,20 @@ use wasmtime_dapr::{Listen, Server, ServerOptions, default_app_id};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines (and serve's progress lines and errors) are written:
+    /// text, or json (one object a line, with the fields of the current
+    /// span, for log shippers).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// The format of the log on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -172,32 +186,47 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "wasmtime_dapr=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "wasmtime_dapr=info".into())
+    };
+    let format = cli.log_format;
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")
-        .and_then(|rt| rt.block_on(dispatch(cli.command)));
+        .and_then(|rt| rt.block_on(dispatch(cli.command, format)));
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", wasmtime_dapr::runtime::failure_message(&err));
+            let message = wasmtime_dapr::runtime::failure_message(&err);
+            match format {
+                LogFormat::Text => eprintln!("error: {message}"),
+                LogFormat::Json => tracing::error!("{message}"),
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-async fn dispatch(command: Command) -> Result<ExitCode> {
+async fn dispatch(command: Command, format: LogFormat) -> Result<ExitCode> {
     match command {
-        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(args, format).await.map(|()| ExitCode::SUCCESS),
         Command::Run(args) => run(args).await,
         Command::Wit { out } => write_wit(out.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Inspect { component } => inspect(&component).map(|()| ExitCode::SUCCESS),
@@ -370,7 +399,7 @@ fn options(
     })
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
+async fn serve(args: ServeArgs, format: LogFormat) -> Result<()> {
     let components = args
         .components
         .iter()
@@ -386,7 +415,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         &options,
         &listen,
         wasmtime_dapr::shutdown_signal(),
-        &|line| eprintln!("{line}"),
+        &|line| match format {
+            LogFormat::Text => eprintln!("{line}"),
+            LogFormat::Json => tracing::info!("{line}"),
+        },
     )
     .await
 }

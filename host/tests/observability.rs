@@ -236,3 +236,49 @@ async fn the_app_channel_health_check_follows_loading_and_overload() {
         .await
         .expect("healthy after the deadline");
 }
+
+/// `--log-format json`: every log line is one JSON object; host calls are
+/// logged (at debug) with the fields of their span; an error is a JSON
+/// line too, and the exit code stays non-zero.
+#[test]
+fn json_logs_carry_the_span_fields() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = common::guest("seed-demo.wasm");
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::bin())
+            .args(["--log-format", "json", "run", "--data-dir"])
+            .arg(data.path())
+            .args(args)
+            .env("RUST_LOG", "wasmtime_dapr=debug")
+            .env_remove("DAPR_GRPC_ENDPOINT")
+            .env_remove("DAPR_GRPC_PORT")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[demo.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Test successfully!"));
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let save = lines
+        .iter()
+        .find(|l| l["span"]["block"] == "state" && l["span"]["operation"] == "save")
+        .unwrap_or_else(|| panic!("no state save logged: {lines:?}"));
+    assert_eq!(save["span"]["app"], "seed-demo", "{save}");
+    assert_eq!(save["fields"]["outcome"], "ok", "{save}");
+    assert!(save["fields"]["micros"].is_u64(), "{save}");
+
+    let out = run(&["/no/such/component.wasm"]);
+    assert!(!out.status.success());
+    let last: serde_json::Value =
+        serde_json::from_str(text(&out.stderr).lines().last().unwrap()).unwrap();
+    assert_eq!(last["level"], "ERROR", "{last}");
+    assert!(
+        last["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/no/such/component.wasm: no such component file")),
+        "{last}"
+    );
+}

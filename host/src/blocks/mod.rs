@@ -127,8 +127,9 @@ pub fn add_to_linker<T: Send + 'static>(
     Ok(())
 }
 
-/// Runs one host call of `app` to `operation` of `block` in a debug span,
-/// and records it in the metrics (outcome: `ok` or the error case).
+/// Runs one host call of `app` to `operation` of `block` in a debug span
+/// (closed by a debug event with its outcome and duration), and records it
+/// in the metrics (outcome: `ok` or the error case).
 pub(crate) async fn observed<R: crate::metrics::Outcome>(
     app: &AppComponents,
     block: &'static str,
@@ -138,9 +139,10 @@ pub(crate) async fn observed<R: crate::metrics::Outcome>(
     use tracing::Instrument;
     let span = tracing::debug_span!("host call", app = %app.app_id, block, operation);
     let started = std::time::Instant::now();
-    let result = call.instrument(span).await;
-    let outcome = result.outcome();
-    crate::metrics::metrics().host_call(&app.app_id, block, operation, outcome, started.elapsed());
+    let result = call.instrument(span.clone()).await;
+    let (outcome, took) = (result.outcome(), started.elapsed());
+    span.in_scope(|| tracing::debug!(outcome, micros = took.as_micros() as u64, "host call"));
+    crate::metrics::metrics().host_call(&app.app_id, block, operation, outcome, took);
     result
 }
 
