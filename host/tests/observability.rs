@@ -282,3 +282,44 @@ fn json_logs_carry_the_span_fields() {
         "{last}"
     );
 }
+
+/// Events and invocations are counted by kind for the app that handles
+/// them, and the publish and the invocation as host calls of the caller.
+#[test]
+fn metrics_count_events_and_invocations_by_kind() {
+    let data = tempfile::tempdir().unwrap();
+    let orders = common::guest("orders.wasm");
+    let store = format!(
+        "order-store={}",
+        common::guest("order_store.wasm").display()
+    );
+    let server = Serve::start(&[
+        orders.to_str().unwrap(),
+        &store,
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--metrics",
+        "127.0.0.1:0",
+    ]);
+    let ops = server.metrics_addr();
+    assert_eq!(server.request("POST", "/orders", br#"{"id":"1"}"#).0, 202);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.request("GET", "/orders/1", b"").0 != 200 {
+        assert!(Instant::now() < deadline, "the order never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let metrics = text(&http(ops, "GET", "/metrics", b"").1);
+    for series in [
+        r#"wasmtime_dapr_inbound_calls_total{app="order-store",kind="on-topic-event",outcome="ok"}"#,
+        r#"wasmtime_dapr_inbound_calls_total{app="order-store",kind="on-invoke",outcome="ok"}"#,
+        r#"wasmtime_dapr_inbound_calls_total{app="order-store",kind="subscriptions",outcome="ok"}"#,
+        r#"wasmtime_dapr_host_calls_total{app="orders",block="pubsub",operation="publish",outcome="ok"}"#,
+        r#"wasmtime_dapr_host_calls_total{app="orders",block="invoke",operation="invoke-method",outcome="ok"}"#,
+        r#"wasmtime_dapr_host_calls_total{app="order-store",block="state",operation="save",outcome="ok"}"#,
+    ] {
+        assert!(
+            sample(&metrics, series).is_some_and(|n| n >= 1.0),
+            "{series} missing:\n{metrics}"
+        );
+    }
+}

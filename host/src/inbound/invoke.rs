@@ -19,7 +19,12 @@ pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Respo
         over_limit("the invocation response body", response.data.len(), limit)?;
         Ok(response)
     } else if exports.http {
-        invoke_http(app, request).await
+        // Recorded like an `on-invoke` of a handler app (the HTTP server
+        // records only its own requests).
+        let started = std::time::Instant::now();
+        let result = invoke_http(app, request).await;
+        app.record_result("on-invoke", &result, started.elapsed());
+        result
     } else {
         Err(anyhow!(
             "app `{}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler",

@@ -153,12 +153,7 @@ impl App {
     ) -> Result<T> {
         let started = std::time::Instant::now();
         let result = self.bounded_call(what, queueing, call).await;
-        let outcome = match &result {
-            Ok(_) => "ok",
-            Err(err) if err.downcast_ref::<super::Overloaded>().is_some() => "overloaded",
-            Err(_) => "error",
-        };
-        self.record(what, outcome, started.elapsed());
+        self.record_result(what, &result, started.elapsed());
         result
     }
 
@@ -177,6 +172,22 @@ impl App {
                 self.id
             )),
         }
+    }
+
+    /// Records one inbound call of `kind` that ended with `result`: `ok`,
+    /// `overloaded` or `error`.
+    pub(crate) fn record_result<T>(
+        &self,
+        kind: &str,
+        result: &Result<T>,
+        took: std::time::Duration,
+    ) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(err) if err.downcast_ref::<super::Overloaded>().is_some() => "overloaded",
+            Err(_) => "error",
+        };
+        self.record(kind, outcome, took);
     }
 
     /// Records one inbound call of `kind` in the metrics (and an overload
