@@ -91,66 +91,74 @@ pub fn metrics() -> &'static Metrics {
 impl Metrics {
     fn new() -> Self {
         let mut registry = Registry::with_prefix(PREFIX);
-        let metrics = Metrics {
-            inbound: Family::default(),
-            inbound_seconds: Family::new_with_constructor(latency),
-            host_calls: Family::default(),
-            host_call_seconds: Family::new_with_constructor(latency),
-            instantiations: Family::default(),
-            overloaded: Family::default(),
-            compile_cache: Family::default(),
-            instances: Family::default(),
-            instance_bound: Family::default(),
-            registry: Registry::default(),
-        };
-        registry.register(
-            "inbound_calls",
-            "Requests, events and invocations delivered to apps",
-            metrics.inbound.clone(),
-        );
-        registry.register(
-            "inbound_call_duration_seconds",
-            "Time from admission to the end of an inbound call",
-            metrics.inbound_seconds.clone(),
-        );
-        registry.register(
-            "host_calls",
-            "Building-block calls made by guests",
-            metrics.host_calls.clone(),
-        );
-        registry.register(
-            "host_call_duration_seconds",
-            "Time spent in building-block calls",
-            metrics.host_call_seconds.clone(),
-        );
-        registry.register(
-            "instantiations",
-            "Fresh instances created",
-            metrics.instantiations.clone(),
-        );
-        registry.register(
-            "overload_rejections",
-            "Calls refused because the app's instances and queue were full",
-            metrics.overloaded.clone(),
-        );
-        registry.register(
-            "component_loads",
-            "Components loaded, by compile-cache result",
-            metrics.compile_cache.clone(),
-        );
-        registry.register(
-            "instances_in_flight",
-            "Instances running now",
-            metrics.instances.clone(),
-        );
-        registry.register(
-            "instance_limit",
-            "Instances an app may run at once",
-            metrics.instance_bound.clone(),
-        );
+        /// Registers a fresh metric under `name` and returns it (metrics
+        /// share their state with their clones).
+        fn add<M: prometheus_client::registry::Metric + Clone>(
+            registry: &mut Registry,
+            name: &str,
+            help: &str,
+            metric: M,
+        ) -> M {
+            registry.register(name, help, metric.clone());
+            metric
+        }
+        let r = &mut registry;
         Metrics {
+            inbound: add(
+                r,
+                "inbound_calls",
+                "Requests, events and invocations delivered to apps",
+                Family::default(),
+            ),
+            inbound_seconds: add(
+                r,
+                "inbound_call_duration_seconds",
+                "Time from admission to the end of an inbound call",
+                Family::new_with_constructor(latency),
+            ),
+            host_calls: add(
+                r,
+                "host_calls",
+                "Building-block calls made by guests",
+                Family::default(),
+            ),
+            host_call_seconds: add(
+                r,
+                "host_call_duration_seconds",
+                "Time spent in building-block calls",
+                Family::new_with_constructor(latency),
+            ),
+            instantiations: add(
+                r,
+                "instantiations",
+                "Fresh instances created",
+                Family::default(),
+            ),
+            overloaded: add(
+                r,
+                "overload_rejections",
+                "Calls refused because the app's instances and queue were full",
+                Family::default(),
+            ),
+            compile_cache: add(
+                r,
+                "component_loads",
+                "Components loaded, by compile-cache result",
+                Family::default(),
+            ),
+            instances: add(
+                r,
+                "instances_in_flight",
+                "Instances running now",
+                Family::default(),
+            ),
+            instance_bound: add(
+                r,
+                "instance_limit",
+                "Instances an app may run at once",
+                Family::default(),
+            ),
             registry,
-            ..metrics
         }
     }
 
