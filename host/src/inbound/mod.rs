@@ -10,3 +10,21 @@ mod invoke;
 pub mod ops;
 
 pub use directory::{AppDirectory, AppHandle};
+
+/// The next connection on `listener`, or `None` once `shutdown` resolves;
+/// a failed accept is logged (as `what`'s) and skipped.
+pub(crate) async fn accept(
+    listener: &tokio::net::TcpListener,
+    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    what: &str,
+) -> Option<tokio::net::TcpStream> {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => return Some(stream),
+                Err(err) => tracing::warn!("{what}: accept failed: {err}"),
+            },
+            () = shutdown.as_mut() => return None,
+        }
+    }
+}

@@ -92,17 +92,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(err) => {
-                    tracing::warn!("metrics listener: accept failed: {err}");
-                    continue;
-                }
-            },
-            () = &mut shutdown => return Ok(()),
-        };
+    while let Some(stream) = super::accept(&listener, &mut shutdown, "metrics listener").await {
         let readiness = readiness.clone();
         let service = hyper::service::service_fn(move |request| {
             let readiness = readiness.clone();
@@ -115,6 +105,7 @@ pub async fn serve(
             }
         });
     }
+    Ok(())
 }
 
 /// The answer to one request.
