@@ -9,7 +9,7 @@
 //! [`inbound`] (how traffic reaches apps) and [`server`] (all of it
 //! together, as `wasmtime-dapr serve` runs it). [`wasi`] links the
 //! standard WASI proposals other hosts' components import onto the blocks;
-//! [`metrics`] counts what all of them do.
+//! [`metrics`] counts what all of them do and [`telemetry`] traces it.
 //!
 //! No input panics the host: command-line flags, component manifests, the
 //! values guests pass to host calls and daprd's answers are checked and
@@ -27,6 +27,7 @@ pub mod inbound;
 pub mod metrics;
 pub mod runtime;
 pub mod server;
+pub mod telemetry;
 pub mod wasi;
 pub mod wit;
 pub mod wit_files;

@@ -411,16 +411,38 @@ async fn serve(args: ServeArgs, format: LogFormat) -> Result<()> {
         app_port: args.app_port,
         metrics: args.metrics,
     };
-    wasmtime_dapr::serve(
-        &options,
-        &listen,
-        wasmtime_dapr::shutdown_signal(),
-        &|line| match format {
-            LogFormat::Text => eprintln!("{line}"),
-            LogFormat::Json => tracing::info!("{line}"),
-        },
-    )
+    exporting_traces(&options.components, async {
+        wasmtime_dapr::serve(
+            &options,
+            &listen,
+            wasmtime_dapr::shutdown_signal(),
+            &|line| match format {
+                LogFormat::Text => eprintln!("{line}"),
+                LogFormat::Json => tracing::info!("{line}"),
+            },
+        )
+        .await
+    })
     .await
+}
+
+/// Runs `work` with spans exported as the `OTEL_EXPORTER_OTLP_*` variables
+/// say (nothing when unset), under the service name of the only app, or
+/// `wasmtime-dapr` for several; exports what is left at the end.
+async fn exporting_traces<T>(
+    apps: &[(String, PathBuf)],
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let service = match apps {
+        [(id, _)] => id.as_str(),
+        _ => "wasmtime-dapr",
+    };
+    let export = wasmtime_dapr::telemetry::export_from_env(service)?;
+    let result = work.await;
+    if let Some(export) = export {
+        export.shutdown(std::time::Duration::from_secs(5)).await;
+    }
+    result
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
@@ -432,16 +454,19 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     ];
     argv.extend(args.args);
     let options = options(args.common, vec![(id.clone(), path)], true)?;
-    let server = Server::load(&options).await?;
-    let app = server.app(&id)?;
-    if !app.exports().command {
-        bail!(
-            "{} does not export wasi:cli/run, so it is not a command; use `serve` for apps",
-            args.component
-        );
-    }
-    let code = app.run_command(&argv).await?;
-    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+    exporting_traces(&options.components, async {
+        let server = Server::load(&options).await?;
+        let app = server.app(&id)?;
+        if !app.exports().command {
+            bail!(
+                "{} does not export wasi:cli/run, so it is not a command; use `serve` for apps",
+                args.component
+            );
+        }
+        let code = app.run_command(&argv).await?;
+        Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+    })
+    .await
 }
 
 fn write_wit(out: Option<&Path>) -> Result<()> {

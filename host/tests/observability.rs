@@ -1,5 +1,6 @@
 //! Operating the host like a Dapr app: Prometheus metrics and health
-//! probes on `serve --metrics`, scraped while apps take traffic.
+//! probes on `serve --metrics`, scraped while apps take traffic, and traces
+//! exported to an in-process OTLP collector.
 
 mod common;
 
@@ -322,4 +323,203 @@ fn metrics_count_events_and_invocations_by_kind() {
             "{series} missing:\n{metrics}"
         );
     }
+}
+
+/// The trace id and parent span id the tests send in `traceparent`.
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT: &str = "00f067aa0ba902b7";
+
+/// Posts one order with a `traceparent` header to the `orders` app at
+/// `addr`, then waits until order-store has it (read back by invocation).
+fn post_traced_order(addr: std::net::SocketAddr, id: &str) {
+    let order = format!(r#"{{"id":"{id}","item":"kyber crystal"}}"#);
+    let headers = format!(
+        "traceparent: 00-{TRACE}-{PARENT}-01\r\ncontent-length: {}\r\n",
+        order.len()
+    );
+    let answer = exchange(addr, "POST", "/orders", &headers, order.as_bytes());
+    assert_eq!(answer.as_ref().map(|a| a.0), Some(202), "{answer:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http(addr, "GET", &format!("/orders/{id}"), b"").0 != 200 {
+        assert!(Instant::now() < deadline, "the order never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The host's spans of the order's trace: the HTTP request, the publish,
+/// the subscriber's event and its state save. Waits for them (and for
+/// whatever else `more` asks of the trace), and checks that each is the
+/// child of the one before, but for the event (whose parent depends on the
+/// backend). Returns them and every span of the trace.
+fn order_trace(
+    collector: &common::otlp::Collector,
+    more: impl Fn(&[common::otlp::Span]) -> bool,
+) -> ([common::otlp::Span; 4], Vec<common::otlp::Span>) {
+    use common::otlp::Span;
+    let find = |spans: &[Span], app: &str, name: &str| -> Option<Span> {
+        spans
+            .iter()
+            .find(|s| s.attribute("dapr.app_id") == app && s.name.starts_with(name))
+            .cloned()
+    };
+    let in_trace = |spans: &[Span]| -> Vec<Span> {
+        spans
+            .iter()
+            .filter(|s| s.trace_id == TRACE)
+            .cloned()
+            .collect()
+    };
+    let spans = collector.wait_for("the order's trace", |spans| {
+        let spans = in_trace(spans);
+        find(&spans, "order-store", "state.save").is_some() && more(&spans)
+    });
+    let spans = in_trace(&spans);
+    let [http, publish, event, save] = [
+        ("orders", "http POST /orders"),
+        ("orders", "pubsub.publish"),
+        ("order-store", "on-topic-event pubsub/orders"),
+        ("order-store", "state.save"),
+    ]
+    .map(|(app, name)| {
+        find(&spans, app, name).unwrap_or_else(|| panic!("no span {name} of {app}: {spans:#?}"))
+    });
+    assert_eq!(http.parent_span_id, PARENT, "{http:?}");
+    assert_eq!(http.attribute("wasmtime_dapr.outcome"), "2xx", "{http:?}");
+    assert_eq!(publish.parent_span_id, http.span_id, "{publish:?}");
+    assert_eq!(publish.attribute("wasmtime_dapr.target"), "pubsub/orders");
+    assert_eq!(save.parent_span_id, event.span_id, "{save:?}");
+    assert_eq!(save.attribute("wasmtime_dapr.target"), "statestore");
+    assert_eq!(save.attribute("wasmtime_dapr.outcome"), "ok");
+    ([http, publish, event, save], spans)
+}
+
+/// Embedded: the trace of an HTTP request (its `traceparent`) continues
+/// through the guest's publish into the subscriber's event (the context
+/// travels in the CloudEvent) and its state save; spans go out over
+/// OTLP/HTTP, the default protocol.
+#[test]
+fn a_trace_runs_from_a_request_through_publish_to_the_subscriber_on_embedded() {
+    let collector = common::otlp::Collector::start();
+    let data = tempfile::tempdir().unwrap();
+    let orders = common::guest("orders.wasm");
+    let store = format!(
+        "order-store={}",
+        common::guest("order_store.wasm").display()
+    );
+    let server = Serve::start_with_env(
+        &[
+            orders.to_str().unwrap(),
+            &store,
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.http),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("RUST_LOG", "wasmtime_dapr=debug"),
+        ],
+    );
+    post_traced_order(server.addr(), "1");
+    let ([_, publish, event, _], spans) = order_trace(&collector, |_| true);
+    assert_eq!(event.parent_span_id, publish.span_id, "{event:?}");
+    assert!(
+        spans.iter().all(|s| s.service == "wasmtime-dapr"),
+        "{spans:#?}"
+    );
+    // The log lines carry the trace id in their span's fields.
+    let (_, log) = server.stop("-TERM");
+    let saved = log.lines().find_map(|line| {
+        let line: serde_json::Value = serde_json::from_str(line).ok()?;
+        let span = &line["span"];
+        (span["app"] == "order-store" && span["operation"] == "save").then(|| line.clone())
+    });
+    let saved = saved.unwrap_or_else(|| panic!("no state save logged:\n{log}"));
+    assert_eq!(saved["span"]["trace_id"], TRACE, "{saved}");
+    assert_eq!(saved["span"]["target"], "statestore", "{saved}");
+}
+
+/// Through daprd: the trace continues from the request through the
+/// publish into daprd (gRPC metadata), through daprd's delivery back into
+/// the subscriber and its state save; daprd's own spans (exported to the
+/// same collector) are part of it. Spans go out over OTLP/gRPC.
+#[test]
+fn a_trace_runs_from_a_request_through_daprd_to_the_subscriber() {
+    use common::dapr::{Daprd, free_port};
+    let collector = common::otlp::Collector::start();
+    let mut front = Daprd::alone("orders", free_port());
+    front.trace_to(&collector.grpc);
+    front.spawn();
+    let mut back = Daprd::next_to(&front, "order-store", free_port());
+    back.trace_to(&collector.grpc);
+    back.spawn();
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.grpc.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ];
+    let store = common::guest("order_store.wasm");
+    let _store = Serve::start_with_env(
+        &[
+            &format!("order-store={}", store.display()),
+            "--dapr-grpc-endpoint",
+            &back.endpoint(),
+            "--app-port",
+            &back.app_port.to_string(),
+        ],
+        &env,
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !text(&back.http_get("/v1.0/metadata").1).contains("\"topic\":\"orders\"") {
+        assert!(
+            Instant::now() < deadline,
+            "order-store never subscribed:\n{}",
+            back.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let orders = common::guest("orders.wasm");
+    let front_serve = Serve::start_with_env(
+        &[
+            &format!("orders={}", orders.display()),
+            "--dapr-grpc-endpoint",
+            &front.endpoint(),
+        ],
+        &env,
+    );
+    post_traced_order(front_serve.addr(), "7");
+    let from_daprd = |s: &common::otlp::Span| {
+        !s.attributes.contains_key("wasmtime_dapr.kind")
+            && !s.attributes.contains_key("wasmtime_dapr.block")
+    };
+    let ([_, publish, event, save], spans) = order_trace(&collector, |spans| {
+        // daprd's spans, from both sidecars.
+        ["/PublishEvent", "pubsub/orders", "/SaveState"]
+            .iter()
+            .all(|name| {
+                spans
+                    .iter()
+                    .any(|s| from_daprd(s) && s.name.ends_with(name))
+            })
+    });
+    let daprd_span = |name: &str| {
+        spans
+            .iter()
+            .find(|s| from_daprd(s) && s.name.ends_with(name))
+            .unwrap_or_else(|| panic!("no daprd span {name}: {spans:#?}"))
+    };
+    // guest publish -> daprd PublishEvent -> daprd delivery -> event -> save -> daprd SaveState
+    let published = daprd_span("/PublishEvent");
+    assert_eq!(published.parent_span_id, publish.span_id, "{spans:#?}");
+    assert_eq!(published.service, "orders");
+    let delivered = daprd_span("pubsub/orders");
+    assert_eq!(delivered.service, "order-store");
+    assert_eq!(delivered.parent_span_id, published.span_id, "{spans:#?}");
+    assert_eq!(event.parent_span_id, delivered.span_id, "{spans:#?}");
+    assert_eq!(
+        daprd_span("/SaveState").parent_span_id,
+        save.span_id,
+        "{spans:#?}"
+    );
 }

@@ -127,22 +127,31 @@ pub fn add_to_linker<T: Send + 'static>(
     Ok(())
 }
 
-/// Runs one host call of `app` to `operation` of `block` in a debug span
-/// (closed by a debug event with its outcome and duration), and records it
-/// in the metrics (outcome: `ok` or the error case).
+/// Runs one host call of `app` to `operation` of `block` about `target`
+/// (its store, topic or app id; may be empty) in a debug span (closed by a
+/// debug event with its outcome and duration) and a trace span, and records
+/// it in the metrics (outcome: `ok` or the error case).
 pub(crate) async fn observed<R: crate::metrics::Outcome>(
     app: &AppComponents,
     block: &'static str,
     operation: &'static str,
+    target: &str,
     call: impl Future<Output = R>,
 ) -> R {
     use tracing::Instrument;
-    let span = tracing::debug_span!("host call", app = %app.app_id, block, operation);
+    let traced = crate::telemetry::host_call(&app.app_id, block, operation, target);
+    let span = tracing::debug_span!("host call", app = %app.app_id, block, operation, target, trace_id = tracing::field::Empty);
+    if !span.is_disabled()
+        && let Some(id) = crate::telemetry::trace_id(traced.context())
+    {
+        span.record("trace_id", id);
+    }
     let started = std::time::Instant::now();
-    let result = call.instrument(span.clone()).await;
+    let result = traced.run(call.instrument(span.clone())).await;
     let (outcome, took) = (result.outcome(), started.elapsed());
     span.in_scope(|| tracing::debug!(outcome, micros = took.as_micros() as u64, "host call"));
     crate::metrics::metrics().host_call(&app.app_id, block, operation, outcome, took);
+    traced.end(outcome);
     result
 }
 

@@ -16,6 +16,7 @@ use ::dapr::dapr::proto::runtime::v1::app_callback_health_check_server::{
 use ::dapr::dapr::proto::runtime::v1::app_callback_server::{AppCallback, AppCallbackServer};
 use ::dapr::dapr::proto::runtime::v1::topic_event_response::TopicEventResponseStatus;
 use anyhow::Result;
+use opentelemetry::trace::FutureExt as _;
 use tonic::{Request, Response, Status};
 
 use super::AppHandle;
@@ -25,6 +26,7 @@ use crate::blocks::invoke::{
 };
 use crate::blocks::pubsub::{CloudEvent, EventStatus};
 use crate::runtime::{App, Overloaded, failure_message};
+use crate::telemetry;
 use crate::wit::exports::dapr::runtime::handler::BindingEvent;
 
 /// How long a call waits for the app to finish loading.
@@ -216,7 +218,9 @@ impl AppCallback for AppChannel {
         request: Request<common::InvokeRequest>,
     ) -> Result<Response<common::InvokeResponse>, Status> {
         let app = self.app().await?;
+        let parent = telemetry::from_grpc_metadata(request.metadata());
         let answer = super::invoke::deliver(&app, invocation(request))
+            .with_context(parent)
             .await
             .map_err(internal)?;
         Ok(invocation_response(answer))
@@ -256,7 +260,11 @@ impl AppCallback for AppChannel {
         request: Request<proto::TopicEventRequest>,
     ) -> Result<Response<proto::TopicEventResponse>, Status> {
         let app = self.app().await?;
-        let outcome = app.on_topic_event(cloud_event(request.into_inner())).await;
+        let parent = telemetry::from_grpc_metadata(request.metadata());
+        let outcome = app
+            .on_topic_event(cloud_event(request.into_inner()))
+            .with_context(parent)
+            .await;
         let status = topic_event_status(app.id(), outcome);
         Ok(Response::new(proto::TopicEventResponse {
             status: status as i32,
@@ -281,8 +289,10 @@ impl AppCallback for AppChannel {
         request: Request<proto::BindingEventRequest>,
     ) -> Result<Response<proto::BindingEventResponse>, Status> {
         let app = self.app().await?;
+        let parent = telemetry::from_grpc_metadata(request.metadata());
         let event = binding_event(request.into_inner());
-        match app.on_binding_event(event).await.map_err(internal)? {
+        let answer = app.on_binding_event(event).with_context(parent).await;
+        match answer.map_err(internal)? {
             Ok(data) => Ok(Response::new(proto::BindingEventResponse {
                 data,
                 ..Default::default()

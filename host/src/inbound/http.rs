@@ -57,14 +57,19 @@ pub async fn serve(
     Ok(())
 }
 
-/// Runs one request and records it in the metrics (kind `http`, outcome
-/// the status class, or `overloaded`; time to the response head).
+/// Runs one request in its spans (a trace span continuing the request's
+/// `traceparent`, a log span) and records it in the metrics (kind `http`,
+/// outcome the status class, or `overloaded`; time to the response head).
 async fn respond(
     app: &App,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<HyperOutgoingBody> {
+    use tracing::Instrument;
+    let parent = crate::telemetry::from_http_headers(request.headers());
+    let target = format!("{} {}", request.method(), request.uri().path());
+    let (traced, span) = app.start_inbound("http", &target, &parent);
     let started = std::time::Instant::now();
-    let response = answer(app, request).await;
+    let response = traced.run(answer(app, request).instrument(span)).await;
     let status = response.status().as_u16();
     let outcome = match status {
         503 if response.headers().contains_key(hyper::header::RETRY_AFTER) => "overloaded",
@@ -75,6 +80,7 @@ async fn respond(
         _ => "5xx",
     };
     app.record("http", outcome, started.elapsed());
+    traced.end(outcome);
     response
 }
 

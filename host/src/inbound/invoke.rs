@@ -7,6 +7,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::blocks::invoke::{HttpVerb, Request, Response};
 use crate::runtime::{App, check_body};
+use crate::telemetry;
 
 /// Delivers `request` to `app`; a request or response body over the app's
 /// `max_body_bytes` is an error.
@@ -19,11 +20,14 @@ pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Respo
         over_limit("the invocation response body", response.data.len(), limit)?;
         Ok(response)
     } else if exports.http {
-        // Recorded like an `on-invoke` of a handler app (the HTTP server
-        // records only its own requests).
+        // Traced and recorded like an `on-invoke` of a handler app (the
+        // HTTP server traces and records only its own requests).
+        use tracing::Instrument;
+        let parent = telemetry::parent_or(|| telemetry::from_pairs(&request.headers));
+        let (traced, span) = app.start_inbound("on-invoke", &request.method.clone(), &parent);
         let started = std::time::Instant::now();
-        let result = invoke_http(app, request).await;
-        app.record_result("on-invoke", &result, started.elapsed());
+        let result = traced.run(invoke_http(app, request).instrument(span)).await;
+        traced.end(app.record_result("on-invoke", &result, started.elapsed()));
         result
     } else {
         Err(anyhow!(

@@ -15,11 +15,13 @@ use super::engine::Runtime;
 use super::limits::{Admission, Limits, Queueing};
 use super::store::HostState;
 use crate::config::AppComponents;
+use crate::telemetry;
 use crate::wit::dapr::runtime::configuration::Item;
 use crate::wit::dapr::runtime::invoke::{Request, Response};
 use crate::wit::exports::dapr::runtime::handler::{
     BindingEvent, CloudEvent, EventStatus, GuestIndices, Subscription,
 };
+use opentelemetry::Context as TraceContext;
 
 /// Which entry points a component exports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -144,17 +146,43 @@ impl App {
     /// Runs `call` in an instance slot (waiting for one as `queueing` says;
     /// an [`Overloaded`](super::Overloaded) error when refused) under the
     /// request deadline: guest code is interrupted at the deadline by its
-    /// store, and host calls still pending then are cancelled here.
+    /// store, and host calls still pending then are cancelled here. The
+    /// call is one inbound call of kind `what` about `target`: traced as a
+    /// child of `parent`, logged in its span, recorded in the metrics.
     async fn bounded<T>(
         &self,
-        what: &str,
+        what: &'static str,
+        target: &str,
+        parent: opentelemetry::Context,
         queueing: Queueing,
         call: impl Future<Output = Result<T>>,
     ) -> Result<T> {
+        use tracing::Instrument;
+        let (traced, span) = self.start_inbound(what, target, &parent);
         let started = std::time::Instant::now();
-        let result = self.bounded_call(what, queueing, call).await;
-        self.record_result(what, &result, started.elapsed());
+        let result = traced
+            .run(self.bounded_call(what, queueing, call).instrument(span))
+            .await;
+        traced.end(self.record_result(what, &result, started.elapsed()));
         result
+    }
+
+    /// Starts the trace span (a child of `parent`) and the log span (with
+    /// the same fields) of one inbound call of kind `kind` about `target`.
+    pub(crate) fn start_inbound(
+        &self,
+        kind: &'static str,
+        target: &str,
+        parent: &opentelemetry::Context,
+    ) -> (telemetry::Traced, tracing::Span) {
+        let traced = telemetry::inbound(&self.id, kind, target, parent);
+        let span = tracing::info_span!("inbound", app = %self.id, kind, target, trace_id = tracing::field::Empty);
+        if !span.is_disabled()
+            && let Some(id) = telemetry::trace_id(traced.context())
+        {
+            span.record("trace_id", id);
+        }
+        (traced, span)
     }
 
     async fn bounded_call<T>(
@@ -175,19 +203,20 @@ impl App {
     }
 
     /// Records one inbound call of `kind` that ended with `result`: `ok`,
-    /// `overloaded` or `error`.
+    /// `overloaded` or `error` (which it returns).
     pub(crate) fn record_result<T>(
         &self,
         kind: &str,
         result: &Result<T>,
         took: std::time::Duration,
-    ) {
+    ) -> &'static str {
         let outcome = match result {
             Ok(_) => "ok",
             Err(err) if err.downcast_ref::<super::Overloaded>().is_some() => "overloaded",
             Err(_) => "error",
         };
         self.record(kind, outcome, took);
+        outcome
     }
 
     /// Records one inbound call of `kind` in the metrics (and an overload
@@ -206,10 +235,13 @@ impl App {
             .ok_or_else(|| anyhow!("app `{}` does not export dapr:runtime/handler", self.id))
     }
 
-    /// Calls one `handler` export in a fresh instance.
+    /// Calls one `handler` export in a fresh instance (an inbound call of
+    /// kind `what` about `target`, traced as a child of `parent`).
     async fn call_handler<T>(
         &self,
-        what: &str,
+        what: &'static str,
+        target: &str,
+        parent: opentelemetry::Context,
         queueing: Queueing,
         call: impl AsyncFnOnce(
             &crate::wit::exports::dapr::runtime::handler::Guest,
@@ -217,7 +249,7 @@ impl App {
         ) -> Result<T>,
     ) -> Result<T> {
         let indices = self.handler()?;
-        self.bounded(what, queueing, async {
+        self.bounded(what, target, parent, queueing, async {
             let mut store = self.new_store(&[])?;
             let instance = self.pre.instantiate_async(&mut store).await?;
             let guest = indices.load(&mut store, &instance)?;
@@ -232,9 +264,13 @@ impl App {
     /// pub/sub, its topic or its dead-letter topic) is an error.
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
         let subscriptions = self
-            .call_handler("subscriptions", Queueing::Wait, async |g, s| {
-                Ok(g.call_subscriptions(s).await?)
-            })
+            .call_handler(
+                "subscriptions",
+                "",
+                TraceContext::current(),
+                Queueing::Wait,
+                async |g, s| Ok(g.call_subscriptions(s).await?),
+            )
             .await?;
         let access = &self.components().access;
         for s in &subscriptions {
@@ -253,33 +289,57 @@ impl App {
 
     /// The app's input bindings (`handler.input-bindings`).
     pub async fn input_bindings(&self) -> Result<Vec<String>> {
-        self.call_handler("input-bindings", Queueing::Wait, async |g, s| {
-            Ok(g.call_input_bindings(s).await?)
-        })
+        self.call_handler(
+            "input-bindings",
+            "",
+            TraceContext::current(),
+            Queueing::Wait,
+            async |g, s| Ok(g.call_input_bindings(s).await?),
+        )
         .await
     }
 
-    /// Delivers one topic event.
+    /// Delivers one topic event, in the trace it runs in or else the one
+    /// its `traceparent` attribute names.
     pub async fn on_topic_event(&self, event: CloudEvent) -> Result<EventStatus> {
-        self.call_handler("on-topic-event", Queueing::Wait, async |g, s| {
-            Ok(g.call_on_topic_event(s, &event).await?)
-        })
+        let parent = telemetry::parent_or(|| telemetry::from_pairs(&event.extensions));
+        let target = format!("{}/{}", event.pubsub, event.topic);
+        self.call_handler(
+            "on-topic-event",
+            &target,
+            parent,
+            Queueing::Wait,
+            async |g, s| Ok(g.call_on_topic_event(s, &event).await?),
+        )
         .await
     }
 
-    /// Delivers one service invocation.
+    /// Delivers one service invocation, in the trace it runs in or else
+    /// the one its `traceparent` header names.
     pub async fn on_invoke(&self, request: Request) -> Result<Response> {
-        self.call_handler("on-invoke", Queueing::Bounded, async |g, s| {
-            Ok(g.call_on_invoke(s, &request).await?)
-        })
+        let parent = telemetry::parent_or(|| telemetry::from_pairs(&request.headers));
+        let target = request.method.clone();
+        self.call_handler(
+            "on-invoke",
+            &target,
+            parent,
+            Queueing::Bounded,
+            async |g, s| Ok(g.call_on_invoke(s, &request).await?),
+        )
         .await
     }
 
     /// Delivers one input-binding event.
     pub async fn on_binding_event(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
-        self.call_handler("on-binding-event", Queueing::Wait, async |g, s| {
-            Ok(g.call_on_binding_event(s, &event).await?)
-        })
+        let target = event.name.clone();
+        let parent = TraceContext::current();
+        self.call_handler(
+            "on-binding-event",
+            &target,
+            parent,
+            Queueing::Wait,
+            async |g, s| Ok(g.call_on_binding_event(s, &event).await?),
+        )
         .await
     }
 
@@ -290,9 +350,14 @@ impl App {
         id: &str,
         items: Vec<Item>,
     ) -> Result<()> {
-        self.call_handler("on-configuration-update", Queueing::Wait, async |g, s| {
-            Ok(g.call_on_configuration_update(s, store, id, &items).await?)
-        })
+        let parent = TraceContext::current();
+        self.call_handler(
+            "on-configuration-update",
+            store,
+            parent,
+            Queueing::Wait,
+            async |g, s| Ok(g.call_on_configuration_update(s, store, id, &items).await?),
+        )
         .await
     }
 
@@ -325,21 +390,26 @@ impl App {
         // is still running then (streaming the body) does it move to its own
         // task, holding the instance slot until it ends. Small responses
         // thus cost no task spawn.
-        let mut call = Box::pin(async move {
-            let _slot = slot;
-            let call = async {
-                let proxy = proxy.instantiate_async(&mut store).await?;
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, request, outparam)
-                    .await?;
-                anyhow::Ok(())
-            };
-            match tokio::time::timeout(grace(timeout), call).await {
-                Ok(result) => result,
-                Err(_) => Err(anyhow!("exceeded the {timeout:?} deadline")),
-            }
-        });
+        // The call keeps the current trace context even after it moves to
+        // a task of its own.
+        let mut call = Box::pin(opentelemetry::trace::FutureExt::with_context(
+            async move {
+                let _slot = slot;
+                let call = async {
+                    let proxy = proxy.instantiate_async(&mut store).await?;
+                    proxy
+                        .wasi_http_incoming_handler()
+                        .call_handle(&mut store, request, outparam)
+                        .await?;
+                    anyhow::Ok(())
+                };
+                match tokio::time::timeout(grace(timeout), call).await {
+                    Ok(result) => result,
+                    Err(_) => Err(anyhow!("exceeded the {timeout:?} deadline")),
+                }
+            },
+            TraceContext::current(),
+        ));
         let mut receiver = receiver;
         let (response, finished) = tokio::select! {
             biased;
@@ -389,7 +459,7 @@ impl App {
                 self.id
             )
         })?;
-        self.bounded("run", Queueing::Wait, async {
+        self.bounded("run", "", TraceContext::current(), Queueing::Wait, async {
             let mut store = self.new_store(args)?;
             let command = command.instantiate_async(&mut store).await?;
             match command.wasi_cli_run().call_run(&mut store).await {

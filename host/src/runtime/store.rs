@@ -95,7 +95,10 @@ impl WasiHttpHooks for HttpPolicy {
             tracing::warn!(%authority, "outbound HTTP denied (allow it with --allow-http)");
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
-        // Allowed: send it as wasmtime-wasi-http does by default.
+        // Allowed: send it as wasmtime-wasi-http does by default, in the
+        // trace of the call the guest is serving.
+        let mut request = request;
+        crate::telemetry::to_http_headers(request.headers_mut());
         wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
     }
 }

@@ -322,12 +322,24 @@ impl Daprd {
     /// (so the same state and topics) and the same name-resolution database
     /// (so the apps can invoke each other).
     pub fn start_next_to(first: &Daprd, app_id: &str, app_port: u16) -> Daprd {
+        let mut daprd = Self::next_to(first, app_id, app_port);
+        daprd.spawn();
+        daprd
+    }
+
+    /// Like [`Daprd::start`], not started yet (see [`Daprd::spawn`]).
+    pub fn alone(app_id: &str, app_port: u16) -> Daprd {
+        Self::prepare_alone(app_id, app_port, "", FAST_REDELIVERY)
+    }
+
+    /// Like [`Daprd::start_next_to`], not started yet (see [`Daprd::spawn`]).
+    pub fn next_to(first: &Daprd, app_id: &str, app_port: u16) -> Daprd {
         let dir = tempfile::tempdir().unwrap();
         let redis = Redis {
             port: first.redis.port,
             _process: None,
         };
-        let mut daprd = Self::prepare(
+        Self::prepare(
             app_id,
             app_port,
             "",
@@ -335,9 +347,20 @@ impl Daprd {
             dir,
             redis,
             &first.dir.path().join("names.db"),
-        );
-        daprd.spawn();
-        daprd
+        )
+    }
+
+    /// Makes daprd trace every call (sampling rate 1) and export its spans
+    /// over OTLP/gRPC to `endpoint` (`http://host:port`); before
+    /// [`Daprd::spawn`].
+    pub fn trace_to(&mut self, endpoint: &str) {
+        let address = endpoint.trim_start_matches("http://");
+        let config = self.dir.path().join("config.yaml");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "  tracing:\n    samplingRate: \"1\"\n    otel:\n      endpointAddress: \"{address}\"\n      isSecure: false\n      protocol: grpc\n"
+        ));
+        std::fs::write(config, text).unwrap();
     }
 
     /// Writes daprd's resources and configuration; does not start it.

@@ -77,4 +77,5 @@ pub fn bin() -> PathBuf {
 }
 
 pub mod dapr;
+pub mod otlp;
 pub mod serve;

@@ -28,12 +28,24 @@ impl Serve {
     /// Like [`Serve::start`]; if `serve` exits (or has not started within a
     /// minute), its log and exit status instead.
     pub fn try_start(args: &[&str]) -> Result<Serve, String> {
+        Self::try_start_with_env(args, &[])
+    }
+
+    /// Like [`Serve::start`], with the environment variables `env` set.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Serve {
+        Self::try_start_with_env(args, env)
+            .unwrap_or_else(|log| panic!("serve did not start:\n{log}"))
+    }
+
+    /// Like [`Serve::try_start`], with the environment variables `env` set.
+    pub fn try_start_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<Serve, String> {
         let mut child = Command::new(super::bin())
             .arg("serve")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .env_remove("DAPR_GRPC_ENDPOINT")
             .env_remove("DAPR_GRPC_PORT")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -59,7 +71,13 @@ impl Serve {
                 seen.push(format!("({status:?})"));
                 return Err(seen.join("\n"));
             };
-            if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
+            // With `--log-format json`, the line is the message of a record.
+            let json: Option<serde_json::Value> = serde_json::from_str(&line).ok();
+            let message = json
+                .as_ref()
+                .and_then(|record| record["fields"]["message"].as_str())
+                .unwrap_or(&line);
+            if let Some(rest) = message.strip_prefix("Serving HTTP on http://") {
                 let addr = rest.split('/').next().unwrap().parse().expect("an address");
                 return Ok(Serve {
                     child,
@@ -68,7 +86,7 @@ impl Serve {
                     log,
                 });
             }
-            if line.starts_with("No HTTP app") {
+            if message.starts_with("No HTTP app") {
                 return Ok(Serve {
                     child,
                     addr: None,
@@ -84,7 +102,14 @@ impl Serve {
     pub fn metrics_addr(&self) -> SocketAddr {
         self.startup
             .iter()
-            .find_map(|line| line.strip_prefix("Serving metrics and health probes on http://"))
+            .find_map(|line| {
+                let json: Option<serde_json::Value> = serde_json::from_str(line).ok();
+                let message = json.as_ref().and_then(|r| r["fields"]["message"].as_str());
+                let rest = message
+                    .unwrap_or(line)
+                    .strip_prefix("Serving metrics and health probes on http://")?;
+                Some(rest.to_string())
+            })
             .and_then(|rest| rest.split('/').next()?.parse().ok())
             .expect("serve prints its metrics address")
     }

@@ -22,8 +22,24 @@ mod errors;
 
 pub use errors::error_from_status;
 
-/// The generated gRPC client, with the API token attached to every call.
-pub type Client = DaprClient<InterceptedService<Channel, ApiTokenInterceptor>>;
+/// The generated gRPC client, with the API token and the trace context
+/// attached to every call.
+pub type Client = DaprClient<InterceptedService<Channel, SidecarInterceptor>>;
+
+/// What every call to daprd carries: the `dapr-api-token`, and the current
+/// W3C trace context (so daprd's spans join the trace the call is part of).
+#[derive(Clone)]
+pub struct SidecarInterceptor {
+    token: ApiTokenInterceptor,
+}
+
+impl tonic::service::Interceptor for SidecarInterceptor {
+    fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let mut request = self.token.call(request)?;
+        crate::telemetry::to_grpc_metadata(request.metadata_mut());
+        Ok(request)
+    }
+}
 
 /// Where the sidecar is and how to authenticate.
 #[derive(Clone, Debug)]
@@ -89,8 +105,9 @@ impl Sidecar {
             .connect_timeout(Duration::from_secs(2))
             .tcp_nodelay(true)
             .connect_lazy();
-        let interceptor = ApiTokenInterceptor::try_new(options.api_token.clone())
+        let token = ApiTokenInterceptor::try_new(options.api_token.clone())
             .map_err(|e| anyhow::anyhow!("invalid DAPR_API_TOKEN: {e}"))?;
+        let interceptor = SidecarInterceptor { token };
         let client = DaprClient::with_interceptor(channel, interceptor)
             .max_decoding_message_size(options.max_message_bytes)
             .max_encoding_message_size(options.max_message_bytes);

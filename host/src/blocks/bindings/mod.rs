@@ -21,7 +21,7 @@ impl Host for DaprCtx {
         data: Vec<u8>,
         metadata: Metadata,
     ) -> Result<Response, Error> {
-        observed(&self.app, "bindings", "invoke", async {
+        observed(&self.app, "bindings", "invoke", &name, async {
             non_empty("operation", &operation)?;
             self.within_body_limit("the binding data", data.len())?;
             let backend = self.app.get::<BindingsBlock>(&name)?;

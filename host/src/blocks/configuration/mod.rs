@@ -19,7 +19,7 @@ impl Host for DaprCtx {
         keys: Vec<String>,
         metadata: Metadata,
     ) -> Result<Vec<Item>, Error> {
-        observed(&self.app, "configuration", "get", async {
+        observed(&self.app, "configuration", "get", &store, async {
             let backend = self.app.get::<ConfigurationBlock>(&store)?;
             backend.get(&keys, &metadata).await
         })
@@ -32,7 +32,7 @@ impl Host for DaprCtx {
         keys: Vec<String>,
         metadata: Metadata,
     ) -> Result<String, Error> {
-        observed(&self.app, "configuration", "subscribe", async {
+        observed(&self.app, "configuration", "subscribe", &store, async {
             let backend = self.app.get::<ConfigurationBlock>(&store)?;
             let sink = self.app.config_updates.as_ref().ok_or_else(|| {
                 Error::Unsupported(
@@ -48,7 +48,7 @@ impl Host for DaprCtx {
     }
 
     async fn unsubscribe(&mut self, store: String, id: String) -> Result<(), Error> {
-        observed(&self.app, "configuration", "unsubscribe", async {
+        observed(&self.app, "configuration", "unsubscribe", &store, async {
             let backend = self.app.get::<ConfigurationBlock>(&store)?;
             backend.unsubscribe(&id).await
         })

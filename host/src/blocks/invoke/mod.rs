@@ -25,7 +25,7 @@ pub static UNIT: BlockUnit = BlockUnit {
 
 impl Host for DaprCtx {
     async fn invoke_method(&mut self, app_id: String, request: Request) -> Result<Response, Error> {
-        observed(&self.app, "invoke", "invoke-method", async {
+        observed(&self.app, "invoke", "invoke-method", &app_id, async {
             non_empty("app id", &app_id)?;
             non_empty("method", &request.method)?;
             self.within_body_limit("the request body", request.data.len())?;

@@ -19,7 +19,7 @@ impl Host for DaprCtx {
         owner: String,
         expiry_in_seconds: u32,
     ) -> Result<bool, Error> {
-        observed(&self.app, "lock", "try-lock", async {
+        observed(&self.app, "lock", "try-lock", &store, async {
             non_empty("resource id", &resource_id)?;
             non_empty("owner", &owner)?;
             if expiry_in_seconds == 0 {
@@ -41,7 +41,7 @@ impl Host for DaprCtx {
         resource_id: String,
         owner: String,
     ) -> Result<UnlockStatus, Error> {
-        observed(&self.app, "lock", "unlock", async {
+        observed(&self.app, "lock", "unlock", &store, async {
             non_empty("resource id", &resource_id)?;
             non_empty("owner", &owner)?;
             let backend = self.app.get::<LockBlock>(&store)?;

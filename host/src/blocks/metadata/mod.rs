@@ -16,7 +16,7 @@ pub static UNIT: BlockUnit = BlockUnit {
 
 impl Host for DaprCtx {
     async fn get(&mut self) -> Result<AppMetadata, Error> {
-        observed(&self.app, "metadata", "get", async {
+        observed(&self.app, "metadata", "get", "", async {
             let components = self
                 .app
                 .infos()

@@ -17,6 +17,8 @@ const DEFAULT_CONTENT_TYPE: &str = "application/json";
 /// Wraps `message`, published by app `source` to `topic` of component
 /// `pubsub`, in a new CloudEvent (with a fresh id), or unpacks it if it
 /// already is one. The `path` is left empty: each subscription sets its own.
+/// The current trace context goes into its `traceparent` attribute, unless
+/// a structured event brought its own.
 pub fn envelope(
     pubsub: &str,
     topic: &str,
@@ -38,11 +40,13 @@ pub fn envelope(
         path: String::new(),
         extensions: message.metadata,
     };
-    if structured {
-        unpack_structured(event)
+    let mut event = if structured {
+        unpack_structured(event)?
     } else {
-        Ok(event)
-    }
+        event
+    };
+    crate::telemetry::to_cloudevent(&mut event.extensions);
+    Ok(event)
 }
 
 /// The message that forwards a failed `event` to a dead-letter topic: its

@@ -27,23 +27,29 @@ impl Host for DaprCtx {
         content_type: Option<String>,
         metadata: Metadata,
     ) -> Result<(), Error> {
-        observed(&self.app, "pubsub", "publish", async {
-            non_empty("topic", &topic)?;
-            self.within_body_limit("the message", data.len())?;
-            let backend = self.app.get::<PubSubBlock>(&pubsub)?;
-            self.app.check_topic(&pubsub, &topic)?;
-            let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
-            backend
-                .publish(
-                    &topic,
-                    Message {
-                        data,
-                        content_type,
-                        metadata,
-                    },
-                )
-                .await
-        })
+        observed(
+            &self.app,
+            "pubsub",
+            "publish",
+            &format!("{pubsub}/{topic}"),
+            async {
+                non_empty("topic", &topic)?;
+                self.within_body_limit("the message", data.len())?;
+                let backend = self.app.get::<PubSubBlock>(&pubsub)?;
+                self.app.check_topic(&pubsub, &topic)?;
+                let content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string());
+                backend
+                    .publish(
+                        &topic,
+                        Message {
+                            data,
+                            content_type,
+                            metadata,
+                        },
+                    )
+                    .await
+            },
+        )
         .await
     }
 
@@ -54,14 +60,20 @@ impl Host for DaprCtx {
         messages: Vec<BulkMessage>,
         metadata: Metadata,
     ) -> Result<Vec<BulkFailure>, Error> {
-        observed(&self.app, "pubsub", "bulk-publish", async {
-            non_empty("topic", &topic)?;
-            let bytes = messages.iter().map(|m| m.data.len()).sum();
-            self.within_body_limit("the messages together", bytes)?;
-            let backend = self.app.get::<PubSubBlock>(&pubsub)?;
-            self.app.check_topic(&pubsub, &topic)?;
-            backend.bulk_publish(&topic, messages, &metadata).await
-        })
+        observed(
+            &self.app,
+            "pubsub",
+            "bulk-publish",
+            &format!("{pubsub}/{topic}"),
+            async {
+                non_empty("topic", &topic)?;
+                let bytes = messages.iter().map(|m| m.data.len()).sum();
+                self.within_body_limit("the messages together", bytes)?;
+                let backend = self.app.get::<PubSubBlock>(&pubsub)?;
+                self.app.check_topic(&pubsub, &topic)?;
+                backend.bulk_publish(&topic, messages, &metadata).await
+            },
+        )
         .await
     }
 }

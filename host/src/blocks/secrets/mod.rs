@@ -19,7 +19,7 @@ impl Host for DaprCtx {
         key: String,
         metadata: Metadata,
     ) -> Result<Secret, Error> {
-        observed(&self.app, "secrets", "get", async {
+        observed(&self.app, "secrets", "get", &store, async {
             non_empty("key", &key)?;
             let backend = self.app.get::<SecretsBlock>(&store)?;
             backend.get(&key, &metadata).await
@@ -32,7 +32,7 @@ impl Host for DaprCtx {
         store: String,
         metadata: Metadata,
     ) -> Result<Vec<(String, Secret)>, Error> {
-        observed(&self.app, "secrets", "get-bulk", async {
+        observed(&self.app, "secrets", "get-bulk", &store, async {
             let backend = self.app.get::<SecretsBlock>(&store)?;
             backend.get_bulk(&metadata).await
         })

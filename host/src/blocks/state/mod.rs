@@ -23,7 +23,7 @@ impl Host for DaprCtx {
         consistency: Consistency,
         metadata: Metadata,
     ) -> Result<Option<Value>, Error> {
-        observed(&self.app, "state", "get", async {
+        observed(&self.app, "state", "get", &store, async {
             non_empty("key", &key)?;
             let backend = self.app.get::<StateBlock>(&store)?;
             backend.get(&key, consistency, &metadata).await
@@ -37,7 +37,7 @@ impl Host for DaprCtx {
         keys: Vec<String>,
         metadata: Metadata,
     ) -> Result<Vec<BulkValue>, Error> {
-        observed(&self.app, "state", "get-bulk", async {
+        observed(&self.app, "state", "get-bulk", &store, async {
             keys.iter().try_for_each(|k| non_empty("key", k))?;
             let backend = self.app.get::<StateBlock>(&store)?;
             backend.get_bulk(&keys, &metadata).await
@@ -46,7 +46,7 @@ impl Host for DaprCtx {
     }
 
     async fn save(&mut self, store: String, items: Vec<SaveItem>) -> Result<(), Error> {
-        observed(&self.app, "state", "save", async {
+        observed(&self.app, "state", "save", &store, async {
             items.iter().try_for_each(|i| non_empty("key", &i.key))?;
             let bytes = items.iter().map(|i| i.data.len()).sum();
             self.within_body_limit(&values_named(items.iter().map(|i| &i.key)), bytes)?;
@@ -57,7 +57,7 @@ impl Host for DaprCtx {
     }
 
     async fn delete(&mut self, store: String, item: DeleteItem) -> Result<(), Error> {
-        observed(&self.app, "state", "delete", async {
+        observed(&self.app, "state", "delete", &store, async {
             non_empty("key", &item.key)?;
             let backend = self.app.get::<StateBlock>(&store)?;
             backend.delete(item).await
@@ -71,7 +71,7 @@ impl Host for DaprCtx {
         operations: Vec<Operation>,
         metadata: Metadata,
     ) -> Result<(), Error> {
-        observed(&self.app, "state", "transact", async {
+        observed(&self.app, "state", "transact", &store, async {
             operations.iter().try_for_each(|op| match op {
                 Operation::Upsert(i) => non_empty("key", &i.key),
                 Operation::Delete(i) => non_empty("key", &i.key),
@@ -96,7 +96,7 @@ impl Host for DaprCtx {
         query: String,
         metadata: Metadata,
     ) -> Result<QueryResponse, Error> {
-        observed(&self.app, "state", "query", async {
+        observed(&self.app, "state", "query", &store, async {
             let backend = self.app.get::<StateBlock>(&store)?;
             backend.query(&query, &metadata).await
         })

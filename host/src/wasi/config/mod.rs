@@ -99,7 +99,7 @@ async fn observe<T>(
     operation: &'static str,
     call: impl Future<Output = Result<T, String>>,
 ) -> Result<T, String> {
-    crate::blocks::observed(&dapr.app, "wasi-config", operation, call).await
+    crate::blocks::observed(&dapr.app, "wasi-config", operation, "", call).await
 }
 
 /// A `wasi:config` result: its error is the `upstream` case.

@@ -303,7 +303,7 @@ async fn observe<T>(
     operation: &'static str,
     call: impl Future<Output = Result<T, KvError>>,
 ) -> Result<T, KvError> {
-    crate::blocks::observed(&dapr.app, "wasi-keyvalue", operation, call).await
+    crate::blocks::observed(&dapr.app, "wasi-keyvalue", operation, "", call).await
 }
 
 /// The async operations, shared by the variants. Each resolves the bucket
