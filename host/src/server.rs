@@ -15,7 +15,7 @@ use crate::backend::BackendKind;
 use crate::backend::sidecar::{Sidecar, SidecarOptions};
 use crate::blocks::bindings::BindingsBlock;
 use crate::blocks::configuration::ConfigurationSink;
-use crate::blocks::pubsub::PubSubBlock;
+use crate::blocks::pubsub::{PubSubBlock, Subscription};
 use crate::config::{self, Registry};
 use crate::inbound::ops::Readiness;
 use crate::inbound::{AppDirectory, app_channel};
@@ -155,15 +155,7 @@ impl Server {
         let mut lines = Vec::new();
         for app in self.apps().values().filter(|a| a.exports().handler) {
             for subscription in app.subscriptions().await? {
-                let mut line = format!(
-                    "{} <- {}/{}",
-                    app.id(),
-                    subscription.pubsub,
-                    subscription.topic
-                );
-                if let Some(dlt) = &subscription.dead_letter_topic {
-                    let _ = write!(line, " (dead letter: {dlt})");
-                }
+                let line = subscription_line(app.id(), &subscription);
                 let context = || {
                     format!(
                         "app `{}` subscribes to `{}` of `{}`",
@@ -182,6 +174,28 @@ impl Server {
                 pubsub
                     .subscribe(subscription.clone(), handle)
                     .with_context(context)?;
+                lines.push(line);
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Asks every app that exports `handler` for its subscriptions and
+    /// subscribes it through `sidecar`'s streams (for an app without an app
+    /// channel); returns a summary line per subscription. Each stream ends
+    /// when the future `stopped` makes resolves.
+    pub async fn start_topic_streams<F: Future<Output = ()> + Send + 'static>(
+        &self,
+        sidecar: &Sidecar,
+        stopped: impl Fn() -> F,
+    ) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        for app in self.apps().values().filter(|a| a.exports().handler) {
+            for subscription in app.subscriptions().await? {
+                let line = subscription_line(app.id(), &subscription);
+                let handle = self.directory.handle(app.id());
+                crate::inbound::topic_stream::subscribe(sidecar, handle, subscription, stopped())
+                    .await?;
                 lines.push(line);
             }
         }
@@ -255,6 +269,15 @@ pub struct Listen {
     pub app_port: Option<u16>,
     /// Where `/metrics`, `/healthz` and `/readyz` are served, if anywhere.
     pub metrics: Option<SocketAddr>,
+}
+
+/// A summary line for `subscription` of app `app_id`.
+fn subscription_line(app_id: &str, subscription: &Subscription) -> String {
+    let mut line = format!("{app_id} <- {}/{}", subscription.pubsub, subscription.topic);
+    if let Some(dlt) = &subscription.dead_letter_topic {
+        let _ = write!(line, " (dead letter: {dlt})");
+    }
+    line
 }
 
 /// Serves `options`' components until `shutdown` resolves: the app channel
@@ -342,7 +365,15 @@ pub async fn serve(
             "  subscriptions, events, invocations and input bindings go through daprd's app channel",
         ),
         BackendKind::Sidecar => {
-            report("  no --app-port: daprd cannot deliver events or invocations to this app")
+            if let Some(options) = &options.sidecar {
+                let sidecar = Sidecar::new(options)?;
+                for line in server.start_topic_streams(&sidecar, &stopped).await? {
+                    report(&format!("  subscription {line} (streamed from daprd)"));
+                }
+            }
+            report(
+                "  no --app-port: daprd cannot deliver invocations or input bindings to this app",
+            )
         }
         BackendKind::Embedded => {
             for line in server.start_subscriptions().await? {

@@ -104,6 +104,39 @@ struct SecretKeyRef {
     key: String,
 }
 
+/// Dapr's `Configuration` resource, the part the manifests use: tracing.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct Configuration {
+    api_version: String,
+    kind: String,
+    metadata: ObjectMeta,
+    spec: ConfigurationSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigurationSpec {
+    tracing: Tracing,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Tracing {
+    sampling_rate: String,
+    otel: Otel,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct Otel {
+    endpoint_address: String,
+    is_secure: bool,
+    protocol: String,
+}
+
 /// The value following `flag` in `args`.
 fn flag<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
     args.iter()
@@ -117,6 +150,7 @@ fn the_kubernetes_manifests_are_valid_and_consistent() {
     let deploy = common::repo().join("deploy/kubernetes");
     let mut deployments = Vec::new();
     let mut components = Vec::new();
+    let mut configurations = Vec::new();
     for (file, doc) in documents(&deploy)
         .into_iter()
         .chain(documents(&deploy.join("components")))
@@ -138,6 +172,14 @@ fn the_kubernetes_manifests_are_valid_and_consistent() {
                     );
                 }
                 components.push(component);
+            }
+            Some("Configuration") => {
+                let configuration: Configuration = serde_json::from_value(doc)
+                    .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                assert_eq!(configuration.api_version, "dapr.io/v1alpha1");
+                let rate: f64 = configuration.spec.tracing.sampling_rate.parse().unwrap();
+                assert!((0.0..=1.0).contains(&rate));
+                configurations.push(configuration);
             }
             other => panic!("{}: unexpected kind {other:?}", file.display()),
         }
@@ -195,6 +237,31 @@ fn the_kubernetes_manifests_are_valid_and_consistent() {
             let get = probe.clone().and_then(|p| p.http_get).unwrap();
             assert_eq!(get.path.as_deref(), Some(path), "{name}");
         }
+        // The sidecar's tracing configuration and the app's OTLP exporter
+        // send to the same collector, over the same protocol.
+        let config = annotation("dapr.io/config").expect("a Dapr configuration");
+        let otel = &configurations
+            .iter()
+            .find(|c| c.metadata.name == config)
+            .unwrap_or_else(|| panic!("{name}: no Configuration {config}"))
+            .spec
+            .tracing
+            .otel;
+        let env = container.env.clone().unwrap_or_default();
+        let var = |key: &str| {
+            env.iter()
+                .find(|v| v.name == key)
+                .and_then(|v| v.value.clone())
+        };
+        assert_eq!(
+            var("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            Some(format!("http://{}", otel.endpoint_address)),
+            "{name}"
+        );
+        assert_eq!(
+            var("OTEL_EXPORTER_OTLP_PROTOCOL").as_deref(),
+            Some(otel.protocol.as_str())
+        );
         let limits = container.resources.clone().unwrap().limits.unwrap();
         assert!(
             limits.contains_key("memory") && limits.contains_key("cpu"),

@@ -448,7 +448,7 @@ fn a_trace_runs_from_a_request_through_publish_to_the_subscriber_on_embedded() {
 fn a_trace_runs_from_a_request_through_daprd_to_the_subscriber() {
     use common::dapr::{Daprd, free_port};
     let collector = common::otlp::Collector::start();
-    let mut front = Daprd::alone("orders", free_port());
+    let mut front = Daprd::alone("orders", free_port(), common::dapr::FAST_REDELIVERY);
     front.trace_to(&collector.grpc);
     front.spawn();
     let mut back = Daprd::next_to(&front, "order-store", free_port());

@@ -181,6 +181,51 @@ fn daprd_with_redis_applies_every_event_exactly_once_despite_retries() {
     );
 }
 
+/// Without an app port, the subscriber gets its events through daprd's
+/// streaming subscription (`SubscribeTopicEventsAlpha1`), and each `retry`
+/// answered on the stream is redelivered: every event is applied once,
+/// also after the sidecar restarted.
+#[test]
+fn a_subscriber_without_an_app_port_gets_every_event_through_daprd_s_stream() {
+    const N: u64 = 300;
+    // Dapr's default reclaim times: events wait in the one stream's order.
+    let mut daprd = Daprd::alone("event-sink", free_port(), "");
+    daprd.without_app_channel();
+    daprd.spawn();
+    let serve = Serve::start(&[&sink(), "--dapr-grpc-endpoint", &daprd.endpoint()]);
+    let streamed = "subscription event-sink <- pubsub/numbers (streamed from daprd)";
+    assert!(
+        serve.startup.iter().any(|line| line.contains(streamed)),
+        "{:?}",
+        serve.startup
+    );
+    publish(&serve, 0, N);
+    let got = settled(&serve, N);
+    assert_eq!(
+        got,
+        Count {
+            distinct: N,
+            total: N
+        },
+        "{}",
+        daprd.log()
+    );
+    // A restarted sidecar: the host opens the stream again.
+    daprd.kill();
+    daprd.spawn();
+    publish(&serve, N, 2 * N);
+    let got = settled(&serve, 2 * N);
+    assert_eq!(
+        got,
+        Count {
+            distinct: 2 * N,
+            total: 2 * N
+        },
+        "{}",
+        daprd.log()
+    );
+}
+
 #[test]
 fn kill_9_in_the_middle_of_delivery_loses_no_acknowledged_event() {
     const N: u64 = 1_000;

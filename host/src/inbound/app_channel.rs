@@ -160,7 +160,7 @@ fn invocation_response(answer: InvokeResponse) -> Response<common::InvokeRespons
 
 /// A topic event from daprd as a CloudEvent; its path is the topic when
 /// daprd sends none.
-fn cloud_event(e: proto::TopicEventRequest) -> CloudEvent {
+pub(crate) fn cloud_event(e: proto::TopicEventRequest) -> CloudEvent {
     CloudEvent {
         path: if e.path.is_empty() {
             e.topic.clone()
@@ -181,7 +181,7 @@ fn cloud_event(e: proto::TopicEventRequest) -> CloudEvent {
 
 /// The answer to daprd for a topic event: a trap or a deadline is a retry,
 /// like an explicit `retry`.
-fn topic_event_status(
+pub(crate) fn topic_event_status(
     app_id: &str,
     outcome: anyhow::Result<EventStatus>,
 ) -> TopicEventResponseStatus {

@@ -1,6 +1,7 @@
 //! How inbound traffic reaches guests: the app directory and its handles
 //! (topic events, input bindings, configuration updates, invocations),
-//! HTTP requests (`wasi:http`), daprd's app channel, and the operations
+//! HTTP requests (`wasi:http`), daprd's app channel and its streamed topic
+//! subscriptions, and the operations
 //! listener (metrics and health probes).
 
 pub mod app_channel;
@@ -8,6 +9,7 @@ pub mod directory;
 pub mod http;
 mod invoke;
 pub mod ops;
+pub mod topic_stream;
 
 pub use directory::{AppDirectory, AppHandle};
 

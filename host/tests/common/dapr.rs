@@ -135,6 +135,8 @@ pub struct Daprd {
     app_id: String,
     /// Flags naming the control plane daprd uses, if any.
     control_plane: Vec<String>,
+    /// Whether daprd calls the app on `app_port`.
+    app_channel: bool,
 }
 
 /// Dapr's placement and scheduler services (built with daprd by
@@ -327,9 +329,16 @@ impl Daprd {
         daprd
     }
 
-    /// Like [`Daprd::start`], not started yet (see [`Daprd::spawn`]).
-    pub fn alone(app_id: &str, app_port: u16) -> Daprd {
-        Self::prepare_alone(app_id, app_port, "", FAST_REDELIVERY)
+    /// Like [`Daprd::start_with_pubsub`] (no extra manifests), not started
+    /// yet (see [`Daprd::spawn`]).
+    pub fn alone(app_id: &str, app_port: u16, pubsub_metadata: &str) -> Daprd {
+        Self::prepare_alone(app_id, app_port, "", pubsub_metadata)
+    }
+
+    /// Makes daprd run without an app channel (no `--app-port`): the app
+    /// reaches it, never the other way; before [`Daprd::spawn`].
+    pub fn without_app_channel(&mut self) {
+        self.app_channel = false;
     }
 
     /// Like [`Daprd::start_next_to`], not started yet (see [`Daprd::spawn`]).
@@ -391,6 +400,7 @@ impl Daprd {
             process: None,
             app_id: app_id.to_string(),
             control_plane: Vec::new(),
+            app_channel: true,
         }
     }
 
@@ -410,15 +420,15 @@ impl Daprd {
     fn try_spawn(&mut self) -> bool {
         let internal = free_port();
         let log = std::fs::File::create(self.dir.path().join("daprd.log")).unwrap();
+        let app_port = self.app_port.to_string();
+        let app_channel = ["--app-port", &app_port, "--app-protocol", "grpc"];
         let child = Command::new(daprd())
-            .args([
-                "--app-id",
-                &self.app_id,
-                "--app-port",
-                &self.app_port.to_string(),
-                "--app-protocol",
-                "grpc",
-            ])
+            .args(["--app-id", &self.app_id])
+            .args(if self.app_channel {
+                &app_channel[..]
+            } else {
+                &[]
+            })
             .args([
                 "--dapr-grpc-port",
                 &self.grpc_port.to_string(),
