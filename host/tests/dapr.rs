@@ -126,16 +126,7 @@ fn orders_flow_across_two_sidecars() {
     let front = Daprd::start("orders", free_port(), "");
     let back = Daprd::start_next_to(&front, "order-store", free_port());
     let _store = serve_behind(&back, "order-store", "order_store.wasm");
-    // Wait until the back end's sidecar has subscribed it.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !text(&back.http_get("/v1.0/metadata").1).contains("\"topic\":\"orders\"") {
-        assert!(
-            Instant::now() < deadline,
-            "order-store never subscribed:\n{}",
-            back.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    back.wait_for_subscription("orders");
     let orders = common::guest("orders.wasm");
     let front_serve = Serve::start(&[
         &format!("orders={}", orders.display()),

@@ -470,15 +470,7 @@ fn a_trace_runs_from_a_request_through_daprd_to_the_subscriber() {
         ],
         &env,
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !text(&back.http_get("/v1.0/metadata").1).contains("\"topic\":\"orders\"") {
-        assert!(
-            Instant::now() < deadline,
-            "order-store never subscribed:\n{}",
-            back.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    back.wait_for_subscription("orders");
     let orders = common::guest("orders.wasm");
     let front_serve = Serve::start_with_env(
         &[

@@ -159,15 +159,7 @@ fn daprd_with_redis_applies_every_event_exactly_once_despite_retries() {
         "--app-port",
         &daprd.app_port.to_string(),
     ]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !text(&daprd.http_get("/v1.0/metadata").1).contains("\"topic\":\"numbers\"") {
-        assert!(
-            Instant::now() < deadline,
-            "daprd never subscribed the app:\n{}",
-            daprd.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    daprd.wait_for_subscription("numbers");
     publish(&serve, 0, EVENTS);
     let got = settled(&serve, EVENTS);
     assert_eq!(

@@ -497,6 +497,21 @@ impl Daprd {
         super::serve::try_http(addr, method, path, body).unwrap_or((0, Vec::new()))
     }
 
+    /// Waits (up to 30 s) until daprd lists a subscription to `topic` in
+    /// its metadata (it asked the app for them).
+    pub fn wait_for_subscription(&self, topic: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let listed = format!("\"topic\":\"{topic}\"");
+        while !String::from_utf8_lossy(&self.http_get("/v1.0/metadata").1).contains(&listed) {
+            assert!(
+                Instant::now() < deadline,
+                "daprd never subscribed the app to {topic}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// GET on daprd's HTTP API.
     pub fn http_get(&self, path: &str) -> (u16, Vec<u8>) {
         self.http("GET", path, b"")
