@@ -62,6 +62,16 @@ pub fn export_from_env(default_service: &str) -> Result<Option<TraceExport>> {
     if !set("OTEL_EXPORTER_OTLP_ENDPOINT") && !set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
         return Ok(None);
     }
+    for name in [
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    ] {
+        if let Ok(protocol) = std::env::var(name)
+            && !matches!(protocol.as_str(), "" | "grpc" | "http/protobuf")
+        {
+            anyhow::bail!("{name}=`{protocol}` is not supported: use `grpc` or `http/protobuf`");
+        }
+    }
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .build()
         .context("cannot export traces as OTEL_EXPORTER_OTLP_* say")?;

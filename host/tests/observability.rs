@@ -284,6 +284,24 @@ fn json_logs_carry_the_span_fields() {
     );
 }
 
+/// A trace export the host cannot do is a clear error, not silence.
+#[test]
+fn an_unsupported_otlp_protocol_is_refused() {
+    let out = std::process::Command::new(common::bin())
+        .args(["run", "--no-cache"])
+        .arg(common::guest("seed-demo.wasm"))
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("OTEL_EXPORTER_OTLP_PROTOCOL=`http/json` is not supported"),
+        "{stderr}"
+    );
+}
+
 /// Events and invocations are counted by kind for the app that handles
 /// them, and the publish and the invocation as host calls of the caller.
 #[test]
