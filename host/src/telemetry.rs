@@ -24,6 +24,15 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 
+/// Whether spans are exported (an exporter is installed). Without one,
+/// no span objects are made at all: the incoming context is simply kept
+/// current, which is all propagation needs.
+static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn exporting() -> bool {
+    EXPORTING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The instrumentation scope of the host's spans.
 const SCOPE: &str = "wasmtime-dapr";
 
@@ -90,6 +99,7 @@ pub fn export_from_env(default_service: &str) -> Result<Option<TraceExport>> {
         .with_resource(resource.build())
         .build();
     global::set_tracer_provider(provider.clone());
+    EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(Some(TraceExport { provider }))
 }
 
@@ -212,24 +222,40 @@ pub fn parent_or(remote: impl FnOnce() -> Context) -> Context {
     }
 }
 
-/// A started span and the context it is current in.
-pub struct Traced(Context);
+/// A started span and the context it is current in; without an exporter,
+/// only the context the work runs in (its parent's).
+pub struct Traced {
+    context: Context,
+    /// Whether `context` holds a span of its own, to end.
+    own_span: bool,
+}
 
 impl Traced {
+    /// The work runs in `parent`, with no span of its own.
+    fn untraced(parent: Context) -> Self {
+        Traced {
+            context: parent,
+            own_span: false,
+        }
+    }
+
     /// The context to run the traced work in.
     pub fn context(&self) -> &Context {
-        &self.0
+        &self.context
     }
 
     /// Runs `work` with this span current.
     pub fn run<F: Future>(&self, work: F) -> opentelemetry::trace::WithContext<F> {
-        work.with_context(self.0.clone())
+        work.with_context(self.context.clone())
     }
 
     /// Ends the span with `outcome` (`ok` or what went wrong; anything but
     /// `ok`, `2xx`... marks it an error).
     pub fn end(self, outcome: &str) {
-        let span = self.0.span();
+        if !self.own_span {
+            return;
+        }
+        let span = self.context.span();
         span.set_attribute(KeyValue::new("wasmtime_dapr.outcome", outcome.to_string()));
         if !is_success(outcome) {
             span.set_status(Status::error(outcome.to_string()));
@@ -246,6 +272,9 @@ fn is_success(outcome: &str) -> bool {
 /// ...) to app `app` about `target` (a topic, a method, a path; may be
 /// empty), a child of `parent`.
 pub fn inbound(app: &str, kind: &'static str, target: &str, parent: &Context) -> Traced {
+    if !exporting() {
+        return Traced::untraced(parent.clone());
+    }
     let span_kind = match kind {
         "http" | "on-invoke" => SpanKind::Server,
         _ => SpanKind::Consumer,
@@ -265,13 +294,19 @@ pub fn inbound(app: &str, kind: &'static str, target: &str, parent: &Context) ->
             KeyValue::new("wasmtime_dapr.target", target.to_string()),
         ])
         .start_with_context(&tracer, parent);
-    Traced(parent.with_span(span))
+    Traced {
+        context: parent.with_span(span),
+        own_span: true,
+    }
 }
 
 /// Starts the span of one host call of app `app` to `operation` of `block`
 /// about `target` (a store, a pub/sub and topic, an app id; may be empty),
 /// a child of the current span.
 pub fn host_call(app: &str, block: &'static str, operation: &'static str, target: &str) -> Traced {
+    if !exporting() {
+        return Traced::untraced(Context::current());
+    }
     let tracer = global::tracer_provider().tracer(SCOPE);
     let parent = Context::current();
     let span = tracer
@@ -284,7 +319,10 @@ pub fn host_call(app: &str, block: &'static str, operation: &'static str, target
             KeyValue::new("wasmtime_dapr.target", target.to_string()),
         ])
         .start_with_context(&tracer, &parent);
-    Traced(parent.with_span(span))
+    Traced {
+        context: parent.with_span(span),
+        own_span: true,
+    }
 }
 
 #[cfg(test)]
