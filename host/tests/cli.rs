@@ -270,13 +270,18 @@ fn wit_and_inspect_describe_the_interfaces() {
 
 #[test]
 fn assemblyscript_seed_demo_prints_test_successfully() {
-    let demo = common::repo().join("examples/seed-demo-as/build/seed-demo-as.wasm");
-    assert!(
-        demo.is_file(),
-        "{} is missing: build it with `just build-assemblyscript`",
-        demo.display()
-    );
-    assert_seed_demo(&demo);
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-as/build/seed-demo-as.wasm",
+        "just build-assemblyscript",
+    ));
+}
+
+#[test]
+fn python_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-py/build/seed-demo-py.wasm",
+        "just build-python",
+    ));
 }
 
 #[test]
@@ -350,11 +355,9 @@ fn componentize_explains_a_module_that_is_not_a_guest() {
 
 #[test]
 fn orders_flow_with_the_assemblyscript_store() {
-    let store = common::repo().join("examples/order-store-as/build/order-store-as.wasm");
-    assert!(
-        store.is_file(),
-        "{} is missing: build it with `just build-assemblyscript`",
-        store.display()
+    let store = common::built(
+        "examples/order-store-as/build/order-store-as.wasm",
+        "just build-assemblyscript",
     );
     assert_orders_flow(&format!("order-store={}", path(&store)));
 }

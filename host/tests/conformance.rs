@@ -41,13 +41,6 @@ fn wasi_runners() -> Vec<Language> {
 }
 
 fn languages() -> Vec<Language> {
-    let assemblyscript =
-        common::repo().join("tests/guests/conformance-runner-as/build/conformance-runner-as.wasm");
-    assert!(
-        assemblyscript.is_file(),
-        "{} is missing: run `just build-assemblyscript`",
-        assemblyscript.display()
-    );
     vec![
         Language {
             name: "rust",
@@ -55,7 +48,17 @@ fn languages() -> Vec<Language> {
         },
         Language {
             name: "assemblyscript",
-            runner: assemblyscript,
+            runner: common::built(
+                "tests/guests/conformance-runner-as/build/conformance-runner-as.wasm",
+                "just build-assemblyscript",
+            ),
+        },
+        Language {
+            name: "python",
+            runner: common::built(
+                "tests/guests/conformance-runner-py/build/conformance-runner-py.wasm",
+                "just build-python",
+            ),
         },
     ]
 }
