@@ -34,5 +34,6 @@ build() {
 }
 
 build examples/seed-demo-py build/seed-demo-py.wasm seed_demo.py
+build examples/counter-py build/counter-py.wasm --world http-app counter.py
 build tests/guests/conformance-runner-py build/conformance-runner-py.wasm \
     --world dapr:conformance/runner --wit ../../conformance/wit runner.py

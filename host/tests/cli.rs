@@ -71,9 +71,22 @@ fn assert_seed_demo(demo: &Path) {
 
 #[test]
 fn counter_keeps_counting_across_restarts() {
+    assert_counter(&common::guest("counter.wasm"));
+}
+
+#[test]
+fn python_counter_keeps_counting_across_restarts() {
+    assert_counter(&common::built(
+        "examples/counter-py/build/counter-py.wasm",
+        "just build-python",
+    ));
+}
+
+/// Each `GET /` of the counter answers the next number, also after a
+/// restart; any other path is 404.
+fn assert_counter(counter: &Path) {
     let data = tempfile::tempdir().unwrap();
-    let counter = common::guest("counter.wasm");
-    let args = [path(&counter), "--data-dir", path(data.path())];
+    let args = [path(counter), "--data-dir", path(data.path())];
     let server = Serve::start(&args);
     assert_eq!(server.request("GET", "/", b""), (200, b"1".to_vec()));
     assert_eq!(server.request("GET", "/", b""), (200, b"2".to_vec()));
