@@ -13,8 +13,8 @@ names of their cases (see :func:`call`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any, Callable, TypeVar, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from componentize_py_types import Err, Ok
 from wit_world.imports import (
@@ -51,10 +51,10 @@ __all__ = [
 
 T = TypeVar("T")
 
-Data = Union[bytes, bytearray, memoryview, str]
+Data = bytes | bytearray | memoryview | str
 """A payload: bytes as they are, or text (stored as UTF-8)."""
 
-MetadataLike = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
+MetadataLike = Mapping[str, str] | Iterable[tuple[str, str]] | None
 """Metadata given to a call: a mapping, ``(key, value)`` pairs, or ``None``."""
 
 

@@ -28,17 +28,17 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Optional, Union
+from enum import StrEnum
+from typing import Any
 
-from ._wit import Data, MetadataLike, Err, pairs, to_bytes
+from ._wit import Data, Err, MetadataLike, pairs, to_bytes
 from .configuration import ConfigurationItem
 from .invoke import Request, Response
 
 __all__ = ["App", "CloudEvent", "BindingEvent", "EventStatus"]
 
 
-class EventStatus(str, Enum):
+class EventStatus(StrEnum):
     """How a topic handler handled an event."""
 
     SUCCESS = "success"
@@ -103,11 +103,11 @@ class BindingEvent:
         return json.loads(self.data)
 
 
-TopicHandler = Callable[[CloudEvent], Optional[EventStatus]]
+TopicHandler = Callable[[CloudEvent], EventStatus | None]
 """Handles an event; returns ``None`` (success) or an :class:`EventStatus`."""
-InvokeHandler = Callable[[Request], Union[Response, Data, None]]
+InvokeHandler = Callable[[Request], Response | Data | None]
 """Handles an invocation; returns a :class:`Response` or a 200 body."""
-BindingHandler = Callable[[BindingEvent], Optional[Data]]
+BindingHandler = Callable[[BindingEvent], Data | None]
 """Handles an input-binding event; returns response data, if any."""
 ConfigurationHandler = Callable[[str, str, list[ConfigurationItem]], None]
 """Receives ``(store, subscription_id, items)`` of a configuration subscription."""
@@ -117,9 +117,9 @@ ConfigurationHandler = Callable[[str, str, list[ConfigurationItem]], None]
 class _Subscription:
     pubsub: str
     topic: str
-    route: Optional[str]
+    route: str | None
     metadata: list[tuple[str, str]]
-    dead_letter_topic: Optional[str]
+    dead_letter_topic: str | None
     handler: TopicHandler
 
 
@@ -134,17 +134,17 @@ class App:
     def __init__(self) -> None:
         self._subscriptions: dict[tuple[str, str], _Subscription] = {}
         self._methods: dict[str, InvokeHandler] = {}
-        self._any_method: Optional[InvokeHandler] = None
+        self._any_method: InvokeHandler | None = None
         self._bindings: dict[str, BindingHandler] = {}
-        self._configuration: Optional[ConfigurationHandler] = None
+        self._configuration: ConfigurationHandler | None = None
 
     def topic(
         self,
         pubsub: str,
         topic: str,
         *,
-        route: Optional[str] = None,
-        dead_letter_topic: Optional[str] = None,
+        route: str | None = None,
+        dead_letter_topic: str | None = None,
         metadata: MetadataLike = None,
     ) -> Callable[[TopicHandler], TopicHandler]:
         """Subscribes the decorated function to ``topic`` of ``pubsub``.
@@ -165,7 +165,7 @@ class App:
 
         return register
 
-    def invoke(self, method: Optional[str] = None) -> Callable[[InvokeHandler], InvokeHandler]:
+    def invoke(self, method: str | None = None) -> Callable[[InvokeHandler], InvokeHandler]:
         """Handles invocations of ``method`` (of every method without its own
         handler when ``None``) with the decorated function.
 

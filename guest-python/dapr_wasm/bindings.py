@@ -32,7 +32,9 @@ class BindingResponse:
         return json.loads(self.data)
 
 
-def invoke(name: str, operation: str, data: Data = b"", *, metadata: MetadataLike = None) -> BindingResponse:
+def invoke(
+    name: str, operation: str, data: Data = b"", *, metadata: MetadataLike = None
+) -> BindingResponse:
     """Invokes ``operation`` (such as ``create`` or ``get``) of the output
     binding ``name`` with ``data``."""
     response = call(_wit.bindings.invoke, name, operation, to_bytes(data), pairs(metadata))

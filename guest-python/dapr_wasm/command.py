@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Optional
 
 from ._wit import Err
 
 __all__ = ["command"]
 
 
-def command(main: Callable[[], Optional[int]]) -> type:
+def command(main: Callable[[], int | None]) -> type:
     """The class implementing ``wasi:cli/run`` by calling ``main``.
 
     Assign it to the name ``Run`` in the app's module; the world must be
@@ -36,8 +35,7 @@ def command(main: Callable[[], Optional[int]]) -> type:
         from wit_world.imports import environment
     except ImportError as exc:
         raise RuntimeError(
-            "the component's world does not export wasi:cli/run: build it with "
-            "`--world command`"
+            "the component's world does not export wasi:cli/run: build it with `--world command`"
         ) from exc
 
     class Run(exports.Run):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from . import _wit
 from ._wit import MetadataLike, call, pairs
@@ -32,14 +32,16 @@ class ConfigurationItem:
         return cls(item.key, item.value, item.version, dict(item.metadata))
 
 
-def get(store: str, keys: Iterable[str] = (), *, metadata: MetadataLike = None) -> list[ConfigurationItem]:
+def get(
+    store: str, keys: Iterable[str] = (), *, metadata: MetadataLike = None
+) -> list[ConfigurationItem]:
     """The items ``keys`` of ``store`` (every item if ``keys`` is empty);
     missing keys are left out."""
     items = call(_wit.configuration.get, store, list(keys), pairs(metadata))
     return [ConfigurationItem._from_wit(item) for item in items]
 
 
-def get_value(store: str, key: str) -> Optional[str]:
+def get_value(store: str, key: str) -> str | None:
     """The value of ``key``, or ``None`` if the store has no such item."""
     for item in get(store, [key]):
         if item.key == key:

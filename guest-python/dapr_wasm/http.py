@@ -16,12 +16,13 @@ returns (the host bounds both with ``--max-body-size``).
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any
 from urllib.parse import parse_qsl
 
 from ._wit import Data, Err, Ok, to_bytes
@@ -55,14 +56,14 @@ class Request:
         """The query string without ``?`` (empty if none)."""
         return self.path_with_query.partition("?")[2]
 
-    def query_param(self, name: str) -> Optional[str]:
+    def query_param(self, name: str) -> str | None:
         """The first value of the query parameter ``name``, decoded."""
         for key, value in parse_qsl(self.query, keep_blank_values=True):
             if key == name:
                 return value
         return None
 
-    def header(self, name: str) -> Optional[bytes]:
+    def header(self, name: str) -> bytes | None:
         """The first value of the header ``name`` (case-insensitive)."""
         name = name.lower()
         for key, value in self.headers:
@@ -85,7 +86,7 @@ class Response:
 
     status: int = 200
     """The status code."""
-    headers: list[tuple[str, Union[str, bytes]]] = field(default_factory=list)
+    headers: list[tuple[str, str | bytes]] = field(default_factory=list)
     """The headers, in order."""
     body: Data = b""
     """The body: bytes, or text as UTF-8."""
@@ -126,11 +127,12 @@ def handler(function: Callable[[Request], Response]) -> type:
             "the component's world does not export wasi:http/incoming-handler: "
             "build it with `--world http-app`"
         ) from exc
-    from wit_world import imports
-
     # componentize-py names the module `types` unless another interface of
     # the world (dapr:runtime/types) has that name too.
-    types = getattr(imports, "wasi_http_types", None) or getattr(imports, "types")
+    try:
+        types = importlib.import_module("wit_world.imports.wasi_http_types")
+    except ImportError:
+        types = importlib.import_module("wit_world.imports.types")
 
     def read_body(request: Any) -> bytes:
         body = request.consume()
@@ -152,7 +154,9 @@ def handler(function: Callable[[Request], Response]) -> type:
         invalid (a header, the status, the body's type)."""
         if not isinstance(response, Response):
             raise TypeError(f"the handler returned {type(response).__name__}, not a Response")
-        headers = [(k, v.encode("latin-1") if isinstance(v, str) else v) for k, v in response.headers]
+        headers = [
+            (k, v.encode("latin-1") if isinstance(v, str) else v) for k, v in response.headers
+        ]
         outgoing = types.OutgoingResponse(types.Fields.from_list(headers))
         outgoing.set_status_code(response.status)
         return outgoing, to_bytes(response.body)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Optional, Union
+from enum import StrEnum
+from typing import Any
 
 from . import _wit
 from ._wit import Data, call, pairs, to_bytes
@@ -21,7 +21,7 @@ from ._wit import Data, call, pairs, to_bytes
 __all__ = ["HttpVerb", "Request", "Response", "invoke_method", "get", "post_json"]
 
 
-class HttpVerb(str, Enum):
+class HttpVerb(StrEnum):
     """The HTTP verb of an invocation."""
 
     GET = "get"
@@ -39,21 +39,19 @@ class Request:
 
     method: str
     """The method (path) to call, such as ``orders/42``."""
-    verb: Union[HttpVerb, str] = HttpVerb.POST
+    verb: HttpVerb | str = HttpVerb.POST
     """The HTTP verb."""
     query: list[tuple[str, str]] = field(default_factory=list)
     """Query parameters, in order."""
     headers: list[tuple[str, str]] = field(default_factory=list)
     """Headers, in order."""
-    content_type: Optional[str] = None
+    content_type: str | None = None
     """The media type of ``data``."""
     data: Data = b""
     """The body: bytes, or text as UTF-8."""
 
     @classmethod
-    def with_json(
-        cls, method: str, value: Any, verb: Union[HttpVerb, str] = HttpVerb.POST
-    ) -> Request:
+    def with_json(cls, method: str, value: Any, verb: HttpVerb | str = HttpVerb.POST) -> Request:
         """A request whose body is ``value`` serialized as JSON."""
         return cls(method, verb, content_type="application/json", data=_wit.json_bytes(value))
 
@@ -95,7 +93,7 @@ class Response:
     """The HTTP status."""
     headers: list[tuple[str, str]] = field(default_factory=list)
     """Headers, in order."""
-    content_type: Optional[str] = None
+    content_type: str | None = None
     """The media type of ``data``."""
     data: Data = b""
     """The body: bytes, or text as UTF-8."""

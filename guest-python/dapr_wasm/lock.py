@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from . import _wit
 from ._wit import call
@@ -10,7 +10,7 @@ from ._wit import call
 __all__ = ["UnlockStatus", "try_lock", "unlock"]
 
 
-class UnlockStatus(str, Enum):
+class UnlockStatus(StrEnum):
     """The outcome of :func:`unlock`."""
 
     SUCCESS = "success"

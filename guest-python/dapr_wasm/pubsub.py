@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from . import _wit
 from ._wit import Data, MetadataLike, call, pairs, to_bytes
@@ -50,7 +50,7 @@ def publish(
     topic: str,
     data: Data,
     *,
-    content_type: Optional[str] = None,
+    content_type: str | None = None,
     metadata: MetadataLike = None,
 ) -> None:
     """Publishes ``data`` to ``topic`` of ``pubsub``; returns once the broker

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Optional, Union
+from enum import StrEnum
+from typing import Any
 
 from . import _wit
 from ._wit import Data, MetadataLike, call, pairs, to_bytes
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-class Consistency(str, Enum):
+class Consistency(StrEnum):
     """How a read or write is replicated before it is acknowledged."""
 
     EVENTUAL = "eventual"
@@ -51,7 +51,7 @@ class Consistency(str, Enum):
     """A quorum answers or acknowledges."""
 
 
-class Concurrency(str, Enum):
+class Concurrency(StrEnum):
     """How a write without an etag treats an existing key."""
 
     FIRST_WRITE = "first-write"
@@ -66,7 +66,7 @@ class StateItem:
 
     data: bytes
     """The bytes exactly as saved (may be empty)."""
-    etag: Optional[str] = None
+    etag: str | None = None
     """The etag of this version, for a later etag-checked write."""
     metadata: dict[str, str] = field(default_factory=dict)
     """Store metadata about the item, such as ``ttlExpireTime``."""
@@ -86,9 +86,9 @@ class BulkItem:
 
     key: str
     """The requested key."""
-    item: Optional[StateItem] = None
+    item: StateItem | None = None
     """The stored value; ``None`` for a missing key or when ``error`` is set."""
-    error: Optional[DaprError] = None
+    error: DaprError | None = None
     """Why reading only this key failed."""
 
 
@@ -100,11 +100,11 @@ class SaveItem:
     """The key (must not be empty)."""
     data: Data = b""
     """The value: bytes, or text stored as UTF-8."""
-    etag: Optional[str] = None
+    etag: str | None = None
     """Only save if the stored etag is this one."""
-    concurrency: Union[Concurrency, str] = Concurrency.LAST_WRITE
+    concurrency: Concurrency | str = Concurrency.LAST_WRITE
     """See :class:`Concurrency`."""
-    consistency: Union[Consistency, str] = Consistency.EVENTUAL
+    consistency: Consistency | str = Consistency.EVENTUAL
     """See :class:`Consistency`."""
     metadata: MetadataLike = None
     """Per-item metadata, such as ``{"ttlInSeconds": "60"}``."""
@@ -130,11 +130,11 @@ class DeleteItem:
 
     key: str
     """The key (must not be empty)."""
-    etag: Optional[str] = None
+    etag: str | None = None
     """Only delete if the stored etag is this one."""
-    concurrency: Union[Concurrency, str] = Concurrency.LAST_WRITE
+    concurrency: Concurrency | str = Concurrency.LAST_WRITE
     """See :class:`Concurrency`."""
-    consistency: Union[Consistency, str] = Consistency.EVENTUAL
+    consistency: Consistency | str = Consistency.EVENTUAL
     """See :class:`Consistency`."""
     metadata: MetadataLike = None
     """Store-specific metadata."""
@@ -156,7 +156,7 @@ class QueryItem:
     """The key of the matching item."""
     data: bytes
     """Its stored bytes."""
-    etag: Optional[str] = None
+    etag: str | None = None
     """Its etag, if the store has etags."""
 
     def json(self) -> Any:
@@ -170,13 +170,13 @@ class QueryResponse:
 
     results: list[QueryItem]
     """The matching items, in the query's sort order."""
-    token: Optional[str] = None
+    token: str | None = None
     """Pass as ``page.token`` for the next page; ``None`` on the last page."""
     metadata: dict[str, str] = field(default_factory=dict)
     """Store-specific metadata about the query."""
 
 
-def _options(concurrency: Union[Concurrency, str], consistency: Union[Consistency, str]) -> Any:
+def _options(concurrency: Concurrency | str, consistency: Consistency | str) -> Any:
     return _wit.state.WriteOptions(
         concurrency=_wit.state.Concurrency[Concurrency(concurrency).name],
         consistency=_wit.state.Consistency[Consistency(consistency).name],
@@ -191,9 +191,9 @@ def get(
     store: str,
     key: str,
     *,
-    consistency: Union[Consistency, str] = Consistency.EVENTUAL,
+    consistency: Consistency | str = Consistency.EVENTUAL,
     metadata: MetadataLike = None,
-) -> Optional[StateItem]:
+) -> StateItem | None:
     """Reads ``key``; ``None`` if it does not exist (or has expired)."""
     wit_consistency = _wit.state.Consistency[Consistency(consistency).name]
     value = call(_wit.state.get, store, key, wit_consistency, pairs(metadata))
@@ -226,9 +226,9 @@ def save(
     key: str,
     data: Data,
     *,
-    etag: Optional[str] = None,
-    concurrency: Union[Concurrency, str] = Concurrency.LAST_WRITE,
-    consistency: Union[Consistency, str] = Consistency.EVENTUAL,
+    etag: str | None = None,
+    concurrency: Concurrency | str = Concurrency.LAST_WRITE,
+    consistency: Consistency | str = Consistency.EVENTUAL,
     metadata: MetadataLike = None,
 ) -> None:
     """Saves ``data`` (bytes, or text as UTF-8) under ``key``."""
@@ -250,9 +250,9 @@ def delete(
     store: str,
     key: str,
     *,
-    etag: Optional[str] = None,
-    concurrency: Union[Concurrency, str] = Concurrency.LAST_WRITE,
-    consistency: Union[Consistency, str] = Consistency.EVENTUAL,
+    etag: str | None = None,
+    concurrency: Concurrency | str = Concurrency.LAST_WRITE,
+    consistency: Consistency | str = Consistency.EVENTUAL,
     metadata: MetadataLike = None,
 ) -> None:
     """Deletes ``key``; a missing key is not an error unless an etag is given."""
@@ -266,7 +266,7 @@ def delete_item(store: str, item: DeleteItem) -> None:
 
 def transact(
     store: str,
-    operations: Iterable[Union[SaveItem, DeleteItem]],
+    operations: Iterable[SaveItem | DeleteItem],
     *,
     metadata: MetadataLike = None,
 ) -> None:
@@ -286,7 +286,7 @@ def transact(
 
 
 def query(
-    store: str, query: Union[str, dict[str, Any]], *, metadata: MetadataLike = None
+    store: str, query: str | dict[str, Any], *, metadata: MetadataLike = None
 ) -> QueryResponse:
     """Runs a query in Dapr's state query language (a JSON string, or a dict
     serialized to one) over the values this app stored as JSON."""

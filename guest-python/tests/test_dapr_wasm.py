@@ -7,20 +7,14 @@ import sys
 import unittest
 from unittest import mock
 
-from componentize_py_types import Err, Ok
-from wit_world.exports import handler as wit_handler
-from wit_world.imports import environment, invoke as wit_invoke, pubsub as wit_pubsub
-from wit_world.imports import secrets as wit_secrets, state as wit_state
-from wit_world.imports import types as wit_types
-
 import dapr_wasm
+from componentize_py_types import Err, Ok
 from dapr_wasm import (
     App,
     DaprError,
     EtagMismatch,
     EventStatus,
     NotFound,
-    Request,
     Response,
     command,
     pubsub,
@@ -28,6 +22,13 @@ from dapr_wasm import (
     state,
 )
 from dapr_wasm.errors import ERRORS
+from wit_world.exports import handler as wit_handler
+from wit_world.imports import environment
+from wit_world.imports import invoke as wit_invoke
+from wit_world.imports import pubsub as wit_pubsub
+from wit_world.imports import secrets as wit_secrets
+from wit_world.imports import state as wit_state
+from wit_world.imports import types as wit_types
 
 
 class Recorder:
@@ -64,7 +65,9 @@ class Errors(unittest.TestCase):
             self.assertEqual((error.case, error.message, str(error)), (case, "why", f"{case}: why"))
 
     def test_a_failed_call_raises_the_case(self):
-        with mock.patch.object(wit_state, "delete", Recorder(error=wit_types.Error_EtagMismatch("old"))):
+        with mock.patch.object(
+            wit_state, "delete", Recorder(error=wit_types.Error_EtagMismatch("old"))
+        ):
             with self.assertRaises(EtagMismatch) as raised:
                 state.delete("s", "k", etag="1")
         self.assertEqual(raised.exception.message, "old")
@@ -76,7 +79,9 @@ class State(unittest.TestCase):
         with mock.patch.object(wit_state, "get", fake):
             item = state.get("s", "k", consistency="strong", metadata={"m": "v"})
         self.assertEqual(fake.calls, [("s", "k", wit_state.Consistency.STRONG, [("m", "v")])])
-        self.assertEqual((item.etag, item.metadata, item.json()), ("7", {"ttlExpireTime": "soon"}, {"a": 1}))
+        self.assertEqual(
+            (item.etag, item.metadata, item.json()), ("7", {"ttlExpireTime": "soon"}, {"a": 1})
+        )
 
     def test_get_json_of_a_missing_key_is_the_default(self):
         with mock.patch.object(wit_state, "get", Recorder(None)):
@@ -86,10 +91,14 @@ class State(unittest.TestCase):
     def test_save_json_and_items(self):
         fake = Recorder()
         with mock.patch.object(wit_state, "save", fake):
-            state.save_json("s", "k", {"n": "é"}, etag="3", concurrency=state.Concurrency.FIRST_WRITE)
+            state.save_json(
+                "s", "k", {"n": "é"}, etag="3", concurrency=state.Concurrency.FIRST_WRITE
+            )
             state.save_bulk("s", [state.SaveItem("a", "text", metadata=[("ttlInSeconds", "5")])])
         [(store, [first]), (_, [second])] = fake.calls
-        self.assertEqual((store, first.key, first.data, first.etag), ("s", "k", '{"n":"é"}'.encode(), "3"))
+        self.assertEqual(
+            (store, first.key, first.data, first.etag), ("s", "k", '{"n":"é"}'.encode(), "3")
+        )
         self.assertEqual(first.options.concurrency, wit_state.Concurrency.FIRST_WRITE)
         self.assertEqual(first.options.consistency, wit_state.Consistency.EVENTUAL)
         self.assertEqual((second.data, second.metadata), (b"text", [("ttlInSeconds", "5")]))
@@ -132,8 +141,9 @@ class PubSubAndSecrets(unittest.TestCase):
     def test_publish_json_and_bulk_failures(self):
         publish = Recorder()
         failures = [wit_pubsub.BulkFailure("2", wit_types.Error_Denied("no"))]
-        with mock.patch.object(wit_pubsub, "publish", publish), mock.patch.object(
-            wit_pubsub, "bulk_publish", Recorder(failures)
+        with (
+            mock.patch.object(wit_pubsub, "publish", publish),
+            mock.patch.object(wit_pubsub, "bulk_publish", Recorder(failures)),
         ):
             pubsub.publish_json("p", "t", [1, 2])
             [failure] = pubsub.bulk_publish("p", "t", [pubsub.BulkMessage("1", "x")])
@@ -144,8 +154,13 @@ class PubSubAndSecrets(unittest.TestCase):
         with mock.patch.object(wit_secrets, "get", Recorder([("db", "s3cret")])):
             self.assertEqual(secrets.get("store", "db"), {"db": "s3cret"})
             self.assertEqual(secrets.get_value("store", "db"), "s3cret")
-        with mock.patch.object(wit_secrets, "get", Recorder(error=wit_types.Error_NotFound("no"))):
+        with mock.patch.object(wit_secrets, "get", Recorder([("a", "1"), ("b", "2")])):
+            self.assertEqual(secrets.get_value("store", "db"), "1")
+        with mock.patch.object(wit_secrets, "get", Recorder([])):
             self.assertIsNone(secrets.get_value("store", "db"))
+        with mock.patch.object(wit_secrets, "get", Recorder(error=wit_types.Error_NotFound("no"))):
+            with self.assertRaises(NotFound):
+                secrets.get_value("store", "db")
 
 
 class Invoke(unittest.TestCase):
@@ -155,15 +170,28 @@ class Invoke(unittest.TestCase):
         with mock.patch.object(wit_invoke, "invoke_method", fake):
             response = dapr_wasm.invoke.post_json("orders", "place", {"id": 1})
         [(app_id, request)] = fake.calls
-        self.assertEqual((app_id, request.method, request.verb), ("orders", "place", wit_invoke.HttpVerb.POST))
+        self.assertEqual(
+            (app_id, request.method, request.verb), ("orders", "place", wit_invoke.HttpVerb.POST)
+        )
         self.assertEqual((request.content_type, request.data), ("application/json", b'{"id":1}'))
         self.assertTrue(response.ok)
-        self.assertEqual((response.status, response.headers, response.json()), (201, [("a", "b")], {"ok": True}))
+        self.assertEqual(
+            (response.status, response.headers, response.json()), (201, [("a", "b")], {"ok": True})
+        )
 
 
 def cloud_event(topic, pubsub_name="pubsub", data=b"x"):
     return wit_handler.CloudEvent(
-        "id-1", "src", "com.dapr.event.sent", "1.0", "text/plain", data, topic, pubsub_name, topic, []
+        "id-1",
+        "src",
+        "com.dapr.event.sent",
+        "1.0",
+        "text/plain",
+        data,
+        topic,
+        pubsub_name,
+        topic,
+        [],
     )
 
 
@@ -183,7 +211,10 @@ class Handlers(unittest.TestCase):
         self.app.topic("pubsub", "fail")(lambda e: 1 / 0)
         self.app.topic("pubsub", "odd")(lambda e: "sometimes")
         [first, *_] = self.handler.subscriptions()
-        self.assertEqual((first.pubsub, first.topic, first.route, first.dead_letter_topic), ("pubsub", "ok", None, "dead"))
+        self.assertEqual(
+            (first.pubsub, first.topic, first.route, first.dead_letter_topic),
+            ("pubsub", "ok", None, "dead"),
+        )
         outcomes = {
             topic: self.handler.on_topic_event(cloud_event(topic))
             for topic in ["ok", "drop", "fail", "odd", "unknown"]
@@ -205,10 +236,15 @@ class Handlers(unittest.TestCase):
         self.app.invoke("boom")(lambda r: 1 / 0)
 
         def call(method):
-            request = wit_invoke.Request(method, wit_invoke.HttpVerb.PUT, [("q", "1")], [], None, b"you")
+            request = wit_invoke.Request(
+                method, wit_invoke.HttpVerb.PUT, [("q", "1")], [], None, b"you"
+            )
             return self.handler.on_invoke(request)
 
-        self.assertEqual((call("hello").status, call("hello").data, call("hello").content_type), (200, b"hi you", "text/plain"))
+        self.assertEqual(
+            (call("hello").status, call("hello").data, call("hello").content_type),
+            (200, b"hi you", "text/plain"),
+        )
         self.assertEqual((call("bytes").status, call("bytes").data), (200, b"raw"))
         self.assertEqual(call("boom").status, 500)
         self.assertEqual(call("nobody").status, 404)
@@ -219,7 +255,9 @@ class Handlers(unittest.TestCase):
         self.app.binding("ticker")(lambda e: e.text().upper())
         self.app.binding("broken")(lambda e: 1 / 0)
         updates = []
-        self.app.configuration_update(lambda store, sid, items: updates.append((store, sid, items[0].value)))
+        self.app.configuration_update(
+            lambda store, sid, items: updates.append((store, sid, items[0].value))
+        )
         self.assertEqual(self.handler.input_bindings(), ["ticker", "broken"])
         event = wit_handler.BindingEvent("ticker", b"tick", [])
         self.assertEqual(self.handler.on_binding_event(event), b"TICK")

@@ -10,8 +10,9 @@ Payloads (``data``) are UTF-8 text; answers decode bytes lossily.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, TypeVar
 
 from dapr_wasm import DaprError
 
@@ -72,7 +73,7 @@ class Fields:
         value = self.opt_string(name)
         return "" if value is None else value
 
-    def opt_string(self, name: str) -> Optional[str]:
+    def opt_string(self, name: str) -> str | None:
         """An optional string (default ``None``)."""
         value = self._get(name)
         if value is None or isinstance(value, str):
@@ -113,9 +114,7 @@ class Fields:
         result = []
         for pair in self.array(name):
             if not (
-                isinstance(pair, list)
-                and len(pair) == 2
-                and all(isinstance(s, str) for s in pair)
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(s, str) for s in pair)
             ):
                 raise self._wrong(name, "an array of [string, string] pairs")
             result.append((pair[0], pair[1]))

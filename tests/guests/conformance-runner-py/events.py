@@ -4,8 +4,6 @@ and everything delivered recorded in ``statestore`` for scenarios to check
 
 from __future__ import annotations
 
-from typing import Optional
-
 from dapr_wasm import (
     App,
     BindingEvent,
@@ -38,7 +36,7 @@ for topic in ("orders", "flaky-dead", "poison-dead"):
 
 
 @app.topic(PUBSUB, "flaky", dead_letter_topic="flaky-dead")
-def flaky(event: CloudEvent) -> Optional[EventStatus]:
+def flaky(event: CloudEvent) -> EventStatus | None:
     """Retried until its third attempt, then recorded."""
     if count_attempt(event.id) < FLAKY_SUCCESS_ATTEMPT:
         return EventStatus.RETRY
@@ -85,7 +83,9 @@ def ticker(event: BindingEvent) -> None:
 
 
 @app.configuration_update
-def configuration_update(_store: str, _subscription_id: str, items: list[ConfigurationItem]) -> None:
+def configuration_update(
+    _store: str, _subscription_id: str, items: list[ConfigurationItem]
+) -> None:
     """Saves ``config-update:<key>`` = the value of each changed item."""
     for item in items:
         try:

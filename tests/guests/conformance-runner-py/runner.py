@@ -6,10 +6,9 @@ outcome back to JSON (:mod:`steps`); the ``handler`` export records what the
 host delivers in ``statestore`` so scenarios can observe it (:mod:`events`).
 """
 
-import wit_world
-
 import events
 import steps
+import wit_world
 
 Handler = events.app.handler()
 

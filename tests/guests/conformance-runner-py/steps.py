@@ -6,8 +6,10 @@ parameter decoded from ``args``."""
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
+from codec import Fields, Invalid, each, error, pairs, parse, text
 from dapr_wasm import (
     DaprError,
     bindings,
@@ -21,8 +23,6 @@ from dapr_wasm import (
 )
 from dapr_wasm.invoke import HttpVerb
 from dapr_wasm.state import Concurrency, Consistency
-
-from codec import Fields, Invalid, each, error, pairs, parse, text
 
 
 def execute(step: str) -> str:
@@ -96,7 +96,7 @@ def operation(op: Fields) -> Any:
     raise Invalid(f"unknown operation `{case}`, expected upsert or delete")
 
 
-def state_value(item: Optional[state.StateItem]) -> Any:
+def state_value(item: state.StateItem | None) -> Any:
     if item is None:
         return None
     return {"data": text(item.data), "etag": item.etag, "metadata": pairs(item.metadata)}
@@ -113,7 +113,9 @@ def state_get(args: Fields) -> Any:
 
 
 def state_get_bulk(args: Fields) -> Any:
-    items = state.get_bulk(args.string("store"), args.strings("keys"), metadata=args.pairs("metadata"))
+    items = state.get_bulk(
+        args.string("store"), args.strings("keys"), metadata=args.pairs("metadata")
+    )
     return [
         {
             "key": b.key,
@@ -138,11 +140,11 @@ def state_transact(args: Fields) -> None:
 
 
 def state_query(args: Fields) -> Any:
-    response = state.query(args.string("store"), args.string("query"), metadata=args.pairs("metadata"))
+    response = state.query(
+        args.string("store"), args.string("query"), metadata=args.pairs("metadata")
+    )
     return {
-        "results": [
-            {"key": r.key, "data": text(r.data), "etag": r.etag} for r in response.results
-        ],
+        "results": [{"key": r.key, "data": text(r.data), "etag": r.etag} for r in response.results],
         "token": response.token,
         "metadata": pairs(response.metadata),
     }
@@ -226,7 +228,9 @@ def secrets_get_bulk(args: Fields) -> Any:
 
 
 def configuration_get(args: Fields) -> Any:
-    items = configuration.get(args.string("store"), args.strings("keys"), metadata=args.pairs("metadata"))
+    items = configuration.get(
+        args.string("store"), args.strings("keys"), metadata=args.pairs("metadata")
+    )
     return [
         {"key": i.key, "value": i.value, "version": i.version, "metadata": pairs(i.metadata)}
         for i in items

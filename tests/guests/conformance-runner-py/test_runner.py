@@ -7,10 +7,11 @@ import json
 import unittest
 from unittest import mock
 
-from componentize_py_types import Err
-from wit_world.imports import lock as wit_lock, state as wit_state, types as wit_types
-
 import steps
+from componentize_py_types import Err
+from wit_world.imports import lock as wit_lock
+from wit_world.imports import state as wit_state
+from wit_world.imports import types as wit_types
 
 
 def answer(step: str):
@@ -34,21 +35,29 @@ class Decoding(unittest.TestCase):
         self.runner_error('{"op": "state.get", "args": {"key": 7}}')
         self.runner_error('{"op": "state.get", "args": {"consistency": "sometimes"}}')
         self.runner_error('{"op": "state.save", "args": {"items": [{"data": {}}]}}')
-        self.runner_error('{"op": "state.transact", "args": {"operations": [{"upsert": {}, "delete": {}}]}}')
+        self.runner_error(
+            '{"op": "state.transact", "args": {"operations": [{"upsert": {}, "delete": {}}]}}'
+        )
         self.runner_error('{"op": "state.transact", "args": {"operations": [{"merge": {}}]}}')
         self.runner_error('{"op": "lock.try-lock", "args": {"expiry-in-seconds": -1}}')
         self.runner_error('{"op": "lock.try-lock", "args": {"expiry-in-seconds": true}}')
         self.runner_error('{"op": "lock.try-lock", "args": {"expiry-in-seconds": 4294967296}}')
         self.runner_error('{"op": "invoke.invoke-method", "args": {"request": {"verb": "GET"}}}')
         self.runner_error('{"op": "pubsub.publish", "args": {"metadata": [["a"]]}}')
-        self.assertIn("Unicode", self.runner_error('{"op": "state.get", "args": {"key": "lone-\\ud800"}}'))
+        self.assertIn(
+            "Unicode", self.runner_error('{"op": "state.get", "args": {"key": "lone-\\ud800"}}')
+        )
 
     def test_omitted_fields_take_their_defaults(self):
         fake = mock.Mock(return_value=None)
         with mock.patch.object(wit_state, "save", fake):
-            self.assertEqual(answer('{"op": "state.save", "args": {"items": [{"etag": null}]}}'), {"ok": None})
+            self.assertEqual(
+                answer('{"op": "state.save", "args": {"items": [{"etag": null}]}}'), {"ok": None}
+            )
         [(store, [item])] = [c.args for c in fake.call_args_list]
-        self.assertEqual((store, item.key, item.data, item.etag, item.metadata), ("", "", b"", None, []))
+        self.assertEqual(
+            (store, item.key, item.data, item.etag, item.metadata), ("", "", b"", None, [])
+        )
         self.assertEqual(item.options.concurrency, wit_state.Concurrency.LAST_WRITE)
         self.assertEqual(item.options.consistency, wit_state.Consistency.EVENTUAL)
 
@@ -61,10 +70,14 @@ class Decoding(unittest.TestCase):
             )
         error = Err(wit_types.Error_NotFound("no store"))
         with mock.patch.object(wit_lock, "unlock", mock.Mock(side_effect=error)):
-            self.assertEqual(answer('{"op": "lock.unlock", "args": {}}'), {"err": {"not-found": "no store"}})
+            self.assertEqual(
+                answer('{"op": "lock.unlock", "args": {}}'), {"err": {"not-found": "no store"}}
+            )
         status = wit_lock.UnlockStatus.LOCK_BELONGS_TO_OTHERS
         with mock.patch.object(wit_lock, "unlock", mock.Mock(return_value=status)):
-            self.assertEqual(answer('{"op": "lock.unlock", "args": {}}'), {"ok": "lock-belongs-to-others"})
+            self.assertEqual(
+                answer('{"op": "lock.unlock", "args": {}}'), {"ok": "lock-belongs-to-others"}
+            )
 
 
 if __name__ == "__main__":
