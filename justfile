@@ -32,8 +32,8 @@ build-assemblyscript: build-host
     cd tests/guests/state-loop-as && npm ci --no-audit --no-fund && npm run build
 
 # componentize-py (pinned in guest-python/requirements.txt) in
-# target/python-venv, and the Python components (the seed demo and the
-# conformance runner), each rebuilt only when its sources changed.
+# target/python-venv, and the Python components (the seed demo, the counter
+# and the conformance runner), each rebuilt only when its sources changed.
 build-python:
     scripts/build-python.sh
 

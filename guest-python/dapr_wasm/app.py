@@ -234,10 +234,17 @@ class App:
             return Response.with_text(f"{type(exc).__name__}: {exc}", 500)
         if isinstance(answer, Response):
             return answer
+        return Response(200, data=b"" if answer is None else answer)
+
+    def _invoke_answer(self, request: Request) -> Any:
+        """The WIT response to ``request``; 500 if the handler's answer cannot
+        be one (a body that is not bytes or text, an invalid verb, ...)."""
+        response = self._on_invoke(request)
         try:
-            return Response(200, data=b"" if answer is None else to_bytes(answer))
-        except TypeError as exc:
-            return Response.with_text(f"the handler of {request.method!r} answered {exc}", 500)
+            return response._to_wit()
+        except (TypeError, ValueError) as exc:
+            print(f"the handler of method {request.method!r} answered {exc}", file=sys.stderr)
+            return Response.with_text(f"invalid response: {exc}", 500)._to_wit()
 
     def _on_binding_event(self, event: BindingEvent) -> bytes:
         function = self._bindings.get(event.name)
@@ -245,10 +252,10 @@ class App:
             raise Err(f"no handler for input binding {event.name!r}")
         try:
             answer = function(event)
+            return b"" if answer is None else to_bytes(answer)
         except Exception as exc:
             _log_failure(f"the handler of input binding {event.name!r}")
             raise Err(f"{type(exc).__name__}: {exc}") from None
-        return b"" if answer is None else to_bytes(answer)
 
     def _on_configuration_update(
         self, store: str, subscription_id: str, items: list[ConfigurationItem]
@@ -305,7 +312,7 @@ class App:
                 return wit.EventStatus[status.name]
 
             def on_invoke(self, request: Any) -> Any:
-                return app._on_invoke(Request._from_wit(request))._to_wit()
+                return app._invoke_answer(Request._from_wit(request))
 
             def input_bindings(self) -> list[str]:
                 return list(app._bindings)

@@ -234,6 +234,7 @@ class Handlers(unittest.TestCase):
         self.app.invoke("hello")(lambda r: Response.with_text("hi " + r.text()))
         self.app.invoke("bytes")(lambda r: b"raw")
         self.app.invoke("boom")(lambda r: 1 / 0)
+        self.app.invoke("odd")(lambda r: 42)
 
         def call(method):
             request = wit_invoke.Request(
@@ -247,6 +248,7 @@ class Handlers(unittest.TestCase):
         )
         self.assertEqual((call("bytes").status, call("bytes").data), (200, b"raw"))
         self.assertEqual(call("boom").status, 500)
+        self.assertEqual(call("odd").status, 500)
         self.assertEqual(call("nobody").status, 404)
         self.app.invoke()(lambda r: Response(202, data=f"{r.verb.value}:{r.query}"))
         self.assertEqual((call("nobody").status, call("nobody").data), (202, b"put:[('q', '1')]"))
@@ -254,14 +256,15 @@ class Handlers(unittest.TestCase):
     def test_bindings_and_configuration_updates(self):
         self.app.binding("ticker")(lambda e: e.text().upper())
         self.app.binding("broken")(lambda e: 1 / 0)
+        self.app.binding("odd")(lambda e: 42)
         updates = []
         self.app.configuration_update(
             lambda store, sid, items: updates.append((store, sid, items[0].value))
         )
-        self.assertEqual(self.handler.input_bindings(), ["ticker", "broken"])
+        self.assertEqual(self.handler.input_bindings(), ["ticker", "broken", "odd"])
         event = wit_handler.BindingEvent("ticker", b"tick", [])
         self.assertEqual(self.handler.on_binding_event(event), b"TICK")
-        for name in ["broken", "unknown"]:
+        for name in ["broken", "odd", "unknown"]:
             with self.assertRaises(Err):
                 self.handler.on_binding_event(wit_handler.BindingEvent(name, b"", []))
         item = dapr_wasm.configuration._wit.configuration.Item("k", "v", "1", [])
