@@ -41,6 +41,7 @@ __all__ = [
     "state",
     "Err",
     "Ok",
+    "Payload",
     "Data",
     "MetadataLike",
     "call",
@@ -56,6 +57,21 @@ Data = bytes | bytearray | memoryview | str
 
 MetadataLike = Mapping[str, str] | Iterable[tuple[str, str]] | None
 """Metadata given to a call: a mapping, ``(key, value)`` pairs, or ``None``."""
+
+
+class Payload:
+    """``text()`` and ``json()`` of the payload in ``data``, for the SDK's
+    dataclasses that carry one."""
+
+    data: Data
+
+    def text(self) -> str:
+        """The payload as UTF-8 text (invalid bytes replaced)."""
+        return to_bytes(self.data).decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The payload parsed as JSON (raises ``ValueError`` if it is not JSON)."""
+        return json.loads(to_bytes(self.data))
 
 
 def call(function: Callable[..., T], *args: Any) -> T:

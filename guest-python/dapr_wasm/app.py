@@ -23,7 +23,6 @@ building blocks.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ._wit import Data, Err, MetadataLike, pairs, to_bytes
+from ._wit import Data, Err, MetadataLike, Payload, pairs, to_bytes
 from .configuration import ConfigurationItem
 from .invoke import Request, Response
 
@@ -50,7 +49,7 @@ class EventStatus(StrEnum):
 
 
 @dataclass
-class CloudEvent:
+class CloudEvent(Payload):
     """An event delivered to a subscription (CloudEvents 1.0 fields)."""
 
     id: str
@@ -74,17 +73,9 @@ class CloudEvent:
     extensions: dict[str, str] = field(default_factory=dict)
     """Other CloudEvent attributes and broker metadata."""
 
-    def text(self) -> str:
-        """The payload as UTF-8 text (invalid bytes replaced)."""
-        return self.data.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The payload parsed as JSON."""
-        return json.loads(self.data)
-
 
 @dataclass
-class BindingEvent:
+class BindingEvent(Payload):
     """An event from an input binding."""
 
     name: str
@@ -93,14 +84,6 @@ class BindingEvent:
     """The payload."""
     metadata: dict[str, str] = field(default_factory=dict)
     """Binding-specific metadata."""
-
-    def text(self) -> str:
-        """The payload as UTF-8 text (invalid bytes replaced)."""
-        return self.data.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The payload parsed as JSON."""
-        return json.loads(self.data)
 
 
 TopicHandler = Callable[[CloudEvent], EventStatus | None]

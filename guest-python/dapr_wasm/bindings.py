@@ -4,32 +4,22 @@ building block). Input bindings are received with
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import _wit
-from ._wit import Data, MetadataLike, call, pairs, to_bytes
+from ._wit import Data, MetadataLike, Payload, call, pairs, to_bytes
 
 __all__ = ["BindingResponse", "invoke"]
 
 
 @dataclass
-class BindingResponse:
+class BindingResponse(Payload):
     """What an output binding answered."""
 
     data: bytes
     """The response payload (may be empty)."""
     metadata: dict[str, str] = field(default_factory=dict)
     """Binding-specific response metadata."""
-
-    def text(self) -> str:
-        """The payload as UTF-8 text (invalid bytes replaced)."""
-        return self.data.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The payload parsed as JSON."""
-        return json.loads(self.data)
 
 
 def invoke(

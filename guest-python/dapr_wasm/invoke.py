@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from . import _wit
-from ._wit import Data, call, pairs, to_bytes
+from ._wit import Data, Payload, call, pairs, to_bytes
 
 __all__ = ["HttpVerb", "Request", "Response", "invoke_method", "get", "post_json"]
 
@@ -34,7 +33,7 @@ class HttpVerb(StrEnum):
 
 
 @dataclass
-class Request:
+class Request(Payload):
     """An invocation: a method of the called app, with an HTTP-like shape."""
 
     method: str
@@ -54,14 +53,6 @@ class Request:
     def with_json(cls, method: str, value: Any, verb: HttpVerb | str = HttpVerb.POST) -> Request:
         """A request whose body is ``value`` serialized as JSON."""
         return cls(method, verb, content_type="application/json", data=_wit.json_bytes(value))
-
-    def text(self) -> str:
-        """The body as UTF-8 text (invalid bytes replaced)."""
-        return to_bytes(self.data).decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(to_bytes(self.data))
 
     def _to_wit(self) -> Any:
         return _wit.invoke.Request(
@@ -86,7 +77,7 @@ class Request:
 
 
 @dataclass
-class Response:
+class Response(Payload):
     """The answer to an invocation; a non-2xx status is an answer, not an error."""
 
     status: int = 200
@@ -112,14 +103,6 @@ class Response:
     def ok(self) -> bool:
         """Whether the status is 2xx."""
         return 200 <= self.status < 300
-
-    def text(self) -> str:
-        """The body as UTF-8 text (invalid bytes replaced)."""
-        return to_bytes(self.data).decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(to_bytes(self.data))
 
     def _to_wit(self) -> Any:
         return _wit.invoke.Response(

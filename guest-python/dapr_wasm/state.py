@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import _wit
-from ._wit import Data, MetadataLike, call, pairs, to_bytes
+from ._wit import Data, MetadataLike, Payload, call, pairs, to_bytes
 from .errors import DaprError
 
 __all__ = [
@@ -61,7 +61,7 @@ class Concurrency(StrEnum):
 
 
 @dataclass
-class StateItem:
+class StateItem(Payload):
     """A stored value as read back."""
 
     data: bytes
@@ -70,14 +70,6 @@ class StateItem:
     """The etag of this version, for a later etag-checked write."""
     metadata: dict[str, str] = field(default_factory=dict)
     """Store metadata about the item, such as ``ttlExpireTime``."""
-
-    def text(self) -> str:
-        """The value as UTF-8 text (invalid bytes replaced)."""
-        return self.data.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The value parsed as JSON (raises ``ValueError`` if it is not JSON)."""
-        return json.loads(self.data)
 
 
 @dataclass
@@ -149,7 +141,7 @@ class DeleteItem:
 
 
 @dataclass
-class QueryItem:
+class QueryItem(Payload):
     """One result of a :func:`query`."""
 
     key: str
@@ -158,10 +150,6 @@ class QueryItem:
     """Its stored bytes."""
     etag: str | None = None
     """Its etag, if the store has etags."""
-
-    def json(self) -> Any:
-        """The value parsed as JSON."""
-        return json.loads(self.data)
 
 
 @dataclass
