@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR := justfile_directory() / "target"
 default:
     @just --list
 
-# The host (release) and every guest and example component, Rust and AssemblyScript.
-build: build-host build-guests build-assemblyscript
+# The host (release) and every guest and example component: Rust, AssemblyScript and Python.
+build: build-host build-guests build-assemblyscript build-python
 
 # The `wasmtime-dapr` binary in target/release.
 build-host:
@@ -31,6 +31,12 @@ build-assemblyscript: build-host
     cd examples/order-store-as && npm ci --no-audit --no-fund && npm run build
     cd tests/guests/state-loop-as && npm ci --no-audit --no-fund && npm run build
 
+# componentize-py (pinned in guest-python/requirements.txt) in
+# target/python-venv, and the Python components (the seed demo, the counter
+# and the conformance runner), each rebuilt only when its sources changed.
+build-python:
+    scripts/build-python.sh
+
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build
     scripts/demo.sh
@@ -44,6 +50,7 @@ daprd:
 test: build
     cargo test --release --workspace
     cd guest-assemblyscript && npm run check
+    guest-python/test.sh
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups

@@ -16,6 +16,9 @@ step "seed-demo: save, bulk-save and read back through dapr:runtime/state"
 step "seed-demo-as: the same demo in AssemblyScript (asc + wasmtime-dapr componentize)"
 "$bin" run examples/seed-demo-as/build/seed-demo-as.wasm --data-dir "$data"
 
+step "seed-demo-py: the same demo in Python (componentize-py)"
+"$bin" run examples/seed-demo-py/build/seed-demo-py.wasm --data-dir "$data"
+
 step "counter: a counter in the state store, across a restart"
 "$bin" serve "$wasm/counter.wasm" --listen 127.0.0.1:8080 --data-dir "$data" & pid=$!
 wait_for http://127.0.0.1:8080/ready

@@ -71,9 +71,22 @@ fn assert_seed_demo(demo: &Path) {
 
 #[test]
 fn counter_keeps_counting_across_restarts() {
+    assert_counter(&common::guest("counter.wasm"));
+}
+
+#[test]
+fn python_counter_keeps_counting_across_restarts() {
+    assert_counter(&common::built(
+        "examples/counter-py/build/counter-py.wasm",
+        "just build-python",
+    ));
+}
+
+/// Each `GET /` of the counter answers the next number, also after a
+/// restart; any other path is 404.
+fn assert_counter(counter: &Path) {
     let data = tempfile::tempdir().unwrap();
-    let counter = common::guest("counter.wasm");
-    let args = [path(&counter), "--data-dir", path(data.path())];
+    let args = [path(counter), "--data-dir", path(data.path())];
     let server = Serve::start(&args);
     assert_eq!(server.request("GET", "/", b""), (200, b"1".to_vec()));
     assert_eq!(server.request("GET", "/", b""), (200, b"2".to_vec()));
@@ -270,13 +283,18 @@ fn wit_and_inspect_describe_the_interfaces() {
 
 #[test]
 fn assemblyscript_seed_demo_prints_test_successfully() {
-    let demo = common::repo().join("examples/seed-demo-as/build/seed-demo-as.wasm");
-    assert!(
-        demo.is_file(),
-        "{} is missing: build it with `just build-assemblyscript`",
-        demo.display()
-    );
-    assert_seed_demo(&demo);
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-as/build/seed-demo-as.wasm",
+        "just build-assemblyscript",
+    ));
+}
+
+#[test]
+fn python_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-py/build/seed-demo-py.wasm",
+        "just build-python",
+    ));
 }
 
 #[test]
@@ -350,11 +368,9 @@ fn componentize_explains_a_module_that_is_not_a_guest() {
 
 #[test]
 fn orders_flow_with_the_assemblyscript_store() {
-    let store = common::repo().join("examples/order-store-as/build/order-store-as.wasm");
-    assert!(
-        store.is_file(),
-        "{} is missing: build it with `just build-assemblyscript`",
-        store.display()
+    let store = common::built(
+        "examples/order-store-as/build/order-store-as.wasm",
+        "just build-assemblyscript",
     );
     assert_orders_flow(&format!("order-store={}", path(&store)));
 }

@@ -41,13 +41,6 @@ fn wasi_runners() -> Vec<Language> {
 }
 
 fn languages() -> Vec<Language> {
-    let assemblyscript =
-        common::repo().join("tests/guests/conformance-runner-as/build/conformance-runner-as.wasm");
-    assert!(
-        assemblyscript.is_file(),
-        "{} is missing: run `just build-assemblyscript`",
-        assemblyscript.display()
-    );
     vec![
         Language {
             name: "rust",
@@ -55,7 +48,17 @@ fn languages() -> Vec<Language> {
         },
         Language {
             name: "assemblyscript",
-            runner: assemblyscript,
+            runner: common::built(
+                "tests/guests/conformance-runner-as/build/conformance-runner-as.wasm",
+                "just build-assemblyscript",
+            ),
+        },
+        Language {
+            name: "python",
+            runner: common::built(
+                "tests/guests/conformance-runner-py/build/conformance-runner-py.wasm",
+                "just build-python",
+            ),
         },
     ]
 }
@@ -724,8 +727,9 @@ async fn large_and_non_ascii_payloads_round_trip() {
 }
 
 /// A lone UTF-16 surrogate cannot become a WIT string: the call fails
-/// cleanly (a Rust runner refuses it while parsing; an AssemblyScript string
-/// holding one traps at the boundary) and nothing corrupt is stored.
+/// cleanly (the Rust and the Python runner refuse it while parsing; an
+/// AssemblyScript string holding one traps at the boundary) and nothing
+/// corrupt is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lone_surrogate_is_refused_not_corrupted() {
     // serde_json keeps lone surrogates out of `Value`s: the step goes as text.

@@ -59,6 +59,18 @@ fn build_guests() {
     }
 }
 
+/// A component built outside cargo (AssemblyScript, Python), at `path` in the
+/// repository; a missing one names the `recipe` that builds it.
+pub fn built(path: &str, recipe: &str) -> PathBuf {
+    let component = repo().join(path);
+    assert!(
+        component.is_file(),
+        "{} is missing: build it with `{recipe}`",
+        component.display()
+    );
+    component
+}
+
 /// Every key in the `state` table of the SQLite state store at `db`.
 pub fn sqlite_state_keys(db: &Path) -> Vec<String> {
     let db = rusqlite::Connection::open(db).expect("opening the state database");

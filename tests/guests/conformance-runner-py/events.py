@@ -1,0 +1,94 @@
+"""The runner's ``handler`` export: fixed subscriptions and input bindings,
+and everything delivered recorded in ``statestore`` for scenarios to check
+(tests/conformance/README.md)."""
+
+from __future__ import annotations
+
+from dapr_wasm import (
+    App,
+    BindingEvent,
+    CloudEvent,
+    ConfigurationItem,
+    DaprError,
+    EventStatus,
+    Request,
+    Response,
+    state,
+)
+
+STORE = "statestore"
+PUBSUB = "pubsub"
+FLAKY_SUCCESS_ATTEMPT = 3
+"""``flaky`` events succeed on this attempt."""
+
+app = App()
+
+
+def record(event: CloudEvent) -> None:
+    """Records a delivered event under ``received:<topic>:<data>``."""
+    data = event.text()
+    value = f"{event.path}|{event.source}|{event.data_content_type}|{data}"
+    state.save(STORE, f"received:{event.topic}:{data}", value)
+
+
+for topic in ("orders", "flaky-dead", "poison-dead"):
+    app.topic(PUBSUB, topic)(record)
+
+
+@app.topic(PUBSUB, "flaky", dead_letter_topic="flaky-dead")
+def flaky(event: CloudEvent) -> EventStatus | None:
+    """Retried until its third attempt, then recorded."""
+    if count_attempt(event.id) < FLAKY_SUCCESS_ATTEMPT:
+        return EventStatus.RETRY
+    record(event)
+    return None
+
+
+@app.topic(PUBSUB, "poison", dead_letter_topic="poison-dead")
+def poison(_event: CloudEvent) -> EventStatus:
+    """Never processed."""
+    return EventStatus.DROP
+
+
+def count_attempt(event_id: str) -> int:
+    """Increments the attempt counter of event ``event_id``; the new count."""
+    key = f"attempts:{event_id}"
+    item = state.get(STORE, key)
+    try:
+        previous = int(item.text().strip()) if item else 0
+    except ValueError:
+        previous = 0
+    attempt = previous + 1
+    state.save(STORE, key, str(attempt))
+    return attempt
+
+
+@app.invoke("fail")
+def fail(_request: Request) -> Response:
+    """Always answers 500."""
+    return Response(500, data=b"failed")
+
+
+@app.invoke()
+def echo(request: Request) -> Response:
+    """Answers ``<verb>:<method>:<query as k=v joined by &>:<data>``."""
+    query = "&".join(f"{k}={v}" for k, v in request.query)
+    return Response.with_text(f"{request.verb.value}:{request.method}:{query}:{request.text()}")
+
+
+@app.binding("ticker")
+def ticker(event: BindingEvent) -> None:
+    """Saves ``binding:<name>`` = the event's data."""
+    state.save(STORE, f"binding:{event.name}", event.data)
+
+
+@app.configuration_update
+def configuration_update(
+    _store: str, _subscription_id: str, items: list[ConfigurationItem]
+) -> None:
+    """Saves ``config-update:<key>`` = the value of each changed item."""
+    for item in items:
+        try:
+            state.save(STORE, f"config-update:{item.key}", item.value)
+        except DaprError:
+            pass  # nothing can report a failure here; the missing key shows it

@@ -1,0 +1,299 @@
+"""``execute``: one scenario step, ``{"op": "<interface>.<function>", "args":
+{...}}``, answered ``{"ok": ...}`` or ``{"err": {"<case>": "<message>"}}``.
+Each op calls the dapr_wasm function for its WIT function with every WIT
+parameter decoded from ``args``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from codec import Fields, Invalid, each, error, pairs, parse, text
+from dapr_wasm import (
+    DaprError,
+    bindings,
+    configuration,
+    invoke,
+    lock,
+    metadata,
+    pubsub,
+    secrets,
+    state,
+)
+from dapr_wasm.invoke import HttpVerb
+from dapr_wasm.state import Concurrency, Consistency
+
+
+def execute(step: str) -> str:
+    """Executes one step given as JSON and answers as JSON; never raises."""
+    try:
+        answer: dict[str, Any] = {"ok": run(step)}
+    except DaprError as e:
+        answer = {"err": error(e)}
+    except Invalid as e:
+        answer = {"err": {"invalid-argument": f"runner: {e}"}}
+    except Exception as e:  # a bug of the runner or the SDK: report, never trap
+        answer = {"err": {"internal": f"runner: {type(e).__name__}: {e}"}}
+    return json.dumps(answer, ensure_ascii=False)
+
+
+def run(step: str) -> Any:
+    """Decodes the step and runs its op."""
+    fields = Fields(parse(step), "step")
+    op = fields.string("op")
+    args = fields.object("args")
+    if not op:
+        raise Invalid("the step has no `op`")
+    function = OPS.get(op)
+    if function is None:
+        raise Invalid(f"unknown op `{op}`")
+    return function(args)
+
+
+# ---- state ----
+
+
+def consistency(fields: Fields) -> Consistency:
+    return fields.case("consistency", Consistency, Consistency.EVENTUAL)
+
+
+def options(fields: Fields) -> dict[str, Any]:
+    """``write-options`` as the keyword arguments of the SDK's items."""
+    opts = fields.object("options")
+    return {
+        "concurrency": opts.case("concurrency", Concurrency, Concurrency.LAST_WRITE),
+        "consistency": consistency(opts),
+    }
+
+
+def save_item(item: Fields) -> state.SaveItem:
+    return state.SaveItem(
+        key=item.string("key"),
+        data=item.data("data"),
+        etag=item.opt_string("etag"),
+        metadata=item.pairs("metadata"),
+        **options(item),
+    )
+
+
+def delete_item(item: Fields) -> state.DeleteItem:
+    return state.DeleteItem(
+        key=item.string("key"),
+        etag=item.opt_string("etag"),
+        metadata=item.pairs("metadata"),
+        **options(item),
+    )
+
+
+def operation(op: Fields) -> Any:
+    """``{"upsert": save-item}`` or ``{"delete": delete-item}``."""
+    case, item = op.variant()
+    if case == "upsert":
+        return save_item(item)
+    if case == "delete":
+        return delete_item(item)
+    raise Invalid(f"unknown operation `{case}`, expected upsert or delete")
+
+
+def state_value(item: state.StateItem | None) -> Any:
+    if item is None:
+        return None
+    return {"data": text(item.data), "etag": item.etag, "metadata": pairs(item.metadata)}
+
+
+def state_get(args: Fields) -> Any:
+    item = state.get(
+        args.string("store"),
+        args.string("key"),
+        consistency=consistency(args),
+        metadata=args.pairs("metadata"),
+    )
+    return state_value(item)
+
+
+def state_get_bulk(args: Fields) -> Any:
+    items = state.get_bulk(
+        args.string("store"), args.strings("keys"), metadata=args.pairs("metadata")
+    )
+    return [
+        {
+            "key": b.key,
+            "value": {"err": error(b.error)} if b.error else {"ok": state_value(b.item)},
+        }
+        for b in items
+    ]
+
+
+def state_save(args: Fields) -> None:
+    items = each(args.array("items"), "items[]", save_item)
+    state.save_bulk(args.string("store"), items)
+
+
+def state_delete(args: Fields) -> None:
+    state.delete_item(args.string("store"), delete_item(args.object("item")))
+
+
+def state_transact(args: Fields) -> None:
+    operations = each(args.array("operations"), "operations[]", operation)
+    state.transact(args.string("store"), operations, metadata=args.pairs("metadata"))
+
+
+def state_query(args: Fields) -> Any:
+    response = state.query(
+        args.string("store"), args.string("query"), metadata=args.pairs("metadata")
+    )
+    return {
+        "results": [{"key": r.key, "data": text(r.data), "etag": r.etag} for r in response.results],
+        "token": response.token,
+        "metadata": pairs(response.metadata),
+    }
+
+
+# ---- pubsub ----
+
+
+def pubsub_publish(args: Fields) -> None:
+    pubsub.publish(
+        args.string("pubsub"),
+        args.string("topic"),
+        args.data("data"),
+        content_type=args.opt_string("content-type"),
+        metadata=args.pairs("metadata"),
+    )
+
+
+def bulk_message(m: Fields) -> pubsub.BulkMessage:
+    return pubsub.BulkMessage(
+        entry_id=m.string("entry-id"),
+        data=m.data("data"),
+        content_type=m.string("content-type"),
+        metadata=m.pairs("metadata"),
+    )
+
+
+def pubsub_bulk_publish(args: Fields) -> Any:
+    messages = each(args.array("messages"), "messages[]", bulk_message)
+    failures = pubsub.bulk_publish(
+        args.string("pubsub"), args.string("topic"), messages, metadata=args.pairs("metadata")
+    )
+    return [{"entry-id": f.entry_id, "error": error(f.error)} for f in failures]
+
+
+# ---- invoke, bindings ----
+
+
+def invoke_method(args: Fields) -> Any:
+    request = args.object("request")
+    response = invoke.invoke_method(
+        args.string("app-id"),
+        invoke.Request(
+            method=request.string("method"),
+            verb=request.case("verb", HttpVerb, HttpVerb.POST),
+            query=request.pairs("query"),
+            headers=request.pairs("headers"),
+            content_type=request.opt_string("content-type"),
+            data=request.data("data"),
+        ),
+    )
+    return {
+        "status": response.status,
+        "headers": pairs(response.headers),
+        "content-type": response.content_type,
+        "data": text(bytes(response.data)),
+    }
+
+
+def bindings_invoke(args: Fields) -> Any:
+    response = bindings.invoke(
+        args.string("name"),
+        args.string("operation"),
+        args.data("data"),
+        metadata=args.pairs("metadata"),
+    )
+    return {"data": text(response.data), "metadata": pairs(response.metadata)}
+
+
+# ---- secrets, configuration ----
+
+
+def secrets_get(args: Fields) -> Any:
+    secret = secrets.get(args.string("store"), args.string("key"), metadata=args.pairs("metadata"))
+    return pairs(secret)
+
+
+def secrets_get_bulk(args: Fields) -> Any:
+    every = secrets.get_bulk(args.string("store"), metadata=args.pairs("metadata"))
+    return [[key, pairs(secret)] for key, secret in every.items()]
+
+
+def configuration_get(args: Fields) -> Any:
+    items = configuration.get(
+        args.string("store"), args.strings("keys"), metadata=args.pairs("metadata")
+    )
+    return [
+        {"key": i.key, "value": i.value, "version": i.version, "metadata": pairs(i.metadata)}
+        for i in items
+    ]
+
+
+def configuration_subscribe(args: Fields) -> Any:
+    return configuration.subscribe(
+        args.string("store"), args.strings("keys"), metadata=args.pairs("metadata")
+    )
+
+
+def configuration_unsubscribe(args: Fields) -> None:
+    configuration.unsubscribe(args.string("store"), args.string("id"))
+
+
+# ---- lock, metadata ----
+
+
+def lock_try_lock(args: Fields) -> Any:
+    return lock.try_lock(
+        args.string("store"),
+        args.string("resource-id"),
+        args.string("owner"),
+        args.u32("expiry-in-seconds"),
+    )
+
+
+def lock_unlock(args: Fields) -> Any:
+    status = lock.unlock(args.string("store"), args.string("resource-id"), args.string("owner"))
+    return status.value
+
+
+def metadata_get(_args: Fields) -> Any:
+    meta = metadata.get()
+    return {
+        "app-id": meta.app_id,
+        "runtime": meta.runtime,
+        "components": [
+            {"name": c.name, "component-type": c.component_type, "version": c.version}
+            for c in meta.components
+        ],
+    }
+
+
+OPS: dict[str, Callable[[Fields], Any]] = {
+    "state.get": state_get,
+    "state.get-bulk": state_get_bulk,
+    "state.save": state_save,
+    "state.delete": state_delete,
+    "state.transact": state_transact,
+    "state.query": state_query,
+    "pubsub.publish": pubsub_publish,
+    "pubsub.bulk-publish": pubsub_bulk_publish,
+    "invoke.invoke-method": invoke_method,
+    "bindings.invoke": bindings_invoke,
+    "secrets.get": secrets_get,
+    "secrets.get-bulk": secrets_get_bulk,
+    "configuration.get": configuration_get,
+    "configuration.subscribe": configuration_subscribe,
+    "configuration.unsubscribe": configuration_unsubscribe,
+    "lock.try-lock": lock_try_lock,
+    "lock.unlock": lock_unlock,
+    "metadata.get": metadata_get,
+}
+"""Every op of the step protocol, by name."""
