@@ -119,7 +119,22 @@ pub fn from_http_headers(headers: &http::HeaderMap) -> Context {
 
 /// The trace context in gRPC metadata.
 pub fn from_grpc_metadata(metadata: &tonic::metadata::MetadataMap) -> Context {
-    from_http_headers(&metadata.clone().into_headers())
+    struct Metadata<'a>(&'a tonic::metadata::MetadataMap);
+    impl Extractor for Metadata<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key)?.to_str().ok()
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0
+                .keys()
+                .filter_map(|key| match key {
+                    tonic::metadata::KeyRef::Ascii(key) => Some(key.as_str()),
+                    tonic::metadata::KeyRef::Binary(_) => None,
+                })
+                .collect()
+        }
+    }
+    TraceContextPropagator::new().extract(&Metadata(metadata))
 }
 
 /// The trace context in name-value pairs: a CloudEvent's attributes
@@ -242,6 +257,16 @@ impl Traced {
     /// The context to run the traced work in.
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// Fills the `trace_id` field of the log span `span` (when it is
+    /// enabled and this work is in a trace).
+    pub fn record_trace_id(&self, span: &tracing::Span) {
+        if !span.is_disabled()
+            && let Some(id) = trace_id(&self.context)
+        {
+            span.record("trace_id", id);
+        }
     }
 
     /// Runs `work` with this span current.

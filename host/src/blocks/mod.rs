@@ -141,11 +141,7 @@ pub(crate) async fn observed<R: crate::metrics::Outcome>(
     use tracing::Instrument;
     let traced = crate::telemetry::host_call(&app.app_id, block, operation, target);
     let span = tracing::debug_span!("host call", app = %app.app_id, block, operation, target, trace_id = tracing::field::Empty);
-    if !span.is_disabled()
-        && let Some(id) = crate::telemetry::trace_id(traced.context())
-    {
-        span.record("trace_id", id);
-    }
+    traced.record_trace_id(&span);
     let started = std::time::Instant::now();
     let result = traced.run(call.instrument(span.clone())).await;
     let (outcome, took) = (result.outcome(), started.elapsed());

@@ -64,24 +64,20 @@ async fn respond(
     app: &App,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<HyperOutgoingBody> {
-    use tracing::Instrument;
     let parent = crate::telemetry::from_http_headers(request.headers());
     let target = format!("{} {}", request.method(), request.uri().path());
-    let (traced, span) = app.start_inbound("http", &target, &parent);
-    let started = std::time::Instant::now();
-    let response = traced.run(answer(app, request).instrument(span)).await;
-    let status = response.status().as_u16();
-    let outcome = match status {
-        503 if response.headers().contains_key(hyper::header::RETRY_AFTER) => "overloaded",
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    };
-    app.record("http", outcome, started.elapsed());
-    traced.end(outcome);
-    response
+    let call = answer(app, request);
+    app.inbound("http", &target, &parent, call, |response| {
+        match response.status().as_u16() {
+            503 if response.headers().contains_key(hyper::header::RETRY_AFTER) => "overloaded",
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        }
+    })
+    .await
 }
 
 /// Runs one request; a failing guest becomes a 500 with the reason, an

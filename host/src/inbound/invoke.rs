@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::blocks::invoke::{HttpVerb, Request, Response};
-use crate::runtime::{App, check_body};
+use crate::runtime::{App, check_body, outcome_of};
 use crate::telemetry;
 
 /// Delivers `request` to `app`; a request or response body over the app's
@@ -22,13 +22,11 @@ pub(crate) async fn deliver(app: &App, request: Request) -> anyhow::Result<Respo
     } else if exports.http {
         // Traced and recorded like an `on-invoke` of a handler app (the
         // HTTP server traces and records only its own requests).
-        use tracing::Instrument;
         let parent = telemetry::parent_or(|| telemetry::from_pairs(&request.headers));
-        let (traced, span) = app.start_inbound("on-invoke", &request.method.clone(), &parent);
-        let started = std::time::Instant::now();
-        let result = traced.run(invoke_http(app, request).instrument(span)).await;
-        traced.end(app.record_result("on-invoke", &result, started.elapsed()));
-        result
+        let method = request.method.clone();
+        let call = invoke_http(app, request);
+        app.inbound("on-invoke", &method, &parent, call, outcome_of)
+            .await
     } else {
         Err(anyhow!(
             "app `{}` exports neither dapr:runtime/handler nor wasi:http/incoming-handler",

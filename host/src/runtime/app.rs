@@ -157,32 +157,32 @@ impl App {
         queueing: Queueing,
         call: impl Future<Output = Result<T>>,
     ) -> Result<T> {
-        use tracing::Instrument;
-        let (traced, span) = self.start_inbound(what, target, &parent);
-        let started = std::time::Instant::now();
-        let result = traced
-            .run(self.bounded_call(what, queueing, call).instrument(span))
-            .await;
-        traced.end(self.record_result(what, &result, started.elapsed()));
-        result
+        let call = self.bounded_call(what, queueing, call);
+        self.inbound(what, target, &parent, call, outcome_of).await
     }
 
-    /// Starts the trace span (a child of `parent`) and the log span (with
-    /// the same fields) of one inbound call of kind `kind` about `target`.
-    pub(crate) fn start_inbound(
+    /// Runs `work`, one inbound call of kind `kind` about `target`, in its
+    /// trace span (a child of `parent`) and its log span (with the same
+    /// fields), and records it in the metrics with the outcome `outcome`
+    /// gives its result.
+    pub(crate) async fn inbound<T>(
         &self,
         kind: &'static str,
         target: &str,
         parent: &opentelemetry::Context,
-    ) -> (telemetry::Traced, tracing::Span) {
+        work: impl Future<Output = T>,
+        outcome: impl FnOnce(&T) -> &'static str,
+    ) -> T {
+        use tracing::Instrument;
         let traced = telemetry::inbound(&self.id, kind, target, parent);
         let span = tracing::info_span!("inbound", app = %self.id, kind, target, trace_id = tracing::field::Empty);
-        if !span.is_disabled()
-            && let Some(id) = telemetry::trace_id(traced.context())
-        {
-            span.record("trace_id", id);
-        }
-        (traced, span)
+        traced.record_trace_id(&span);
+        let started = std::time::Instant::now();
+        let result = traced.run(work.instrument(span)).await;
+        let outcome = outcome(&result);
+        self.record(kind, outcome, started.elapsed());
+        traced.end(outcome);
+        result
     }
 
     async fn bounded_call<T>(
@@ -200,23 +200,6 @@ impl App {
                 self.id
             )),
         }
-    }
-
-    /// Records one inbound call of `kind` that ended with `result`: `ok`,
-    /// `overloaded` or `error` (which it returns).
-    pub(crate) fn record_result<T>(
-        &self,
-        kind: &str,
-        result: &Result<T>,
-        took: std::time::Duration,
-    ) -> &'static str {
-        let outcome = match result {
-            Ok(_) => "ok",
-            Err(err) if err.downcast_ref::<super::Overloaded>().is_some() => "overloaded",
-            Err(_) => "error",
-        };
-        self.record(kind, outcome, took);
-        outcome
     }
 
     /// Records one inbound call of `kind` in the metrics (and an overload
@@ -472,6 +455,16 @@ impl App {
             }
         })
         .await
+    }
+}
+
+/// The outcome of an inbound call that ended with `result`: `ok`,
+/// `overloaded` or `error`.
+pub(crate) fn outcome_of<T>(result: &Result<T>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(err) if err.downcast_ref::<super::Overloaded>().is_some() => "overloaded",
+        Err(_) => "error",
     }
 }
 

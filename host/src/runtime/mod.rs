@@ -8,6 +8,7 @@ mod limits;
 mod load;
 mod store;
 
+pub(crate) use app::outcome_of;
 pub use app::{App, Exports, failure_message};
 pub use cache::{choose_cache_dir, default_cache_dir};
 pub use engine::{EPOCH_TICK, Runtime, RuntimeConfig};
