@@ -118,8 +118,8 @@ pub fn go_duration(text: &str) -> Result<Duration> {
 }
 
 /// A point in time as Dapr reads a job's due time or TTL: an RFC 3339 time,
-/// or a Go duration (`90s`) or non-repeating ISO 8601 duration (`PT1M30S`,
-/// `P1DT2H`) added to `from`.
+/// or a Go duration (`90s`, `1.5s`) or non-repeating ISO 8601 duration of
+/// whole numbers (`PT1M30S`, `P1DT2H`) added to `from`.
 pub fn point_in_time(text: &str, from: DateTime<Utc>) -> Result<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
@@ -143,8 +143,8 @@ pub fn point_in_time(text: &str, from: DateTime<Utc>) -> Result<DateTime<Utc>> {
         .ok_or_else(too_late)
 }
 
-/// Parses an ISO 8601 duration `PnYnMnWnDTnHnMnS` into months, days and
-/// the rest.
+/// Parses an ISO 8601 duration `PnYnMnWnDTnHnMnS` (whole numbers, as Dapr
+/// reads them) into months, days and the rest.
 fn iso8601_duration(text: &str) -> Result<(u32, u64, Duration)> {
     let body = text
         .strip_prefix('P')
@@ -153,42 +153,38 @@ fn iso8601_duration(text: &str) -> Result<(u32, u64, Duration)> {
     if body.is_empty() || body.ends_with('T') {
         bail!("empty ISO 8601 duration");
     }
-    let (mut months, mut days, mut seconds) = (0u64, 0u64, 0f64);
+    let (mut months, mut days, mut seconds) = (0u64, 0u64, 0u64);
     for (part, in_time) in [(date, false), (time, true)] {
         let mut rest = part;
         while !rest.is_empty() {
             let end = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                .find(|c: char| !c.is_ascii_digit())
                 .context("a number without a unit")?;
             let (number, tail) = rest.split_at(end);
             let mut chars = tail.chars();
             let unit = chars.next().context("a number without a unit")?;
             rest = chars.as_str();
-            let value: f64 = number
-                .replace(',', ".")
+            let value: u64 = number
                 .parse()
-                .context("an invalid number")?;
-            let whole = || -> Result<u64> {
-                if value.fract() != 0.0 {
-                    bail!("only seconds may have a fraction");
-                }
-                Ok(value as u64)
-            };
-            match (unit, in_time) {
-                ('Y', false) => months += whole()? * 12,
-                ('M', false) => months += whole()?,
-                ('W', false) => days += whole()? * 7,
-                ('D', false) => days += whole()?,
-                ('H', true) => seconds += value * 3600.0,
-                ('M', true) => seconds += value * 60.0,
-                ('S', true) => seconds += value,
+                .context("each part is a whole number and a unit")?;
+            let (total, scale) = match (unit, in_time) {
+                ('Y', false) => (&mut months, 12),
+                ('M', false) => (&mut months, 1),
+                ('W', false) => (&mut days, 7),
+                ('D', false) => (&mut days, 1),
+                ('H', true) => (&mut seconds, 3600),
+                ('M', true) => (&mut seconds, 60),
+                ('S', true) => (&mut seconds, 1),
                 _ => bail!("unknown unit `{unit}`"),
-            }
+            };
+            *total = value
+                .checked_mul(scale)
+                .and_then(|v| total.checked_add(v))
+                .context("too long")?;
         }
     }
     let months = u32::try_from(months).context("too many months")?;
-    let duration = Duration::try_from_secs_f64(seconds).context("too long")?;
-    Ok((months, days, duration))
+    Ok((months, days, Duration::from_secs(seconds)))
 }
 
 #[cfg(test)]
@@ -277,5 +273,6 @@ mod tests {
         assert!(at("P").is_err());
         assert!(at("PT").is_err());
         assert!(at("P1.5D").is_err());
+        assert!(at("PT2.5S").is_err());
     }
 }
