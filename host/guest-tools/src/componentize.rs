@@ -213,8 +213,14 @@ fn check_imports(info: &ModuleInfo, resolve: &Resolve, world: WorldId) -> Result
     for (key, item) in &w.imports {
         if let WorldItem::Interface { id, .. } = item {
             let name = resolve.name_world_key(key);
-            for f in resolve.interfaces[*id].functions.keys() {
+            let iface = &resolve.interfaces[*id];
+            for f in iface.functions.keys() {
                 allowed.insert((name.clone(), f.clone()));
+            }
+            for (ty_name, ty) in &iface.types {
+                if matches!(resolve.types[*ty].kind, wit_parser::TypeDefKind::Resource) {
+                    allowed.insert((name.clone(), format!("[resource-drop]{ty_name}")));
+                }
             }
         }
     }
