@@ -306,7 +306,7 @@ fn checked_in_assemblyscript_bindings_are_up_to_date() {
         "--out",
         path(dir.path()),
         "--world",
-        "app",
+        "app,http-app",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let checked_in = common::repo().join("guest-assemblyscript/assembly/bindings");
