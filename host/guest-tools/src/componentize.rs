@@ -383,6 +383,42 @@ mod tests {
         assert!(wasmprinter_like(&component).contains(&h.to_string()));
     }
 
+    /// An HTTP app's module: resource methods and `[resource-drop]`
+    /// imports, the `wasi:http/incoming-handler` export shim.
+    #[test]
+    fn http_app_with_resources_becomes_a_component() {
+        let shim =
+            crate::assemblyscript::export_shim_name("wasi:http/incoming-handler@0.2.12#handle");
+        let t = "wasi:http/types@0.2.12";
+        let module = wat(&format!(
+            r#"(import "{t}" "[method]incoming-request.headers" (func (param i32) (result i32)))
+               (import "{t}" "[resource-drop]fields" (func (param i32)))
+               (import "{t}" "[resource-drop]incoming-request" (func (param i32)))
+               (import "{t}" "[static]response-outparam.set" (func (param i32 i32 i32 i32 i64 i32 i32 i32 i32)))
+               {REALLOC}
+               (func (export "{shim}") (param i32 i32))"#
+        ));
+        let component = componentize(&module, "http-app", Encoding::Utf16).unwrap();
+        let names = wasmprinter_like(&component);
+        assert!(
+            names.contains("wasi:http/incoming-handler@0.2.12"),
+            "{names}"
+        );
+        assert!(names.contains(t), "{names}");
+
+        // A drop of a resource the interface does not have is refused.
+        let err = componentize(
+            &wat(&format!(
+                r#"(import "{t}" "[resource-drop]nothing" (func (param i32))) {REALLOC}"#
+            )),
+            "http-app",
+            Encoding::Utf16,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("no such function"), "{err}");
+    }
+
     #[test]
     fn clear_errors() {
         let err = componentize(
