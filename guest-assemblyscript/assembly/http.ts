@@ -144,10 +144,10 @@ function readRequest(request: IncomingRequest): Request | null {
   const fields = request.headers();
   const entries = fields.entries();
   fields.drop();
-  const headers = new Array<Tuple2<string, string>>(entries.length);
+  const headers = new Array<Tuple2<string, string>>();
   for (let i = 0; i < entries.length; i++) {
     const e = unchecked(entries[i]);
-    unchecked((headers[i] = new Tuple2<string, string>(e.f0, String.UTF8.decodeUnsafe(e.f1.dataStart, <usize>e.f1.length))));
+    headers.push(new Tuple2<string, string>(e.f0, String.UTF8.decodeUnsafe(e.f1.dataStart, <usize>e.f1.length)));
   }
   const consumed = request.consume();
   if (consumed.isErr) return null;

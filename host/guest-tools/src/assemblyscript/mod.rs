@@ -10,6 +10,15 @@
 //! values go through one lifting and one lowering helper per WIT type (see
 //! the `abi` module), so each function is a few lines.
 //!
+//! Each imported resource becomes a class wrapping its handle (an `i32`):
+//! `drop()` calls its `[resource-drop]` import, its constructor is `static
+//! create`, its static functions static methods and its methods methods. A
+//! handle passed as `own<T>` is taken from the object (`takeHandle()`, which
+//! leaves it empty), one passed as `borrow<T>` lent (`borrowHandle()`), and a
+//! handle coming in becomes a new object of the class. Exported resources are
+//! not supported; exported functions may take and return imported ones (as
+//! `wasi:http/incoming-handler` does). Flags become enums of bits.
+//!
 //! Strings use the canonical ABI's `utf16` encoding. AssemblyScript strings
 //! are UTF-16 in linear memory, so a string argument is passed as a pointer
 //! to its characters without any transcoding or copy, and strings coming back
@@ -27,7 +36,9 @@
 //!   world imports or exports, holding its types, its functions and the
 //!   helpers of its types.
 //! * `exports.ts`: the wasm exports the entry file must re-export
-//!   (`cabi_realloc`, and the export shims of the world).
+//!   (`cabi_realloc`, and the export shims of the world); when bindings are
+//!   generated for several worlds at once, `exports-<world>.ts` for each
+//!   world after the first.
 //!
 //! The output is a function of the WIT alone: generating twice gives the
 //! same bytes.
