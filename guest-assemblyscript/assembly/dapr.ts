@@ -297,7 +297,7 @@ export class DaprClient {
  * app handles, and register it with `setHandler(new MyApp())` at start-up
  * (the entry file must also `export * from ".../bindings/exports"`). The
  * defaults subscribe to nothing, answer invocations with 404, drop events
- * and reject binding events.
+ * and reject binding events and job triggers.
  */
 export class DaprApp extends handlerApi.Handler {
   /** The topics to subscribe to. */
@@ -327,4 +327,9 @@ export class DaprApp extends handlerApi.Handler {
 
   /** Receives configuration updates of a subscription. */
   onConfigurationUpdate(store: string, subscriptionId: string, items: Array<configurationApi.Item>): void {}
+
+  /** Handles one trigger of job `name`; an error fails the trigger. */
+  onJobEvent(name: string, data: Uint8Array): Result<Unit, string> {
+    return err<Unit, string>("no handler for job " + name);
+  }
 }

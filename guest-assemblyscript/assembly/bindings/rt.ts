@@ -243,12 +243,33 @@ export function lower_OptionString(v: string | null, ptr: usize): void {
   }
 }
 
+export function lower_OptionU32(v: Box<u32> | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<Box<u32>>(v).value;
+    store<u8>(ptr, 1);
+    store<i32>(ptr, <i32>v_2, 4);
+  }
+}
+
 export function lower_ResultBytesString(v: Result<Uint8Array, string>, ptr: usize): void {
   if (v.isOk) {
     const v_1 = v.value;
     store<u8>(ptr, 0);
     store<i32>(ptr, v_1.length, 8);
     store<usize>(ptr, v_1.dataStart, 4);
+  } else {
+    const v_2 = v.error;
+    store<u8>(ptr, 1);
+    store<i32>(ptr, v_2.length, 8);
+    store<usize>(ptr, changetype<usize>(v_2), 4);
+  }
+}
+
+export function lower_ResultUnitString(v: Result<Unit, string>, ptr: usize): void {
+  if (v.isOk) {
+    store<u8>(ptr, 0);
   } else {
     const v_2 = v.error;
     store<u8>(ptr, 1);
