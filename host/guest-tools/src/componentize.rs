@@ -367,7 +367,9 @@ mod tests {
                (func (export "{}") (param i32) (result i32) i32.const 0)
                (func (export "{}") (param i32 i32 i32 i32 i32 i32) (result i32) i32.const 0)
                (func (export "{}") (param i32))
-               (func (export "{}") (param i32 i32 i32 i32 i32 i32))"#,
+               (func (export "{}") (param i32 i32 i32 i32 i32 i32))
+               (func (export "{}") (param i32 i32 i32 i32) (result i32) i32.const 0)
+               (func (export "{}") (param i32))"#,
             shim(&format!("{h}#subscriptions")),
             shim(&format!("cabi_post_{h}#subscriptions")),
             shim(&format!("{h}#on-invoke")),
@@ -378,6 +380,8 @@ mod tests {
             shim(&format!("{h}#on-binding-event")),
             shim(&format!("cabi_post_{h}#on-binding-event")),
             shim(&format!("{h}#on-configuration-update")),
+            shim(&format!("{h}#on-job-event")),
+            shim(&format!("cabi_post_{h}#on-job-event")),
         ));
         let component = componentize(&module, "app", Encoding::Utf16).unwrap();
         assert!(wasmprinter_like(&component).contains(&h.to_string()));
