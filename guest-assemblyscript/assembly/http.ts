@@ -259,14 +259,16 @@ function writeBody(body: OutgoingBody, data: Uint8Array): void {
 
 /** Answers `responseOut` with `500` and `message`. */
 function fail(responseOut: ResponseOutparam, message: string): void {
+  const text = utf8Bytes(message);
   const fields = Fields.fromList([
     new Tuple2<string, Uint8Array>("content-type", utf8Bytes("text/plain; charset=utf-8")),
+    new Tuple2<string, Uint8Array>("content-length", utf8Bytes(text.length.toString())),
   ]).value;
   const outgoing = OutgoingResponse.create(fields);
   outgoing.setStatusCode(500);
   const body = outgoing.body().value;
   ResponseOutparam.set(responseOut, ok<OutgoingResponse, ErrorCode>(outgoing));
-  writeBody(body, utf8Bytes(message));
+  writeBody(body, text);
 }
 
 /** The name of `m`: `GET`, `POST`, ... */

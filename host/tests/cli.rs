@@ -437,6 +437,74 @@ fn orders_flow_with_the_assemblyscript_store() {
     assert_orders_flow(&format!("order-store={}", path(&store)));
 }
 
+/// An AssemblyScript HTTP app (`tests/guests/http-echo-as`) sees the
+/// method, path, query, headers and body sent, answers with the status,
+/// headers and body it chose, and stores and reads back bodies over 64 KiB
+/// (every byte value) in state; answers the host refuses become a clear 500.
+#[test]
+fn assemblyscript_http_app_echoes_and_stores() {
+    let echo = common::built(
+        "tests/guests/http-echo-as/build/http-echo-as.wasm",
+        "just build-assemblyscript",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let server = Serve::start(&[path(&echo), "--data-dir", path(data.path())]);
+    let addr = server.addr();
+
+    let (status, head, body) = common::serve::exchange(
+        addr,
+        "PATCH",
+        "/echo/a?b=c&d",
+        "x-test: h\u{e9}llo\r\ncontent-length: 5\r\n",
+        b"body!",
+    )
+    .expect("an answer");
+    assert_eq!((status, body.as_slice()), (200, &b"body!"[..]), "{head}");
+    for line in [
+        "x-method: patch",
+        "x-path: /echo/a",
+        "x-query: b=c&d",
+        "x-test: h\u{e9}llo",
+        "x-length: 5",
+        "content-type: application/octet-stream",
+    ] {
+        assert!(head.contains(line), "`{line}` in {head}");
+    }
+    let (_, head, body) =
+        common::serve::exchange(addr, "GET", "/echo", "", b"").expect("an answer");
+    assert!(
+        head.contains("x-test: -") && head.contains("x-length: 0"),
+        "{head}"
+    );
+    assert!(body.is_empty());
+
+    // 300 KiB with every byte value (not UTF-8), both ways.
+    let big: Vec<u8> = (0..300 * 1024).map(|i| (i * 7 % 256) as u8).collect();
+    assert_eq!(server.request("POST", "/echo", &big), (200, big.clone()));
+    assert_eq!(server.request("PUT", "/state/big", &big), (204, Vec::new()));
+    assert_eq!(
+        server.request("PUT", "/state/small", b"42"),
+        (204, Vec::new())
+    );
+    assert_eq!(server.request("GET", "/state/big", b""), (200, big));
+    assert_eq!(
+        server.request("GET", "/state/small", b""),
+        (200, b"42".to_vec())
+    );
+    assert_eq!(server.request("GET", "/state/none", b"").0, 404);
+    let mut keys = common::sqlite_state_keys(&data.path().join("state.db"));
+    keys.sort();
+    assert_eq!(keys, ["http-echo-as||big", "http-echo-as||small"]);
+
+    let (status, body) = server.request("GET", "/bad-header", b"");
+    assert_eq!(status, 500);
+    assert_eq!(text(&body), "invalid response header (invalid-syntax)");
+    let (status, body) = server.request("GET", "/bad-status", b"");
+    assert_eq!(status, 500);
+    assert_eq!(text(&body), "invalid response status 1000");
+    assert_eq!(server.request("GET", "/elsewhere", b"").0, 404);
+}
+
 #[test]
 fn outbound_http_is_denied_unless_allowed() {
     let data = tempfile::tempdir().unwrap();
