@@ -272,6 +272,49 @@ class Handlers(unittest.TestCase):
         self.assertEqual(updates, [("store", "sub", "v")])
 
 
+    def test_job_triggers(self):
+        seen = []
+        self.app.job("report")(lambda name, data: seen.append((name, data)))
+        self.app.job("broken")(lambda name, data: 1 / 0)
+        self.handler.on_job_event("report", b"q3")
+        self.assertEqual(seen, [("report", b"q3")])
+        for name in ["broken", "unknown"]:
+            with self.assertRaises(Err):
+                self.handler.on_job_event(name, b"")
+        self.app.job()(lambda name, data: seen.append((name, data)))
+        self.handler.on_job_event("other", b"")
+        self.assertEqual(seen[-1], ("other", b""))
+        with self.assertRaises(ValueError):
+            self.app.job("report")(print)
+
+
+class Jobs(unittest.TestCase):
+    def test_jobs_convert_both_ways(self):
+        from dapr_wasm import jobs
+        from wit_world.imports import jobs as wit_jobs
+
+        schedule = Recorder()
+        with mock.patch.object(wit_jobs, "schedule", schedule):
+            jobs.schedule(
+                jobs.Job("j", schedule="@every 1s", data="x", failure_policy=jobs.ConstantRetry(500, 2)),
+                overwrite=True,
+            )
+            jobs.schedule(jobs.Job.with_json("k", {"a": 1}, due_time="1s", failure_policy=jobs.DROP))
+        [(first, overwrite), (second, _)] = schedule.calls
+        self.assertEqual((first.name, first.schedule, first.data, overwrite), ("j", "@every 1s", b"x", True))
+        self.assertEqual(first.failure_policy.value.interval_ms, 500)
+        self.assertIsInstance(second.failure_policy, wit_jobs.FailurePolicy_Drop)
+        self.assertEqual(second.data, b'{"a":1}')
+        with self.assertRaises(TypeError):
+            jobs.schedule(jobs.Job("bad", due_time="1s", failure_policy="sometimes"))
+        stored = wit_jobs.Job("j", None, "1s", None, None, b"d", wit_jobs.FailurePolicy_Drop())
+        with mock.patch.object(wit_jobs, "get", Recorder(stored)):
+            got = jobs.get("j")
+        self.assertEqual((got.due_time, got.data, got.failure_policy), ("1s", b"d", jobs.DROP))
+        with mock.patch.object(wit_jobs, "get", Recorder(None)):
+            self.assertIsNone(jobs.get("j"))
+
+
 class Command(unittest.TestCase):
     def run_main(self, main, arguments=("app.wasm", "x")):
         with mock.patch.object(environment, "get_arguments", Recorder(list(arguments))):

@@ -385,17 +385,21 @@ impl Fixture {
     async fn daprd(language: &Language, control_plane: bool) -> Result<Fixture> {
         let dir = tempfile::tempdir()?;
         let extra = daprd_extra_resources(dir.path());
-        let plane = control_plane
-            .then(|| tokio::task::block_in_place(common::dapr::ControlPlane::start));
-        let runner = SidecarApp::start("runner", language.runner.clone(), dir.path(), |port| {
-            match &plane {
-                Some(plane) => {
-                    common::dapr::Daprd::start_with_control_plane("runner", port, &extra, plane)
-                }
-                None => common::dapr::Daprd::start("runner", port, &extra),
-            }
-        })
-        .await?;
+        let plane =
+            control_plane.then(|| tokio::task::block_in_place(common::dapr::ControlPlane::start));
+        let runner =
+            SidecarApp::start(
+                "runner",
+                language.runner.clone(),
+                dir.path(),
+                |port| match &plane {
+                    Some(plane) => {
+                        common::dapr::Daprd::start_with_control_plane("runner", port, &extra, plane)
+                    }
+                    None => common::dapr::Daprd::start("runner", port, &extra),
+                },
+            )
+            .await?;
         let daprd = &runner.daprd;
         // configuration.redis watches keys through keyspace notifications.
         daprd
