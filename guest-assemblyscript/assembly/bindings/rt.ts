@@ -159,6 +159,16 @@ export function lift_ListTuple2StringString(ptr: usize, len: i32): Array<Tuple2<
   return list;
 }
 
+export function lift_ListU32(ptr: usize, len: i32): Array<u32> {
+  const list = new Array<u32>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 4;
+    list.push(<u32>load<i32>(base));
+  }
+  freeList(ptr, len);
+  return list;
+}
+
 export function lift_OptionString(ptr: usize): string | null {
   switch (<i32>load<u8>(ptr)) {
     case 0: return null;
@@ -167,10 +177,34 @@ export function lift_OptionString(ptr: usize): string | null {
   }
 }
 
+export function lift_OptionU16(ptr: usize): Box<u16> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u16>(<u16><i32>load<u16>(ptr, 2));
+    default: return unreachable();
+  }
+}
+
 export function lift_OptionU32(ptr: usize): Box<u32> | null {
   switch (<i32>load<u8>(ptr)) {
     case 0: return null;
     case 1: return new Box<u32>(<u32>load<i32>(ptr, 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_OptionU64(ptr: usize): Box<u64> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u64>(<u64>load<i64>(ptr, 8));
+    default: return unreachable();
+  }
+}
+
+export function lift_OptionU8(ptr: usize): Box<u8> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u8>(<u8><i32>load<u8>(ptr, 1));
     default: return unreachable();
   }
 }
