@@ -232,6 +232,16 @@ export function lower_ListTuple2StringString(list: Array<Tuple2<string, string>>
   return ptr;
 }
 
+export function lower_OptionF64(v: Box<f64> | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<Box<f64>>(v).value;
+    store<u8>(ptr, 1);
+    store<f64>(ptr, <f64>v_2, 8);
+  }
+}
+
 export function lower_OptionString(v: string | null, ptr: usize): void {
   if (v === null) {
     store<u8>(ptr, 0);
