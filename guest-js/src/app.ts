@@ -129,16 +129,17 @@ interface Subscription {
   handler: TopicHandler;
 }
 
-/** Handlers by key; a second handler for a key is an error. */
-class Registry<H> {
-  readonly entries = new Map<string, H>();
+/** Registrations by key; a second handler for a key is an error. */
+class Registry<E> {
+  readonly entries = new Map<string, E>();
 
   constructor(private readonly what: (key: string) => string) {}
 
-  add(key: string, handler: H): void {
+  /** Registers `entry`, whose function is `handler`. */
+  add(key: string, handler: unknown, entry: E): void {
     if (typeof handler !== "function") throw new TypeError(`the handler of ${this.what(key)} must be a function`);
     if (this.entries.has(key)) throw new Error(`${this.what(key)} already has a handler`);
-    this.entries.set(key, handler);
+    this.entries.set(key, entry);
   }
 }
 
@@ -166,7 +167,7 @@ export class App {
    * event retried.
    */
   topic(pubsub: string, topic: string, handler: TopicHandler, options: TopicOptions = {}): this {
-    this.topics.add(topicKey(pubsub, topic), { pubsub, topic, options, handler });
+    this.topics.add(topicKey(pubsub, topic), handler, { pubsub, topic, options, handler });
     return this;
   }
 
@@ -178,7 +179,7 @@ export class App {
    * without a handler are answered with status 404.
    */
   invoke(method: string, handler: InvokeHandler): this {
-    this.methods.add(method === "*" ? "" : method, handler);
+    this.methods.add(method === "*" ? "" : method, handler, handler);
     return this;
   }
 
@@ -188,7 +189,7 @@ export class App {
    * event failed.
    */
   binding(name: string, handler: BindingHandler): this {
-    this.bindings.add(name, handler);
+    this.bindings.add(name, handler, handler);
     return this;
   }
 
@@ -197,7 +198,7 @@ export class App {
    * with `configuration.subscribe`).
    */
   configurationUpdate(handler: ConfigurationHandler): this {
-    this.configuration.add("", handler);
+    this.configuration.add("", handler, handler);
     return this;
   }
 

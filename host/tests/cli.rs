@@ -82,6 +82,14 @@ fn python_counter_keeps_counting_across_restarts() {
     ));
 }
 
+#[test]
+fn typescript_counter_keeps_counting_across_restarts() {
+    assert_counter(&common::built(
+        "examples/counter-ts/build/counter-ts.wasm",
+        "just build-js",
+    ));
+}
+
 /// Each `GET /` of the counter answers the next number, also after a
 /// restart; any other path is 404.
 fn assert_counter(counter: &Path) {
@@ -294,6 +302,22 @@ fn python_seed_demo_prints_test_successfully() {
     assert_seed_demo(&common::built(
         "examples/seed-demo-py/build/seed-demo-py.wasm",
         "just build-python",
+    ));
+}
+
+#[test]
+fn javascript_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-js/build/seed-demo-js.wasm",
+        "just build-js",
+    ));
+}
+
+#[test]
+fn typescript_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-ts/build/seed-demo-ts.wasm",
+        "just build-js",
     ));
 }
 
