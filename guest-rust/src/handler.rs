@@ -9,13 +9,14 @@ use crate::{Metadata, Result};
 
 pub use raw::{BindingEvent, CloudEvent, EventStatus, Subscription};
 
-/// What an app does with the events, invocations, input-binding events and
-/// configuration updates the host delivers. Every call runs in a fresh
+/// What an app does with the events, invocations, input-binding events,
+/// configuration updates and job triggers the host delivers. Every call runs in a fresh
 /// instance, so the functions take no `self`: keep state in a building block.
 ///
 /// Every function has a default that does nothing useful: no subscriptions,
 /// events acknowledged, invocations answered `404`, no input bindings,
-/// binding events acknowledged, configuration updates ignored. Export the
+/// binding events acknowledged, configuration updates ignored, job
+/// triggers failed (an app that schedules jobs handles them). Export the
 /// implementation with [`export_handler!`](crate::export_handler).
 ///
 /// ```no_run
@@ -72,6 +73,13 @@ pub trait Handler {
     fn on_configuration_update(store: String, subscription_id: String, items: Vec<Item>) {
         let _ = (store, subscription_id, items);
     }
+
+    /// Handles one trigger of a job this app scheduled: `Ok` completes it,
+    /// `Err` fails it (the job's failure policy decides on a retry).
+    fn on_job_event(name: String, data: Vec<u8>) -> Result<(), String> {
+        let _ = data;
+        Err(format!("this app does not handle jobs (job `{name}`)"))
+    }
 }
 
 impl<T: Handler> raw::Guest for T {
@@ -97,6 +105,10 @@ impl<T: Handler> raw::Guest for T {
 
     fn on_configuration_update(store: String, subscription_id: String, items: Vec<Item>) {
         T::on_configuration_update(store, subscription_id, items)
+    }
+
+    fn on_job_event(name: String, data: Vec<u8>) -> Result<(), String> {
+        T::on_job_event(name, data)
     }
 }
 

@@ -4,7 +4,7 @@
 //! The host serves the WIT package `dapr:runtime@0.1.0`. This crate contains
 //! its bindings ([`wit`]) and a thin, idiomatic layer on top, one module per
 //! building block: [`state`], [`pubsub`], [`invoke`], [`bindings`],
-//! [`secrets`], [`configuration`], [`lock`] and [`metadata`]. Every function
+//! [`secrets`], [`configuration`], [`lock`], [`metadata`] and [`jobs`]. Every function
 //! returns [`Result`], whose error is [`Error`].
 //!
 //! ```no_run
@@ -37,6 +37,7 @@ mod handler;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod invoke;
+pub mod jobs;
 pub mod lock;
 pub mod metadata;
 pub mod pubsub;

@@ -223,6 +223,21 @@ impl Server {
         Ok(lines)
     }
 
+    /// Starts delivering the jobs of every app that exports `handler` (a
+    /// job scheduled by an app without it waits for one that has it);
+    /// returns a summary line per app.
+    pub fn start_jobs(&self) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        for app in self.apps().values().filter(|a| a.exports().handler) {
+            app.components()
+                .jobs
+                .start_delivery(self.directory.handle(app.id()))
+                .with_context(|| format!("app `{}`: cannot deliver its jobs", app.id()))?;
+            lines.push(app.id().to_string());
+        }
+        Ok(lines)
+    }
+
     /// What `serve` prints about the backend, components and apps.
     pub fn summary(&self) -> Vec<String> {
         let mut lines = vec![format!(
@@ -362,7 +377,7 @@ pub async fn serve(
     }
     match server.backend() {
         BackendKind::Sidecar if channel.is_some() => report(
-            "  subscriptions, events, invocations and input bindings go through daprd's app channel",
+            "  subscriptions, events, invocations, input bindings and jobs go through daprd's app channel",
         ),
         BackendKind::Sidecar => {
             if let Some(options) = &options.sidecar {
@@ -372,7 +387,7 @@ pub async fn serve(
                 }
             }
             report(
-                "  no --app-port: daprd cannot deliver invocations or input bindings to this app",
+                "  no --app-port: daprd cannot deliver invocations, input bindings or jobs to this app",
             )
         }
         BackendKind::Embedded => {
@@ -381,6 +396,12 @@ pub async fn serve(
             }
             for line in server.start_input_bindings().await? {
                 report(&format!("  input binding {line}"));
+            }
+            for id in server.start_jobs()? {
+                report(&format!(
+                    "  jobs of {id} (scheduler: {})",
+                    options.data_dir.join("scheduler.db").display()
+                ));
             }
         }
     }

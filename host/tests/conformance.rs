@@ -307,6 +307,8 @@ struct Fixture {
     daprd: Option<common::dapr::Daprd>,
     _channel: Option<tokio::sync::oneshot::Sender<()>>,
     _hello: Option<SidecarApp>,
+    /// Placement and scheduler, for the blocks that need them (dropped last).
+    _plane: Option<common::dapr::ControlPlane>,
 }
 
 /// An app served behind its own daprd: the host, the sidecar and the app
@@ -382,23 +384,33 @@ impl Fixture {
         let host = Server::load(&Self::host_options(components, dir.path())).await?;
         host.start_subscriptions().await?;
         host.start_input_bindings().await?;
+        host.start_jobs()?;
         Ok(Fixture {
             host,
             dir,
             daprd: None,
             _channel: None,
             _hello: None,
+            _plane: None,
         })
     }
 
     /// The runner behind a real daprd with redis, and `hello` (an
     /// HTTP-only app) behind a second daprd with the same redis and name
-    /// resolution, for the runner to invoke.
-    async fn daprd(language: &Language) -> Result<Fixture> {
+    /// resolution, for the runner to invoke. With `control_plane`, the
+    /// runner's daprd uses a placement and a scheduler of its own (jobs).
+    async fn daprd(language: &Language, control_plane: bool) -> Result<Fixture> {
         let dir = tempfile::tempdir()?;
         let extra = daprd_extra_resources(dir.path());
+        let plane = control_plane
+            .then(|| tokio::task::block_in_place(common::dapr::ControlPlane::start));
         let runner = SidecarApp::start("runner", language.runner.clone(), dir.path(), |port| {
-            common::dapr::Daprd::start("runner", port, &extra)
+            match &plane {
+                Some(plane) => {
+                    common::dapr::Daprd::start_with_control_plane("runner", port, &extra, plane)
+                }
+                None => common::dapr::Daprd::start("runner", port, &extra),
+            }
         })
         .await?;
         let daprd = &runner.daprd;
@@ -444,6 +456,7 @@ impl Fixture {
             daprd: Some(runner.daprd),
             _channel: Some(runner._channel),
             _hello: Some(hello),
+            _plane: plane,
         })
     }
 
@@ -562,6 +575,7 @@ async fn run_block(block: &str) {
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("scenario file"))
         .expect("valid JSON");
     let scenarios = file["scenarios"].as_array().expect("scenarios");
+    let control_plane = file["control-plane"].as_bool().unwrap_or(false);
     assert!(!scenarios.is_empty(), "{block}: no scenarios");
     let mut failures = Vec::new();
     let (mut passed, mut unsupported, mut pending_count) = (0, 0, 0);
@@ -589,7 +603,7 @@ async fn run_block(block: &str) {
                 } else {
                     let fixture = match (*backend, shared.take()) {
                         ("daprd", Some(f)) => Ok(f),
-                        ("daprd", None) => Fixture::daprd(&language).await,
+                        ("daprd", None) => Fixture::daprd(&language, control_plane).await,
                         _ => Fixture::embedded(&language).await,
                     };
                     match fixture {
@@ -690,7 +704,8 @@ blocks!(
     secrets,
     configuration,
     lock,
-    metadata
+    metadata,
+    jobs
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -806,7 +821,7 @@ async fn payloads_over_the_body_limit_are_invalid_arguments() {
     for language in languages() {
         for (backend, fixture) in [
             ("embedded", Fixture::embedded(&language).await.unwrap()),
-            ("daprd", Fixture::daprd(&language).await.unwrap()),
+            ("daprd", Fixture::daprd(&language, false).await.unwrap()),
         ] {
             for step in &steps {
                 let answer = execute(&fixture.runner(), step).await.unwrap();

@@ -8,6 +8,7 @@
 //! `blocks` layer only picks the right value by name and forwards the call.
 
 pub mod embedded;
+pub mod schedule;
 pub mod sidecar;
 
 pub use crate::wit::{Error, Metadata};

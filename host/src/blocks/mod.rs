@@ -52,6 +52,7 @@ macro_rules! component_block {
 pub mod bindings;
 pub mod configuration;
 pub mod invoke;
+pub mod jobs;
 pub mod lock;
 pub mod metadata;
 pub mod pubsub;
@@ -68,6 +69,7 @@ pub static BLOCKS: &[&BlockUnit] = &[
     &configuration::UNIT,
     &lock::UNIT,
     &metadata::UNIT,
+    &jobs::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`

@@ -397,7 +397,11 @@ mod tests {
                     spec.metadata
                         .insert("connectionString".into(), ":memory:".into());
                 }
-                let _ = Registry::embedded(vec![spec], Arc::new(NoInvoker));
+                let _ = Registry::embedded(
+                    vec![spec],
+                    Arc::new(NoInvoker),
+                    crate::blocks::jobs::sqlite::SqliteScheduler::in_memory().unwrap(),
+                );
             }
         }
 

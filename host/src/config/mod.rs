@@ -17,6 +17,7 @@ pub use registry::{AppComponents, ComponentInfo, Registry};
 pub use runtime_file::{AppSettings, RuntimeFile};
 
 use crate::blocks::invoke::Invoker;
+use crate::blocks::jobs::sqlite::SqliteScheduler;
 
 /// The components `dapr init` would give: a persistent `statestore` and a
 /// durable `pubsub`, both kept in `data_dir` (`state.db`, `pubsub.db`).
@@ -53,19 +54,19 @@ pub fn default_data_dir() -> Option<PathBuf> {
 }
 
 /// Builds the embedded registry from `resources` (or the defaults when
-/// `None`, creating `data_dir`), with `invoker` for service invocation.
+/// `None`), with `invoker` for service invocation and the jobs scheduler
+/// in `data_dir` (`scheduler.db`; `data_dir` is created if needed).
 pub fn embedded_registry(
     resources: Option<&Path>,
     data_dir: &Path,
     invoker: Arc<dyn Invoker>,
 ) -> Result<Registry> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let specs = match resources {
         Some(dir) => load_resources(dir)?,
-        None => {
-            std::fs::create_dir_all(data_dir)
-                .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
-            default_components(data_dir)
-        }
+        None => default_components(data_dir),
     };
-    Registry::embedded(specs, invoker)
+    let jobs = SqliteScheduler::open(&data_dir.join("scheduler.db"))?;
+    Registry::embedded(specs, invoker, jobs)
 }

@@ -13,6 +13,8 @@ use crate::backend::BackendKind;
 use crate::backend::sidecar::Sidecar;
 use crate::blocks::configuration::ConfigurationSink;
 use crate::blocks::invoke::{Invoker, SidecarInvoker};
+use crate::blocks::jobs::sidecar::SidecarJobs;
+use crate::blocks::jobs::{Jobs, Scheduler};
 use crate::blocks::{self, Block, BlockUnit, Bound, Component};
 use crate::wit::Error;
 
@@ -39,13 +41,18 @@ pub struct Registry {
     backend: BackendKind,
     components: Vec<Declared>,
     invoker: Arc<dyn Invoker>,
+    jobs: Arc<dyn Jobs>,
 }
 
 impl Registry {
     /// The embedded components `specs` declare, with `invoker` for service
-    /// invocation. A type no block serves in-process is an error that lists
+    /// invocation and `jobs` for the apps' jobs. A type no block serves in-process is an error that lists
     /// the types that are served.
-    pub fn embedded(specs: Vec<ComponentSpec>, invoker: Arc<dyn Invoker>) -> Result<Self> {
+    pub fn embedded(
+        specs: Vec<ComponentSpec>,
+        invoker: Arc<dyn Invoker>,
+        jobs: Arc<dyn Jobs>,
+    ) -> Result<Self> {
         let mut components = Vec::with_capacity(specs.len());
         for spec in specs {
             let Some((block, embedded)) = blocks::embedded_type(&spec.component_type) else {
@@ -84,6 +91,7 @@ impl Registry {
             backend: BackendKind::Embedded,
             components,
             invoker,
+            jobs,
         })
     }
 
@@ -112,6 +120,7 @@ impl Registry {
             backend: BackendKind::Sidecar,
             components,
             invoker: Arc::new(SidecarInvoker::new(sidecar.clone())),
+            jobs: SidecarJobs::new(sidecar),
         }
     }
 
@@ -156,6 +165,7 @@ impl Registry {
             backend: self.backend,
             entries,
             invoker: self.invoker.clone(),
+            jobs: self.jobs.clone().for_app(app_id),
             config_updates,
             access,
         }
@@ -181,6 +191,8 @@ pub struct AppComponents {
     entries: BTreeMap<String, Entry>,
     /// Service invocation.
     pub invoker: Arc<dyn Invoker>,
+    /// This app's jobs.
+    pub jobs: Arc<dyn Scheduler>,
     /// Where configuration updates for this app go; `None` if the app does
     /// not export `handler`.
     pub config_updates: Option<Arc<dyn ConfigurationSink>>,
@@ -258,6 +270,7 @@ impl AppComponents {
 mod tests {
     use super::*;
     use crate::blocks::bindings::BindingsBlock;
+    use crate::blocks::jobs::sqlite::SqliteScheduler;
     use crate::blocks::lock::LockBlock;
     use crate::blocks::state::StateBlock;
     use crate::inbound::AppDirectory;
@@ -269,7 +282,11 @@ mod tests {
     }
 
     fn registry(specs: Vec<ComponentSpec>) -> Result<Registry> {
-        Registry::embedded(specs, AppDirectory::new().invoker())
+        Registry::embedded(
+            specs,
+            AppDirectory::new().invoker(),
+            SqliteScheduler::in_memory().unwrap(),
+        )
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! The Dapr app channel: the `AppCallback` gRPC service daprd calls (with
-//! `--app-protocol grpc`) to deliver topic events, invocations and binding
-//! events to the app, each in a fresh instance.
+//! `--app-protocol grpc`) to deliver topic events, invocations, binding
+//! events and job triggers to the app, each in a fresh instance.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -312,9 +312,20 @@ impl AppCallback for AppChannel {
 
     async fn on_job_event(
         &self,
-        _: Request<proto::JobEventRequest>,
+        request: Request<proto::JobEventRequest>,
     ) -> Result<Response<proto::JobEventResponse>, Status> {
-        Err(Status::unimplemented("jobs are not supported"))
+        let app = self.app().await?;
+        let parent = telemetry::from_grpc_metadata(request.metadata());
+        let request = request.into_inner();
+        let data = crate::blocks::jobs::sidecar::data_from_any(request.data);
+        let answer = app
+            .on_job_event(&request.name, data)
+            .with_context(parent)
+            .await;
+        match answer.map_err(internal)? {
+            Ok(()) => Ok(Response::new(proto::JobEventResponse {})),
+            Err(message) => Err(Status::unknown(message)),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The apps of this host, by id, and the one handle through which every
 //! kind of inbound traffic reaches an app: topic events, input-binding
-//! events, configuration updates and service invocations, whether they come
+//! events, configuration updates, job triggers and service invocations, whether they come
 //! from the embedded broker and bindings or from daprd's app channel.
 //!
 //! The directory exists before any app is loaded: components are wired to
@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use crate::blocks::bindings::{BindingEvent, BindingSubscriber};
 use crate::blocks::configuration::{ConfigurationSink, ConfigurationSubscriber, Item};
 use crate::blocks::invoke::{Invoker, Request, Response};
+use crate::blocks::jobs::JobSubscriber;
 use crate::blocks::pubsub::{CloudEvent, EventStatus, TopicSubscriber};
 use crate::runtime::{App, Overloaded, failure_message};
 use crate::wit::Error;
@@ -141,6 +142,13 @@ impl TopicSubscriber for AppHandle {
 impl BindingSubscriber for AppHandle {
     async fn deliver(&self, event: BindingEvent) -> Result<Result<Vec<u8>, String>> {
         self.app()?.on_binding_event(event).await
+    }
+}
+
+#[async_trait::async_trait]
+impl JobSubscriber for AppHandle {
+    async fn deliver(&self, name: &str, data: Vec<u8>) -> Result<Result<(), String>> {
+        self.app()?.on_job_event(name, data).await
     }
 }
 

@@ -344,6 +344,20 @@ impl App {
         .await
     }
 
+    /// Delivers one trigger of job `name`: `Ok(Err(..))` is the app's own
+    /// failure answer.
+    pub async fn on_job_event(&self, name: &str, data: Vec<u8>) -> Result<Result<(), String>> {
+        let parent = TraceContext::current();
+        self.call_handler(
+            "on-job-event",
+            name,
+            parent,
+            Queueing::Wait,
+            async |g, s| Ok(g.call_on_job_event(s, name, &data).await?),
+        )
+        .await
+    }
+
     /// Handles one HTTP request in a fresh instance. The response head is
     /// returned as soon as the guest sets it; the body streams afterwards.
     pub async fn handle_http<B>(

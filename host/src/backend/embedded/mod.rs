@@ -14,6 +14,8 @@ use anyhow::{Context, anyhow};
 pub mod clock;
 /// Dapr's `keyPrefix` strategies shared by the state and lock stores.
 pub mod key_prefix;
+/// Opening the embedded components' SQLite databases.
+pub mod sqlite;
 
 /// Component metadata as configured (`spec.metadata` of a component).
 pub type ComponentMetadata = BTreeMap<String, String>;

@@ -5,95 +5,15 @@
 //! `15s`, `1m30s`) or a cron expression with an optional seconds field
 //! (`*/5 * * * * *`, `0 30 * * * *`, `30 * * * *`), or `@hourly`, `@daily`...
 
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use super::BindingsBlock;
 use crate::backend::embedded::{ComponentMetadata, required_metadata};
+use crate::backend::schedule::{CronFields, Schedule};
 use crate::blocks::EmbeddedComponent;
 use crate::blocks::bindings::{Binding, BindingEvent, BindingSubscriber};
-
-/// When a cron binding fires.
-#[derive(Clone, Debug)]
-enum Schedule {
-    Every(Duration),
-    Cron(Box<cron::Schedule>),
-}
-
-impl Schedule {
-    fn parse(text: &str) -> Result<Self> {
-        let text = text.trim();
-        if let Some(every) = text.strip_prefix("@every") {
-            let every = go_duration(every.trim())?;
-            if every.is_zero() {
-                bail!("`@every` needs a positive duration");
-            }
-            return Ok(Schedule::Every(every));
-        }
-        // Dapr's parser takes 5 fields (minutes first) or 6 (seconds first).
-        let expression = if !text.starts_with('@') && text.split_whitespace().count() == 5 {
-            format!("0 {text}")
-        } else {
-            text.to_string()
-        };
-        let schedule = cron::Schedule::from_str(&expression)
-            .with_context(|| format!("invalid cron schedule `{text}`"))?;
-        Ok(Schedule::Cron(Box::new(schedule)))
-    }
-
-    /// How long until the next firing, from now.
-    fn next_delay(&self) -> Option<Duration> {
-        match self {
-            Schedule::Every(every) => Some(*every),
-            Schedule::Cron(schedule) => {
-                let next = schedule.upcoming(chrono::Utc).next()?;
-                (next - chrono::Utc::now())
-                    .to_std()
-                    .ok()
-                    .or(Some(Duration::ZERO))
-            }
-        }
-    }
-}
-
-/// Parses a Go duration such as `1h30m`, `15s` or `250ms`.
-fn go_duration(text: &str) -> Result<Duration> {
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    if rest.is_empty() {
-        bail!("missing duration");
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(digits);
-        let number: f64 = number
-            .parse()
-            .with_context(|| format!("invalid duration `{text}`"))?;
-        let unit = tail
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit);
-        let seconds = match unit {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => bail!("invalid duration `{text}`: unknown unit `{unit}`"),
-        };
-        let too_long = || anyhow::anyhow!("duration `{text}` is too long");
-        let part = Duration::try_from_secs_f64(number * seconds).map_err(|_| too_long())?;
-        total = total.checked_add(part).ok_or_else(too_long)?;
-        rest = tail;
-    }
-    Ok(total)
-}
 
 /// One `bindings.cron` component.
 pub struct CronBinding {
@@ -173,7 +93,10 @@ impl EmbeddedComponent<BindingsBlock> for CronBinding {
 
     /// Creates the binding from its metadata (`schedule` is required).
     fn from_metadata(component_name: &str, metadata: &ComponentMetadata) -> Result<Arc<Self>> {
-        let schedule = Schedule::parse(required_metadata(metadata, "schedule")?)?;
+        let schedule = Schedule::parse(
+            required_metadata(metadata, "schedule")?,
+            CronFields::FiveOrSix,
+        )?;
         Ok(Arc::new(CronBinding {
             name: component_name.to_string(),
             schedule,
@@ -193,43 +116,7 @@ impl EmbeddedComponent<BindingsBlock> for CronBinding {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_go_durations() {
-        assert_eq!(go_duration("15s").unwrap(), Duration::from_secs(15));
-        assert_eq!(go_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(go_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert!(go_duration("5 parsecs").is_err());
-        assert!(go_duration("").is_err());
-        let err = go_duration("99999999999999999999h").unwrap_err();
-        assert!(err.to_string().contains("too long"), "{err}");
-        assert!(go_duration("10000000000000000000s10000000000000000000s").is_err());
-        assert!(Schedule::parse("@every 99999999999999999999h").is_err());
-    }
-
-    #[test]
-    fn parses_schedules() {
-        assert!(
-            matches!(Schedule::parse("@every 2s").unwrap(), Schedule::Every(d) if d == Duration::from_secs(2))
-        );
-        assert!(matches!(
-            Schedule::parse("*/5 * * * * *").unwrap(),
-            Schedule::Cron(_)
-        ));
-        assert!(matches!(
-            Schedule::parse("30 * * * *").unwrap(),
-            Schedule::Cron(_)
-        ));
-        assert!(Schedule::parse("@every 0s").is_err());
-        assert!(Schedule::parse("not a schedule").is_err());
-        assert!(
-            Schedule::parse("*/5 * * * * *")
-                .unwrap()
-                .next_delay()
-                .unwrap()
-                <= Duration::from_secs(5)
-        );
-    }
+    use std::time::Duration;
 
     struct Count(std::sync::atomic::AtomicUsize);
 

@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::PubSubBlock;
 use super::delivery::{Broker, DeliveryOptions, Pending, Queue};
@@ -65,12 +65,7 @@ impl SqliteQueue {
         busy_timeout: Duration,
         synchronous: &str,
     ) -> anyhow::Result<Self> {
-        let flags = OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(target, flags)
-            .with_context(|| format!("cannot open SQLite database {target:?}"))?;
-        conn.busy_timeout(busy_timeout)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", synchronous)?;
+        let conn = crate::backend::embedded::sqlite::open(target, busy_timeout, synchronous)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS pubsub_subscriptions (
                  id INTEGER PRIMARY KEY,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::StateBlock;
 use super::embedded::{AppView, Record, RowStore, Rows};
@@ -83,13 +83,7 @@ impl SqliteStateDb {
 }
 
 fn open_connection(target: &str, busy_timeout: Duration) -> anyhow::Result<Connection> {
-    let flags = OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(target, flags)
-        .with_context(|| format!("cannot open SQLite database {target:?}"))?;
-    conn.busy_timeout(busy_timeout)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
+    crate::backend::embedded::sqlite::open(target, busy_timeout, "NORMAL")
 }
 
 fn create_schema(conn: &Connection, table: &str) -> anyhow::Result<()> {

@@ -66,6 +66,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Whether the value was missing or `null`.
+    pub fn is_null(&self) -> bool {
+        self.map.is_none()
+    }
+
     /// The field `name`, `None` if missing or `null`.
     fn get(&self, name: &str) -> Option<&'a Value> {
         self.map?.get(name).filter(|v| !v.is_null())
@@ -107,6 +112,30 @@ impl<'a> Fields<'a> {
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| self.wrong(name, "a u32")),
+        }
+    }
+
+    /// An optional unsigned 32-bit integer (default `null`).
+    pub fn opt_u32(&self, name: &str) -> Decoded<Option<u32>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(_) => self.u32(name).map(Some),
+        }
+    }
+
+    /// An unsigned 64-bit integer (default 0).
+    pub fn u64(&self, name: &str) -> Decoded<u64> {
+        match self.get(name) {
+            None => Ok(0),
+            Some(v) => v.as_u64().ok_or_else(|| self.wrong(name, "a u64")),
+        }
+    }
+
+    /// A boolean (default `false`).
+    pub fn bool(&self, name: &str) -> Decoded<bool> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(v) => v.as_bool().ok_or_else(|| self.wrong(name, "a boolean")),
         }
     }
 

@@ -92,16 +92,43 @@ impl Guest for Runner {
             let _ = state::save(STORE, &format!("config-update:{}", item.key), item.value);
         }
     }
+
+    /// Counts every trigger under `job-attempts:<name>`; jobs named
+    /// `flaky-*` fail their first two triggers, `failing-*` every one; a
+    /// completed trigger is counted under `job:<name>` as `<count>|<data>`.
+    fn on_job_event(name: String, data: Vec<u8>) -> Result<(), String> {
+        let attempt = count(&format!("job-attempts:{name}")).map_err(|e| e.to_string())?;
+        if name.starts_with("failing-")
+            || (name.starts_with("flaky-") && attempt < FLAKY_SUCCESS_ATTEMPT)
+        {
+            return Err(format!("job `{name}` fails attempt {attempt}"));
+        }
+        let key = format!("job:{name}");
+        let done = state::get(STORE, &key)
+            .map_err(|e| e.to_string())?
+            .and_then(|v| {
+                text(&v)
+                    .split('|')
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
+            .unwrap_or(0);
+        state::save(STORE, &key, format!("{}|{}", done + 1, text(&data))).map_err(|e| e.to_string())
+    }
 }
 
 /// Increments the attempt counter of event `id` and returns the new count.
 fn count_attempt(id: &str) -> dapr_guest::Result<u64> {
-    let key = format!("attempts:{id}");
-    let previous = state::get(STORE, &key)?
+    count(&format!("attempts:{id}"))
+}
+
+/// Increments the counter under `key` and returns the new count.
+fn count(key: &str) -> dapr_guest::Result<u64> {
+    let previous = state::get(STORE, key)?
         .and_then(|data| text(&data).trim().parse::<u64>().ok())
         .unwrap_or(0);
     let attempt = previous + 1;
-    state::save(STORE, &key, attempt.to_string())?;
+    state::save(STORE, key, attempt.to_string())?;
     Ok(attempt)
 }
 

@@ -3,7 +3,7 @@
 
 use dapr_guest::RuntimeError;
 use dapr_guest::wit::dapr::runtime::{
-    bindings, configuration, invoke, lock, metadata, pubsub, secrets, state,
+    bindings, configuration, invoke, jobs, lock, metadata, pubsub, secrets, state,
 };
 use serde_json::{Value, json};
 
@@ -67,6 +67,9 @@ fn run(step: &str) -> Result<Value, Failure> {
         "lock.try-lock" => lock_try_lock(args),
         "lock.unlock" => lock_unlock(args),
         "metadata.get" => metadata_get(),
+        "jobs.schedule" => jobs_schedule(args),
+        "jobs.get" => jobs_get(args),
+        "jobs.delete" => jobs_delete(args),
         "" => Err(Invalid("the step has no `op`".into()).into()),
         other => Err(Invalid(format!("unknown op `{other}`")).into()),
     }
@@ -328,6 +331,61 @@ fn metadata_get() -> Result<Value, Failure> {
     Ok(json!({ "app-id": meta.app_id, "runtime": meta.runtime, "components": components }))
 }
 
+// ---- jobs ----
+
+fn jobs_schedule(args: Fields) -> Result<Value, Failure> {
+    let job = args.object("job")?;
+    let failure_policy = match args.object("job")?.object("failure-policy")? {
+        policy if policy.is_null() => None,
+        policy => Some(match policy.variant()? {
+            ("drop", _) => jobs::FailurePolicy::Drop,
+            ("constant", retry) => jobs::FailurePolicy::Constant(jobs::ConstantRetry {
+                interval_ms: retry.u64("interval-ms")?,
+                max_retries: retry.opt_u32("max-retries")?,
+            }),
+            (other, _) => return Err(Invalid(format!("unknown failure policy `{other}`")).into()),
+        }),
+    };
+    let job = jobs::Job {
+        name: job.string("name")?,
+        schedule: job.opt_string("schedule")?,
+        due_time: job.opt_string("due-time")?,
+        repeats: job.opt_u32("repeats")?,
+        ttl: job.opt_string("ttl")?,
+        data: job.data("data")?,
+        failure_policy,
+    };
+    jobs::schedule(&job, args.bool("overwrite")?)?;
+    Ok(Value::Null)
+}
+
+fn jobs_get(args: Fields) -> Result<Value, Failure> {
+    let job = jobs::get(&args.string("name")?)?;
+    Ok(job.map_or(Value::Null, |job| {
+        let failure_policy = match job.failure_policy {
+            None => Value::Null,
+            Some(jobs::FailurePolicy::Drop) => json!({ "drop": null }),
+            Some(jobs::FailurePolicy::Constant(retry)) => json!({
+                "constant": { "interval-ms": retry.interval_ms, "max-retries": retry.max_retries }
+            }),
+        };
+        json!({
+            "name": job.name,
+            "schedule": job.schedule,
+            "due-time": job.due_time,
+            "repeats": job.repeats,
+            "ttl": job.ttl,
+            "data": codec::data(&job.data),
+            "failure-policy": failure_policy,
+        })
+    }))
+}
+
+fn jobs_delete(args: Fields) -> Result<Value, Failure> {
+    jobs::delete(&args.string("name")?)?;
+    Ok(Value::Null)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +420,9 @@ mod tests {
         runner_error(r#"{"op": "lock.try-lock", "args": {"expiry-in-seconds": -1}}"#);
         runner_error(r#"{"op": "invoke.invoke-method", "args": {"request": {"verb": "GET"}}}"#);
         runner_error(r#"{"op": "pubsub.publish", "args": {"metadata": [["a"]]}}"#);
+        runner_error(r#"{"op": "jobs.schedule", "args": {"job": {"repeats": "2"}}}"#);
+        runner_error(
+            r#"{"op": "jobs.schedule", "args": {"job": {"failure-policy": {"sometimes": {}}}}}"#,
+        );
     }
 }

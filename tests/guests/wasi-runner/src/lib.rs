@@ -117,18 +117,29 @@ fn run<R: KeyValue + Config>(step: &Value) -> Result<Value, Value> {
     let strings = |name: &str| -> Result<Vec<String>, Value> {
         args[name]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .ok_or_else(|| invalid(format!("runner: `{op}` needs a list `{name}`")))
     };
     let ok = |value: Value| Ok(json!({ "ok": value }));
     match op {
         "keyvalue.open" => R::open(arg("bucket")?).map_err(kv_err)?,
-        "keyvalue.get" => return ok(optional(<R as KeyValue>::get(arg("bucket")?, arg("key")?).map_err(kv_err)?)),
-        "keyvalue.set" => R::set(arg("bucket")?, arg("key")?, arg("value")?.as_bytes())
-            .map_err(kv_err)?,
+        "keyvalue.get" => {
+            return ok(optional(
+                <R as KeyValue>::get(arg("bucket")?, arg("key")?).map_err(kv_err)?,
+            ));
+        }
+        "keyvalue.set" => {
+            R::set(arg("bucket")?, arg("key")?, arg("value")?.as_bytes()).map_err(kv_err)?
+        }
         "keyvalue.delete" => R::delete(arg("bucket")?, arg("key")?).map_err(kv_err)?,
         "keyvalue.exists" => {
-            return ok(R::exists(arg("bucket")?, arg("key")?).map_err(kv_err)?.into());
+            return ok(R::exists(arg("bucket")?, arg("key")?)
+                .map_err(kv_err)?
+                .into());
         }
         "keyvalue.list-keys" => {
             let cursor = args["cursor"].as_str().map(String::from);
@@ -148,9 +159,9 @@ fn run<R: KeyValue + Config>(step: &Value) -> Result<Value, Value> {
             return ok(json!({"keys": all, "pages": pages}));
         }
         "keyvalue.increment" => {
-            let delta = args["delta"]
-                .as_i64()
-                .ok_or_else(|| invalid("runner: `keyvalue.increment` needs an integer `delta`".into()))?;
+            let delta = args["delta"].as_i64().ok_or_else(|| {
+                invalid("runner: `keyvalue.increment` needs an integer `delta`".into())
+            })?;
             return ok(R::increment(arg("bucket")?, arg("key")?, delta)
                 .map_err(kv_err)?
                 .into());

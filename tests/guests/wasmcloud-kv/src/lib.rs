@@ -30,7 +30,8 @@ impl http::Server for Component {
                     .into_body()
                     .read_to_end(&mut body)
                     .map_err(|e| ErrorCode::InternalError(Some(e.to_string())))?;
-                bucket().and_then(|b| b.set(&rest[3..], &body).map_err(describe))
+                bucket()
+                    .and_then(|b| b.set(&rest[3..], &body).map_err(describe))
                     .map(|()| (StatusCode::NO_CONTENT, Vec::new()))
             }
             ("GET", Some(rest)) if rest.starts_with("kv/") => bucket()
