@@ -1,7 +1,8 @@
 /**
  * Apps: functions registered on an {@link App} receive what the host
  * delivers through the `dapr:runtime/handler` export (pub/sub events,
- * service invocations, input-binding events, configuration updates):
+ * service invocations, input-binding events, configuration updates, job
+ * triggers):
  *
  * ```ts
  * import { App, InvokeResponse, state } from "@wasmtime-dapr/guest-js";
@@ -103,12 +104,28 @@ export class BindingEvent extends Payload {
   }
 }
 
+/** A trigger of a job this app scheduled with `jobs.schedule`. */
+export class JobEvent extends Payload {
+  /**
+   * @param name the job's name
+   * @param data the job's payload
+   */
+  constructor(
+    readonly name: string,
+    readonly data: Uint8Array,
+  ) {
+    super();
+  }
+}
+
 /** Handles an event; returns nothing (success) or an {@link EventStatus}. */
 export type TopicHandler = (event: CloudEvent) => EventStatus | void;
 /** Handles an invocation; returns an {@link InvokeResponse} or a 200 body. */
 export type InvokeHandler = (request: InvokeRequest) => InvokeResponse | Data | void;
 /** Handles an input-binding event; returns response data, if any. */
 export type BindingHandler = (event: BindingEvent) => Data | void;
+/** Handles a job trigger; an exception fails it (the job's failure policy decides on a retry). */
+export type JobHandler = (event: JobEvent) => void;
 /** Receives the changed items of a configuration subscription. */
 export type ConfigurationHandler = (store: string, subscriptionId: string, items: ConfigurationItem[]) => void;
 
@@ -160,6 +177,7 @@ export class App {
   /** @internal */ readonly methods = new Registry<InvokeHandler>((key) => (key ? `method ${JSON.stringify(key)}` : "every method"));
   /** @internal */ readonly bindings = new Registry<BindingHandler>((key) => `input binding ${JSON.stringify(key)}`);
   /** @internal */ readonly configuration = new Registry<ConfigurationHandler>(() => "configuration updates");
+  /** @internal */ readonly jobs = new Registry<JobHandler>((key) => (key ? `job ${JSON.stringify(key)}` : "every job"));
 
   /**
    * Subscribes `handler` to `topic` of `pubsub`. It returns nothing
@@ -199,6 +217,16 @@ export class App {
    */
   configurationUpdate(handler: ConfigurationHandler): this {
     this.configuration.add("", handler, handler);
+    return this;
+  }
+
+  /**
+   * Handles the triggers of the job `name` (of every job without its own
+   * handler when `name` is `"*"`). An exception fails the trigger; a job
+   * without a handler fails every trigger.
+   */
+  job(name: string, handler: JobHandler): this {
+    this.jobs.add(name === "*" ? "" : name, handler, handler);
     return this;
   }
 
@@ -302,6 +330,18 @@ const HANDLER = {
       handler(store, subscriptionId, items.map(configurationItem));
     } catch (error) {
       logFailure("the configuration-update handler", error);
+    }
+  },
+
+  onJobEvent: (app: App, name: string, data: Uint8Array): void => {
+    const handler = app.jobs.entries.get(name) ?? app.jobs.entries.get("");
+    // A thrown string is the `err` of the WIT result.
+    if (!handler) throw `no handler for job ${JSON.stringify(name)}`;
+    try {
+      handler(new JobEvent(name, data));
+    } catch (error) {
+      logFailure(`the handler of job ${JSON.stringify(name)}`, error);
+      throw summary(error);
     }
   },
 };

@@ -4,8 +4,8 @@
  *
  * One namespace per building block, each a thin layer over the
  * `dapr:runtime` imports: {@link state}, {@link pubsub}, {@link invoke},
- * {@link bindings}, {@link secrets}, {@link configuration}, {@link lock} and
- * {@link metadata}. A failed call throws a subclass of {@link DaprError}
+ * {@link bindings}, {@link secrets}, {@link configuration}, {@link lock},
+ * {@link metadata} and {@link jobs}. A failed call throws a subclass of {@link DaprError}
  * named after the WIT error case. {@link App} registers the handlers of an
  * app that receives events and invocations; {@link http} serves HTTP;
  * `command` (from `@wasmtime-dapr/guest-js/command`) makes the
@@ -17,14 +17,15 @@ export * as bindings from "./bindings.js";
 export * as configuration from "./configuration.js";
 export * as http from "./http.js";
 export * as invoke from "./invoke.js";
+export * as jobs from "./jobs.js";
 export * as lock from "./lock.js";
 export * as metadata from "./metadata.js";
 export * as pubsub from "./pubsub.js";
 export * as secrets from "./secrets.js";
 export * as state from "./state.js";
 
-export { App, BindingEvent, CloudEvent, EVENT_STATUSES } from "./app.js";
-export type { BindingHandler, ConfigurationHandler, EventStatus, HandlerExport, InvokeHandler, TopicHandler, TopicOptions } from "./app.js";
+export { App, BindingEvent, CloudEvent, EVENT_STATUSES, JobEvent } from "./app.js";
+export type { BindingHandler, ConfigurationHandler, EventStatus, HandlerExport, InvokeHandler, JobHandler, TopicHandler, TopicOptions } from "./app.js";
 export type { ConfigurationItem } from "./configuration.js";
 export {
   DaprError,

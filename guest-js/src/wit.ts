@@ -15,6 +15,7 @@ import { DaprError, type WitError } from "./errors.js";
 export * as bindings from "dapr:runtime/bindings@0.1.0";
 export * as configuration from "dapr:runtime/configuration@0.1.0";
 export * as invoke from "dapr:runtime/invoke@0.1.0";
+export * as jobs from "dapr:runtime/jobs@0.1.0";
 export * as lock from "dapr:runtime/lock@0.1.0";
 export * as metadata from "dapr:runtime/metadata@0.1.0";
 export * as pubsub from "dapr:runtime/pubsub@0.1.0";

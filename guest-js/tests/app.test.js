@@ -17,8 +17,9 @@ function event(topic, data = "d") {
 test("the export has one function per handler function, each with a default", () => {
   const handler = new App().handler();
   assert.deepEqual(Object.keys(handler).sort(), [
-    "inputBindings", "onBindingEvent", "onConfigurationUpdate", "onInvoke", "onTopicEvent", "subscriptions",
+    "inputBindings", "onBindingEvent", "onConfigurationUpdate", "onInvoke", "onJobEvent", "onTopicEvent", "subscriptions",
   ]);
+  assert.throws(() => handler.onJobEvent("j", bytes("")), (e) => typeof e === "string");
   assert.deepEqual(handler.subscriptions(), []);
   assert.deepEqual(handler.inputBindings(), []);
   assert.equal(handler.onTopicEvent(event("orders")), "drop");
@@ -77,6 +78,27 @@ test("input bindings and configuration updates", () => {
   assert.throws(() => handler.onBindingEvent({ name: "broken", data: bytes(""), metadata: [] }), (e) => e === "Error: nope");
   handler.onConfigurationUpdate("c", "s1", [{ key: "a", value: "1", version: "2", metadata: [] }]);
   assert.deepEqual(updates, [["c", "s1", [{ key: "a", value: "1", version: "2", metadata: {} }]]]);
+});
+
+test("jobs: by name, catch-all, failures are the err string", () => {
+  const seen = [];
+  const handler = new App()
+    .job("report", (e) => seen.push(["report", e.text()]))
+    .job("*", (e) => {
+      if (e.name === "bad") throw new Error("no");
+      seen.push(["any", e.name]);
+    })
+    .handler();
+  handler.onJobEvent("report", bytes("weekly"));
+  handler.onJobEvent("other", bytes(""));
+  assert.deepEqual(seen, [["report", "weekly"], ["any", "other"]]);
+  const log = console.error;
+  console.error = () => {};
+  try {
+    assert.throws(() => handler.onJobEvent("bad", bytes("")), (e) => e === "Error: no");
+  } finally {
+    console.error = log;
+  }
 });
 
 test("command: arguments after the program; a non-zero code or an exception fails", () => {

@@ -11,6 +11,7 @@ import {
   InternalError,
   invoke,
   InvokeRequest,
+  jobs,
   InvokeResponse,
   lock,
   metadata,
@@ -176,4 +177,31 @@ test("bindings, secrets, configuration, lock, metadata", () => {
     get: () => ({ appId: "a", runtime: "embedded", components: [{ name: "s", componentType: "state.sqlite", version: "v1" }] }),
   });
   assert.deepEqual(metadata.get().components, [{ name: "s", componentType: "state.sqlite", version: "v1" }]);
+});
+
+test("jobs: a job becomes the WIT record (u64 as bigint) and back", () => {
+  const calls = stub("dapr:runtime/jobs@0.1.0", {
+    schedule: () => undefined,
+    get: (name) =>
+      name === "j"
+        ? { name, schedule: "@daily", data: bytes("d"), failurePolicy: { tag: "constant", val: { intervalMs: 1500n, maxRetries: undefined } } }
+        : undefined,
+    delete: () => undefined,
+  });
+  jobs.schedule({ name: "j", dueTime: "1s", data: "d", failurePolicy: { kind: "constant", intervalMs: 500, maxRetries: 2 } }, { overwrite: true });
+  const [[, job, overwrite]] = calls;
+  assert.equal(overwrite, true);
+  assert.deepEqual(job.failurePolicy, { tag: "constant", val: { intervalMs: 500n, maxRetries: 2 } });
+  assert.equal(str(job.data), "d");
+  jobs.schedule({ name: "k", schedule: "@every 1s", failurePolicy: { kind: "drop" } });
+  assert.deepEqual(calls[1][1].failurePolicy, { tag: "drop" });
+  assert.equal(calls[1][2], false);
+  const got = jobs.get("j");
+  assert.deepEqual([got.schedule, got.dueTime, got.text()], ["@daily", undefined, "d"]);
+  assert.deepEqual(got.failurePolicy, { kind: "constant", intervalMs: 1500, maxRetries: undefined });
+  assert.equal(jobs.get("none"), undefined);
+  jobs.delete("j");
+  assert.deepEqual(calls.at(-1), ["delete", "j"]);
+  assert.throws(() => jobs.schedule({ name: "x", repeats: -1 }), TypeError);
+  assert.throws(() => jobs.schedule({ name: "x", failurePolicy: { kind: "sometimes" } }), TypeError);
 });

@@ -116,6 +116,37 @@ export class Fields {
     throw this.wrong(name, "a u32");
   }
 
+  /** An optional unsigned 32-bit integer (default `undefined`). */
+  optU32(name: string): number | undefined {
+    const value = this.get(name);
+    return value === undefined || value === null ? undefined : this.u32(name);
+  }
+
+  /**
+   * An unsigned 64-bit integer (default 0); JSON numbers beyond 2^53 lose
+   * precision in JavaScript, so those are refused.
+   */
+  u64(name: string): number {
+    const value = this.get(name);
+    if (value === undefined || value === null) return 0;
+    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+    throw this.wrong(name, "a u64 (at most 2^53 - 1 here)");
+  }
+
+  /** A boolean (default `false`). */
+  bool(name: string): boolean {
+    const value = this.get(name);
+    if (value === undefined || value === null) return false;
+    if (typeof value === "boolean") return value;
+    throw this.wrong(name, "a boolean");
+  }
+
+  /** Whether the field is missing or `null`. */
+  isNull(name: string): boolean {
+    const value = this.get(name);
+    return value === undefined || value === null;
+  }
+
   /** An array (default empty). */
   array(name: string): unknown[] {
     const value = this.get(name);

@@ -9,7 +9,7 @@ import { App, type CloudEvent, DaprError, type EventStatus, InvokeResponse, stat
 
 const STORE = "statestore";
 const PUBSUB = "pubsub";
-/** `flaky` events succeed on this attempt. */
+/** `flaky` events and `flaky-*` jobs succeed on this attempt. */
 const FLAKY_SUCCESS_ATTEMPT = 3;
 
 /** Records a delivered event under `received:<topic>:<data>`. */
@@ -18,9 +18,8 @@ function record(event: CloudEvent): void {
   state.save(STORE, `received:${event.topic}:${data}`, `${event.path}|${event.source}|${event.dataContentType}|${data}`);
 }
 
-/** Increments the attempt counter of event `eventId`; the new count. */
-function countAttempt(eventId: string): number {
-  const key = `attempts:${eventId}`;
+/** Increments the counter under `key`; the new count. */
+function count(key: string): number {
   const item = state.get(STORE, key);
   const previous = item ? Number.parseInt(item.text().trim(), 10) : 0;
   const attempt = (Number.isNaN(previous) ? 0 : previous) + 1;
@@ -38,7 +37,7 @@ app.topic(
   PUBSUB,
   "flaky",
   (event): EventStatus | void => {
-    if (countAttempt(event.id) < FLAKY_SUCCESS_ATTEMPT) return "retry";
+    if (count(`attempts:${event.id}`) < FLAKY_SUCCESS_ATTEMPT) return "retry";
     record(event);
   },
   { deadLetterTopic: "flaky-dead" },
@@ -71,4 +70,17 @@ app.configurationUpdate((_store, _subscriptionId, items) => {
       if (!(e instanceof DaprError)) throw e;
     }
   }
+});
+
+// Counts every trigger under `job-attempts:<name>`; jobs named `flaky-*`
+// fail their first two triggers, `failing-*` every one; a completed trigger
+// is counted under `job:<name>` as `<count>|<data>`.
+app.job("*", (event) => {
+  const attempt = count(`job-attempts:${event.name}`);
+  if (event.name.startsWith("failing-") || (event.name.startsWith("flaky-") && attempt < FLAKY_SUCCESS_ATTEMPT)) {
+    throw new Error(`job \`${event.name}\` fails attempt ${attempt}`);
+  }
+  const key = `job:${event.name}`;
+  const done = Number.parseInt(state.get(STORE, key)?.text().split("|")[0] ?? "", 10);
+  state.save(STORE, key, `${(Number.isNaN(done) ? 0 : done) + 1}|${event.text()}`);
 });

@@ -13,6 +13,7 @@ import {
   HTTP_VERBS,
   invoke,
   InvokeRequest,
+  jobs,
   lock,
   metadata,
   pubsub,
@@ -77,6 +78,23 @@ function operation(op: Fields): state.Operation {
 function stateValue(item: state.StateItem | undefined): unknown {
   if (item === undefined) return null;
   return { data: text(item.data), etag: item.etag ?? null, metadata: pairs(item.metadata) };
+}
+
+/** `{"drop": null}` or `{"constant": {"interval-ms", "max-retries"}}`; null: none. */
+function failurePolicy(job: Fields): jobs.FailurePolicy | undefined {
+  if (job.isNull("failure-policy")) return undefined;
+  const [name, retry] = job.object("failure-policy").variant();
+  if (name === "drop") return { kind: "drop" };
+  if (name === "constant") {
+    return { kind: "constant", intervalMs: retry.u64("interval-ms"), maxRetries: retry.optU32("max-retries") };
+  }
+  throw new Invalid(`unknown failure policy \`${name}\``);
+}
+
+function encodePolicy(policy: jobs.FailurePolicy | undefined): unknown {
+  if (policy === undefined) return null;
+  if (policy.kind === "drop") return { drop: null };
+  return { constant: { "interval-ms": policy.intervalMs, "max-retries": policy.maxRetries ?? null } };
 }
 
 /** Every op of the step protocol, by name. */
@@ -183,4 +201,35 @@ const OPS: Record<string, (args: Fields) => unknown> = {
       components: meta.components.map((c) => ({ name: c.name, "component-type": c.componentType, version: c.version })),
     };
   },
+
+  // ---- jobs ----
+  "jobs.schedule": (args) => {
+    const job = args.object("job");
+    jobs.schedule(
+      {
+        name: job.string("name"),
+        schedule: job.optString("schedule"),
+        dueTime: job.optString("due-time"),
+        repeats: job.optU32("repeats"),
+        ttl: job.optString("ttl"),
+        data: job.data("data"),
+        failurePolicy: failurePolicy(job),
+      },
+      { overwrite: args.bool("overwrite") },
+    );
+  },
+  "jobs.get": (args) => {
+    const job = jobs.get(args.string("name"));
+    if (job === undefined) return null;
+    return {
+      name: job.name,
+      schedule: job.schedule ?? null,
+      "due-time": job.dueTime ?? null,
+      repeats: job.repeats ?? null,
+      ttl: job.ttl ?? null,
+      data: text(job.data),
+      "failure-policy": encodePolicy(job.failurePolicy),
+    };
+  },
+  "jobs.delete": (args) => jobs.delete(args.string("name")),
 };
