@@ -34,6 +34,9 @@ test("undecodable steps are invalid arguments", () => {
   runnerError('{"op": "invoke.invoke-method", "args": {"request": {"verb": "GET"}}}');
   runnerError('{"op": "pubsub.publish", "args": {"metadata": [["a"]]}}');
   runnerError('{"op": "toString"}');
+  runnerError('{"op": "jobs.schedule", "args": {"job": {"failure-policy": {"sometimes": null}}}}');
+  runnerError('{"op": "jobs.schedule", "args": {"job": {"failure-policy": {"constant": {"interval-ms": -1}}}}}');
+  runnerError('{"op": "jobs.schedule", "args": {"overwrite": "yes"}}');
   assert.match(runnerError('{"op": "state.get", "args": {"key": "lone-\\ud800"}}'), /Unicode/);
 });
 
@@ -68,4 +71,19 @@ test("answers encode values and errors", () => {
   assert.deepEqual(answer('{"op": "invoke.invoke-method", "args": {}}'), { err: { internal: "runner: RangeError: bug" } });
   stub("dapr:runtime/state@0.1.0", { get: () => ({ data: bytes(""), etag: undefined, metadata: [] }) });
   assert.deepEqual(answer('{"op": "state.get", "args": {}}'), { ok: { data: "", etag: null, metadata: [] } });
+});
+
+test("jobs: a decoded job reaches the import; a read job is encoded", () => {
+  const calls = stub("dapr:runtime/jobs@0.1.0", {
+    schedule: () => undefined,
+    get: () => ({ name: "j", schedule: undefined, dueTime: "1s", repeats: 2, ttl: undefined, data: bytes("d"), failurePolicy: { tag: "drop" } }),
+  });
+  const step = { op: "jobs.schedule", args: { job: { name: "j", "due-time": "1s", "failure-policy": { constant: { "interval-ms": 500, "max-retries": null } } }, overwrite: true } };
+  assert.deepEqual(answer(JSON.stringify(step)), { ok: null });
+  const [[, job, overwrite]] = calls;
+  assert.equal(overwrite, true);
+  assert.deepEqual(job.failurePolicy, { tag: "constant", val: { intervalMs: 500n, maxRetries: undefined } });
+  assert.deepEqual(answer('{"op": "jobs.get", "args": {"name": "j"}}'), {
+    ok: { name: "j", schedule: null, "due-time": "1s", repeats: 2, ttl: null, data: "d", "failure-policy": { drop: null } },
+  });
 });
