@@ -50,5 +50,6 @@ build() {
 build examples/seed-demo-js build/seed-demo-js.wasm seed-demo.js
 build examples/seed-demo-ts build/seed-demo-ts.wasm seed-demo.ts
 build examples/counter-ts build/counter-ts.wasm --world http-app counter.ts
+build examples/orders-ts build/orders-ts.wasm --world http-app orders.ts
 build tests/guests/conformance-runner-js build/conformance-runner-js.wasm \
     --world dapr:conformance/runner --wit ../../conformance/wit runner.ts

@@ -128,6 +128,14 @@ export abstract class Payload {
   /** The payload. */
   abstract readonly data: Data;
 
+  /**
+   * The payload as bytes of their own (a copy, backed by an `ArrayBuffer`,
+   * as web APIs such as `new Response(body)` take them).
+   */
+  bytes(): Uint8Array<ArrayBuffer> {
+    return typeof this.data === "string" ? encoder.encode(this.data) : new Uint8Array(this.data);
+  }
+
   /** The payload as UTF-8 text (invalid bytes replaced). */
   text(): string {
     return typeof this.data === "string" ? this.data : text(this.data);

@@ -114,9 +114,27 @@ fn orders_flow_publishes_stores_and_invokes() {
 /// POST /orders on the Rust `orders` front end publishes; the `order-store`
 /// app (`store_arg`, as `order-store=PATH`) stores it; GET invokes it.
 fn assert_orders_flow(store_arg: &str) {
+    assert_orders_flow_through(&common::guest("orders.wasm"), store_arg);
+}
+
+/// The TypeScript front end (an http-app on StarlingMonkey) publishes, the
+/// Python store (a handler app on CPython) subscribes and saves, and the
+/// front end reads the order back by invoking the store.
+#[test]
+fn typescript_front_and_python_store_run_the_orders_flow() {
+    let front = common::built("examples/orders-ts/build/orders-ts.wasm", "just build-js");
+    let store = common::built(
+        "examples/order-store-py/build/order-store-py.wasm",
+        "just build-python",
+    );
+    assert_orders_flow_through(&front, &format!("order-store={}", path(&store)));
+}
+
+/// POST /orders on the front end `orders` publishes; the `order-store` app
+/// (`store_arg`, as `order-store=PATH`) stores it; GET invokes it.
+fn assert_orders_flow_through(orders: &Path, store_arg: &str) {
     let data = tempfile::tempdir().unwrap();
-    let orders = common::guest("orders.wasm");
-    let server = Serve::start(&[path(&orders), store_arg, "--data-dir", path(data.path())]);
+    let server = Serve::start(&[path(orders), store_arg, "--data-dir", path(data.path())]);
     let order = br#"{"id":"42","item":"hyperdrive"}"#;
     assert_eq!(server.request("POST", "/orders", order).0, 202);
     let deadline = Instant::now() + Duration::from_secs(10);
