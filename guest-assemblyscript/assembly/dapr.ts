@@ -21,6 +21,7 @@ import * as secretsApi from "./bindings/dapr/runtime/secrets";
 import * as configurationApi from "./bindings/dapr/runtime/configuration";
 import * as lockApi from "./bindings/dapr/runtime/lock";
 import * as metadataApi from "./bindings/dapr/runtime/metadata";
+import * as jobsApi from "./bindings/dapr/runtime/jobs";
 import * as handlerApi from "./bindings/dapr/runtime/handler";
 import { DaprError, Metadata } from "./bindings/dapr/runtime/types";
 import { Result, Tuple2, Unit, ok, err } from "./bindings/rt";
@@ -44,6 +45,7 @@ export { HttpVerb, Request, Response } from "./bindings/dapr/runtime/invoke";
 export { Item as ConfigurationItem } from "./bindings/dapr/runtime/configuration";
 export { UnlockStatus } from "./bindings/dapr/runtime/lock";
 export { AppMetadata, Component } from "./bindings/dapr/runtime/metadata";
+export { Job, FailurePolicy, ConstantRetry } from "./bindings/dapr/runtime/jobs";
 export { setHandler, Subscription, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
 
 /** The error as one line: its case, then its message (`not-found: ...`). */
@@ -269,6 +271,24 @@ export class LockClient {
   }
 }
 
+/** Scheduled jobs, delivered back to the app's `onJobEvent`. */
+export class JobsClient {
+  /** Schedules `job`; a job of the same name is replaced only if `overwrite` (else `etag-mismatch`). */
+  schedule(job: jobsApi.Job, overwrite: bool = false): Result<Unit, DaprError> {
+    return jobsApi.schedule(job, overwrite);
+  }
+
+  /** The job `name` as scheduled, or `null` when there is none. */
+  get(name: string): Result<jobsApi.Job | null, DaprError> {
+    return jobsApi.get(name);
+  }
+
+  /** Deletes the job `name` (succeeding when there is none). */
+  delete(name: string): Result<Unit, DaprError> {
+    return jobsApi.delete_(name);
+  }
+}
+
 /** Every building block, the way Dapr's SDKs group them. */
 export class DaprClient {
   /** State management. */
@@ -285,6 +305,8 @@ export class DaprClient {
   readonly configuration: ConfigurationClient = new ConfigurationClient();
   /** Distributed locks. */
   readonly lock: LockClient = new LockClient();
+  /** Scheduled jobs. */
+  readonly jobs: JobsClient = new JobsClient();
 
   /** The app's id, runtime and components. */
   metadata(): Result<metadataApi.AppMetadata, DaprError> {
@@ -296,8 +318,8 @@ export class DaprClient {
  * A Dapr app served by `wasmtime-dapr serve`: extend it, override what the
  * app handles, and register it with `setHandler(new MyApp())` at start-up
  * (the entry file must also `export * from ".../bindings/exports"`). The
- * defaults subscribe to nothing, answer invocations with 404, drop events
- * and reject binding events.
+ * defaults subscribe to nothing, answer invocations with 404, drop events,
+ * reject binding events and fail job triggers.
  */
 export class DaprApp extends handlerApi.Handler {
   /** The topics to subscribe to. */
@@ -327,4 +349,9 @@ export class DaprApp extends handlerApi.Handler {
 
   /** Receives configuration updates of a subscription. */
   onConfigurationUpdate(store: string, subscriptionId: string, items: Array<configurationApi.Item>): void {}
+
+  /** Handles one trigger of a job this app scheduled: `ok` completes it, `err` fails it. */
+  onJobEvent(name: string, data: Uint8Array): Result<Unit, string> {
+    return err<Unit, string>("no handler for job " + name);
+  }
 }

@@ -94,6 +94,8 @@ BindingHandler = Callable[[BindingEvent], Data | None]
 """Handles an input-binding event; returns response data, if any."""
 ConfigurationHandler = Callable[[str, str, list[ConfigurationItem]], None]
 """Receives ``(store, subscription_id, items)`` of a configuration subscription."""
+JobHandler = Callable[[str, bytes], None]
+"""Handles one trigger of a job, called with ``(name, data)``; an exception fails it."""
 
 
 @dataclass
@@ -120,6 +122,8 @@ class App:
         self._any_method: InvokeHandler | None = None
         self._bindings: dict[str, BindingHandler] = {}
         self._configuration: ConfigurationHandler | None = None
+        self._jobs: dict[str, JobHandler] = {}
+        self._any_job: JobHandler | None = None
 
     def topic(
         self,
@@ -192,6 +196,26 @@ class App:
         self._configuration = function
         return function
 
+    def job(self, name: str | None = None) -> Callable[[JobHandler], JobHandler]:
+        """Handles the triggers of job ``name`` (of every job without its own
+        handler when ``None``) with the decorated function, called as
+        ``function(name, data)``. Returning completes the trigger; an
+        exception fails it, and the job's failure policy decides on a retry.
+        """
+
+        def register(function: JobHandler) -> JobHandler:
+            if name is None:
+                if self._any_job is not None:
+                    raise ValueError("every job already has a handler")
+                self._any_job = function
+            else:
+                if name in self._jobs:
+                    raise ValueError(f"job {name!r} already has a handler")
+                self._jobs[name] = function
+            return function
+
+        return register
+
     # ---- what the export calls ----
 
     def _on_topic_event(self, event: CloudEvent) -> EventStatus:
@@ -250,6 +274,16 @@ class App:
             self._configuration(store, subscription_id, items)
         except Exception:
             _log_failure("the configuration-update handler")
+
+    def _on_job_event(self, name: str, data: bytes) -> None:
+        function = self._jobs.get(name, self._any_job)
+        if function is None:
+            raise Err(f"no handler for job {name!r}")
+        try:
+            function(name, data)
+        except Exception as exc:
+            _log_failure(f"the handler of job {name!r}")
+            raise Err(f"{type(exc).__name__}: {exc}") from None
 
     def handler(self) -> type:
         """The class implementing the ``dapr:runtime/handler`` export.
@@ -311,5 +345,8 @@ class App:
                 app._on_configuration_update(
                     store, subscription_id, [ConfigurationItem._from_wit(i) for i in items]
                 )
+
+            def on_job_event(self, name: str, data: bytes) -> None:
+                app._on_job_event(name, data)
 
         return Handler

@@ -19,4 +19,6 @@ export {
   witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_Mevent,
   witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_Mevent,
   witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mconfiguration_Mupdate,
+  witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mjob_Mevent,
+  witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mjob_Mevent,
 } from "./dapr/runtime/handler";

@@ -167,6 +167,14 @@ export function lift_OptionString(ptr: usize): string | null {
   }
 }
 
+export function lift_OptionU32(ptr: usize): Box<u32> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u32>(<u32>load<i32>(ptr, 4));
+    default: return unreachable();
+  }
+}
+
 export function lift_Tuple2StringString(ptr: usize): Tuple2<string, string> {
   return new Tuple2<string, string>(liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)));
 }
@@ -201,12 +209,33 @@ export function lower_OptionString(v: string | null, ptr: usize): void {
   }
 }
 
+export function lower_OptionU32(v: Box<u32> | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<Box<u32>>(v).value;
+    store<u8>(ptr, 1);
+    store<i32>(ptr, <i32>v_2, 4);
+  }
+}
+
 export function lower_ResultBytesString(v: Result<Uint8Array, string>, ptr: usize): void {
   if (v.isOk) {
     const v_1 = v.value;
     store<u8>(ptr, 0);
     store<i32>(ptr, v_1.length, 8);
     store<usize>(ptr, v_1.dataStart, 4);
+  } else {
+    const v_2 = v.error;
+    store<u8>(ptr, 1);
+    store<i32>(ptr, v_2.length, 8);
+    store<usize>(ptr, changetype<usize>(v_2), 4);
+  }
+}
+
+export function lower_ResultUnitString(v: Result<Unit, string>, ptr: usize): void {
+  if (v.isOk) {
+    store<u8>(ptr, 0);
   } else {
     const v_2 = v.error;
     store<u8>(ptr, 1);

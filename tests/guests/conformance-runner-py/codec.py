@@ -93,6 +93,30 @@ class Fields:
             return value
         raise self._wrong(name, "a u32")
 
+    def opt_u32(self, name: str) -> int | None:
+        """An optional unsigned 32-bit integer (default ``None``)."""
+        return None if self._get(name) is None else self.u32(name)
+
+    def u64(self, name: str) -> int:
+        """An unsigned 64-bit integer (default 0)."""
+        value = self._get(name)
+        if value is None:
+            return 0
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 64:
+            return value
+        raise self._wrong(name, "a u64")
+
+    def bool(self, name: str) -> bool:
+        """A boolean (default ``False``)."""
+        value = self._get(name)
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        raise self._wrong(name, "a boolean")
+
+    def is_null(self) -> bool:
+        """Whether the object was missing or ``null``."""
+        return not self.map
+
     def array(self, name: str) -> list[Any]:
         """An array (default empty)."""
         value = self._get(name)

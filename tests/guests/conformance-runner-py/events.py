@@ -52,7 +52,11 @@ def poison(_event: CloudEvent) -> EventStatus:
 
 def count_attempt(event_id: str) -> int:
     """Increments the attempt counter of event ``event_id``; the new count."""
-    key = f"attempts:{event_id}"
+    return count(f"attempts:{event_id}")
+
+
+def count(key: str) -> int:
+    """Increments the counter under ``key``; the new count."""
     item = state.get(STORE, key)
     try:
         previous = int(item.text().strip()) if item else 0
@@ -92,3 +96,22 @@ def configuration_update(
             state.save(STORE, f"config-update:{item.key}", item.value)
         except DaprError:
             pass  # nothing can report a failure here; the missing key shows it
+
+
+@app.job()
+def on_job(name: str, data: bytes) -> None:
+    """Counts every trigger under ``job-attempts:<name>``; jobs named
+    ``flaky-*`` fail their first two triggers, ``failing-*`` every one; a
+    completed trigger is counted under ``job:<name>`` as ``<count>|<data>``."""
+    attempt = count(f"job-attempts:{name}")
+    if name.startswith("failing-") or (
+        name.startswith("flaky-") and attempt < FLAKY_SUCCESS_ATTEMPT
+    ):
+        raise RuntimeError(f"job `{name}` fails attempt {attempt}")
+    key = f"job:{name}"
+    item = state.get(STORE, key)
+    try:
+        done = int(item.text().split("|")[0]) if item else 0
+    except ValueError:
+        done = 0
+    state.save(STORE, key, f"{done + 1}|{data.decode('utf-8', errors='replace')}")

@@ -15,6 +15,7 @@ from dapr_wasm import (
     bindings,
     configuration,
     invoke,
+    jobs,
     lock,
     metadata,
     pubsub,
@@ -276,6 +277,63 @@ def metadata_get(_args: Fields) -> Any:
     }
 
 
+# ---- jobs ----
+
+
+def jobs_schedule(args: Fields) -> None:
+    job = args.object("job")
+    policy_fields = job.object("failure-policy")
+    policy: jobs.FailurePolicy = None
+    if not policy_fields.is_null():
+        case, retry = policy_fields.variant()
+        if case == "drop":
+            policy = jobs.DROP
+        elif case == "constant":
+            policy = jobs.ConstantRetry(retry.u64("interval-ms"), retry.opt_u32("max-retries"))
+        else:
+            raise Invalid(f"unknown failure policy `{case}`")
+    jobs.schedule(
+        jobs.Job(
+            job.string("name"),
+            job.opt_string("schedule"),
+            job.opt_string("due-time"),
+            job.opt_u32("repeats"),
+            job.opt_string("ttl"),
+            job.data("data"),
+            policy,
+        ),
+        overwrite=args.bool("overwrite"),
+    )
+
+
+def jobs_get(args: Fields) -> Any:
+    job = jobs.get(args.string("name"))
+    if job is None:
+        return None
+    policy = job.failure_policy
+    if policy == jobs.DROP:
+        policy_json: Any = {"drop": None}
+    elif isinstance(policy, jobs.ConstantRetry):
+        policy_json = {
+            "constant": {"interval-ms": policy.interval_ms, "max-retries": policy.max_retries}
+        }
+    else:
+        policy_json = None
+    return {
+        "name": job.name,
+        "schedule": job.schedule,
+        "due-time": job.due_time,
+        "repeats": job.repeats,
+        "ttl": job.ttl,
+        "data": text(job.data),
+        "failure-policy": policy_json,
+    }
+
+
+def jobs_delete(args: Fields) -> None:
+    jobs.delete(args.string("name"))
+
+
 OPS: dict[str, Callable[[Fields], Any]] = {
     "state.get": state_get,
     "state.get-bulk": state_get_bulk,
@@ -295,5 +353,8 @@ OPS: dict[str, Callable[[Fields], Any]] = {
     "lock.try-lock": lock_try_lock,
     "lock.unlock": lock_unlock,
     "metadata.get": metadata_get,
+    "jobs.schedule": jobs_schedule,
+    "jobs.get": jobs_get,
+    "jobs.delete": jobs_delete,
 }
 """Every op of the step protocol, by name."""

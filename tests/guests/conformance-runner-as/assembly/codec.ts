@@ -8,7 +8,7 @@
 // decoding goes on with defaults; a step checks `failed()` before it calls
 // the runtime.
 
-import { DaprError, Metadata, Tuple2, HttpVerb, UnlockStatus, Consistency, Concurrency, WriteOptions, Result } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+import { Box, DaprError, Metadata, Tuple2, HttpVerb, UnlockStatus, Consistency, Concurrency, WriteOptions, Result } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { Json, Kind, obj1, textOf } from "./json";
 
 /** The first decoding error of the current step, if any. */
@@ -109,6 +109,39 @@ export class Fields {
       return 0;
     }
     return <u32>v.intValue;
+  }
+
+  /** An optional unsigned 32-bit integer (default `null`). */
+  optUint32(name: string): Box<u32> | null {
+    if (this.get(name) === null) return null;
+    return new Box<u32>(this.uint32(name));
+  }
+
+  /** An unsigned 64-bit integer (default 0). */
+  uint64(name: string): u64 {
+    const v = this.get(name);
+    if (v === null) return 0;
+    if (v.kind != Kind.Number || !v.isInt || v.intValue < 0) {
+      this.wrong(name, "a u64");
+      return 0;
+    }
+    return <u64>v.intValue;
+  }
+
+  /** A boolean (default `false`). */
+  bool(name: string): bool {
+    const v = this.get(name);
+    if (v === null) return false;
+    if (v.kind != Kind.Bool) {
+      this.wrong(name, "a boolean");
+      return false;
+    }
+    return v.boolValue;
+  }
+
+  /** Whether the object was missing or `null`. */
+  get isNull(): bool {
+    return this.map === null;
   }
 
   /** An array (default empty). */

@@ -77,11 +77,36 @@ export class Runner extends DaprApp {
       dapr.state.save(STORE, KeyValue.text("config-update:" + items[i].key, items[i].value));
     }
   }
+
+  /**
+   * Counts every trigger under `job-attempts:<name>`; jobs named `flaky-*`
+   * fail their first two triggers, `failing-*` every one; a completed trigger
+   * is counted under `job:<name>` as `<count>|<data>`.
+   */
+  onJobEvent(name: string, data: Uint8Array): Result<Unit, string> {
+    const attempt = count("job-attempts:" + name);
+    if (attempt.isErr) return err<Unit, string>(describe(attempt.error));
+    if (name.startsWith("failing-") || (name.startsWith("flaky-") && attempt.value < FLAKY_SUCCESS_ATTEMPT)) {
+      return err<Unit, string>("job `" + name + "` fails attempt " + attempt.value.toString());
+    }
+    const key = "job:" + name;
+    const previous = dapr.state.getText(STORE, key);
+    if (previous.isErr) return err<Unit, string>(describe(previous.error));
+    const text = previous.value;
+    const done = text === null ? <u64>0 : parseCount(text.split("|")[0]);
+    const saved = dapr.state.save(STORE, KeyValue.text(key, (done + 1).toString() + "|" + textOf(data)));
+    if (saved.isErr) return err<Unit, string>(describe(saved.error));
+    return ok<Unit, string>(new Unit());
+  }
 }
 
 /** Increments the attempt counter of event `id` and returns the new count. */
 function countAttempt(id: string): Result<u64, DaprError> {
-  const key = "attempts:" + id;
+  return count("attempts:" + id);
+}
+
+/** Increments the counter under `key` and returns the new count. */
+function count(key: string): Result<u64, DaprError> {
   const previous = dapr.state.getText(STORE, key);
   if (previous.isErr) return err<u64, DaprError>(previous.error);
   const attempt = parseCount(previous.value) + 1;

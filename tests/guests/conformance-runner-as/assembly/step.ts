@@ -11,6 +11,7 @@ import * as secretsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindin
 import * as configurationApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/configuration";
 import * as lockApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/lock";
 import * as metadataApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/metadata";
+import * as jobsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/jobs";
 import { DaprError, Result, Tuple2, Unit } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { Json, obj1, parse, parseError } from "./json";
 import { Fields, each, fail, failed, failure, resetFailure, data, pairs, error, result, unlockStatus } from "./codec";
@@ -79,6 +80,9 @@ function run(text: string): Outcome {
   if (op == "lock.try-lock") return lockTryLock(args);
   if (op == "lock.unlock") return lockUnlock(args);
   if (op == "metadata.get") return metadataGet();
+  if (op == "jobs.schedule") return jobsSchedule(args);
+  if (op == "jobs.get") return jobsGet(args);
+  if (op == "jobs.delete") return jobsDelete(args);
   if (op == "") fail("the step has no `op`");
   else fail("unknown op `" + op + "`");
   return invalidStep();
@@ -354,4 +358,73 @@ function metadataGet(): Outcome {
   return okValue(
     Json.obj().set("app-id", Json.ofStr(meta.appId)).set("runtime", Json.ofStr(meta.runtime)).set("components", components),
   );
+}
+
+// ---- jobs ----
+
+function jobsSchedule(args: Fields): Outcome {
+  const job = args.object("job");
+  const policyFields = job.object("failure-policy");
+  let policy: jobsApi.FailurePolicy | null = null;
+  if (!policyFields.isNull) {
+    const which = policyFields.variantCase();
+    if (which == "drop") policy = jobsApi.FailurePolicy.drop();
+    else if (which == "constant") {
+      const retry = policyFields.payload();
+      policy = jobsApi.FailurePolicy.constant(new jobsApi.ConstantRetry(retry.uint64("interval-ms"), retry.optUint32("max-retries")));
+    } else if (!failed()) fail("unknown failure policy `" + which + "`");
+  }
+  const value = new jobsApi.Job(
+    job.str("name"),
+    job.optString("schedule"),
+    job.optString("due-time"),
+    job.optUint32("repeats"),
+    job.optString("ttl"),
+    job.data("data"),
+    policy,
+  );
+  const overwrite = args.bool("overwrite");
+  if (failed()) return invalidStep();
+  return unit(jobsApi.schedule(value, overwrite));
+}
+
+function jobsGet(args: Fields): Outcome {
+  const name = args.str("name");
+  if (failed()) return invalidStep();
+  const r = jobsApi.get(name);
+  if (r.isErr) return runtimeError(r.error);
+  const job = r.value;
+  if (job === null) return okValue(Json.nil());
+  let policy = Json.nil();
+  const p = job.failurePolicy;
+  if (p !== null) {
+    if (p.isDrop()) policy = obj1("drop", Json.nil());
+    else {
+      const retry = p.getConstant();
+      const max = retry.maxRetries;
+      policy = obj1(
+        "constant",
+        Json.obj()
+          .set("interval-ms", Json.ofInt(<i64>retry.intervalMs))
+          .set("max-retries", max === null ? Json.nil() : Json.ofInt(<i64>max.value)),
+      );
+    }
+  }
+  const repeats = job.repeats;
+  return okValue(
+    Json.obj()
+      .set("name", Json.ofStr(job.name))
+      .set("schedule", Json.ofOptStr(job.schedule))
+      .set("due-time", Json.ofOptStr(job.dueTime))
+      .set("repeats", repeats === null ? Json.nil() : Json.ofInt(<i64>repeats.value))
+      .set("ttl", Json.ofOptStr(job.ttl))
+      .set("data", data(job.data))
+      .set("failure-policy", policy),
+  );
+}
+
+function jobsDelete(args: Fields): Outcome {
+  const name = args.str("name");
+  if (failed()) return invalidStep();
+  return unit(jobsApi.delete_(name));
 }

@@ -6,7 +6,7 @@
 // with `string-encoding=utf16`): AssemblyScript strings are UTF-16 already,
 // so arguments are passed in place and results decoded without transcoding.
 
-import { Result } from "../../rt";
+import { Result, Unit } from "../../rt";
 import * as rt from "../../rt";
 import { Item, lift_Item, lift_ListItem } from "../../dapr/runtime/configuration";
 import { HttpVerb, Request, Response, lower_Response } from "../../dapr/runtime/invoke";
@@ -18,10 +18,10 @@ export { Item };
 
 /**
  * Inbound traffic, exported by an app: the host calls these functions to
- * deliver pub/sub events, service invocations, input-binding events and
- * configuration updates. Every call runs in a fresh instance of the
- * component, so nothing is shared between calls except through building
- * blocks.
+ * deliver pub/sub events, service invocations, input-binding events,
+ * configuration updates and job triggers. Every call runs in a fresh
+ * instance of the component, so nothing is shared between calls except
+ * through building blocks.
  */
 
 // Return area of this module's calls.
@@ -185,6 +185,12 @@ export abstract class Handler {
    * `configuration.subscribe`.
    */
   abstract onConfigurationUpdate(store_: string, subscriptionId: string, items: Array<Item>): void;
+  /**
+   * Handles one trigger of a job this app scheduled with `jobs.schedule`.
+   * `ok` completes the trigger; `err` (like a trap or a deadline) fails
+   * it, and the job's failure policy decides whether it is retried.
+   */
+  abstract onJobEvent(name: string, data: Uint8Array): Result<Unit, string>;
 }
 
 let implementation: Handler | null = null;
@@ -270,6 +276,19 @@ export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbinding_
 /** Export shim of `dapr:runtime/handler@0.1.0#on-configuration-update`. */
 export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mconfiguration_Mupdate(p0: usize, p1: i32, p2: usize, p3: i32, p4: usize, p5: i32): void {
   implHandler().onConfigurationUpdate(rt.liftString(p0, <u32>p1), rt.liftString(p2, <u32>p3), lift_ListItem(p4, p5));
+}
+
+/** Export shim of `dapr:runtime/handler@0.1.0#on-job-event`. */
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mjob_Mevent(p0: usize, p1: i32, p2: usize, p3: i32): usize {
+  const result = implHandler().onJobEvent(rt.liftString(p0, <u32>p1), rt.liftBytes(p2, p3));
+  exportMark = rt.deferMark();
+  rt.lower_ResultUnitString(result, RET_AREA);
+  return RET_AREA;
+}
+
+/** Post-return of `dapr:runtime/handler@0.1.0#on-job-event`: frees the buffers of its result. */
+export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mjob_Mevent(ret: usize): void {
+  rt.deferRelease(exportMark);
 }
 
 // ---- Canonical ABI glue: lifting from and lowering to linear memory.
