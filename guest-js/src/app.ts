@@ -26,6 +26,9 @@ import { type ConfigurationItem, fromWit as configurationItem } from "./configur
 import { InvokeRequest, InvokeResponse } from "./invoke.js";
 import { type Data, type MetadataLike, pairs, Payload, record, toBytes } from "./wit.js";
 
+/** Bytes from the bindings, as a `Uint8Array`. */
+const bytesIn = (data: unknown): Uint8Array => toBytes(data as Data);
+
 /**
  * How a topic handler handled an event: `success` (acknowledged), `retry`
  * (deliver it again later), `drop` (never to be processed; goes to the
@@ -80,7 +83,7 @@ export class CloudEvent extends Payload {
     this.type = event.eventType;
     this.specVersion = event.specVersion;
     this.dataContentType = event.dataContentType;
-    this.data = event.data;
+    this.data = bytesIn(event.data);
     this.topic = event.topic;
     this.pubsub = event.pubsub;
     this.path = event.path;
@@ -308,7 +311,7 @@ const HANDLER = {
   inputBindings: (app: App) => [...app.bindings.entries.keys()],
 
   onBindingEvent: (app: App, witEvent: { name: string; data: Uint8Array; metadata: Array<[string, string]> }): Uint8Array => {
-    const event = new BindingEvent(witEvent.name, witEvent.data, record(witEvent.metadata));
+    const event = new BindingEvent(witEvent.name, bytesIn(witEvent.data), record(witEvent.metadata));
     const handler = app.bindings.entries.get(event.name);
     // A thrown string is the `err` of the WIT result.
     if (!handler) throw `no handler for input binding ${JSON.stringify(event.name)}`;
@@ -338,7 +341,7 @@ const HANDLER = {
     // A thrown string is the `err` of the WIT result.
     if (!handler) throw `no handler for job ${JSON.stringify(name)}`;
     try {
-      handler(new JobEvent(name, data));
+      handler(new JobEvent(name, bytesIn(data)));
     } catch (error) {
       logFailure(`the handler of job ${JSON.stringify(name)}`, error);
       throw summary(error);

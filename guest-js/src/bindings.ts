@@ -32,5 +32,5 @@ export function invoke(
   options: { metadata?: MetadataLike } = {},
 ): BindingResponse {
   const response = call(wit.bindings.invoke, name, operation, toBytes(data), pairs(options.metadata));
-  return new BindingResponse(response.data, record(response.metadata));
+  return new BindingResponse(toBytes(response.data), record(response.metadata));
 }

@@ -58,7 +58,7 @@ export class InvokeRequest extends Payload {
     this.query = pairs(init.query);
     this.headers = pairs(init.headers);
     this.contentType = init.contentType ?? undefined;
-    this.data = init.data ?? new Uint8Array();
+    this.data = typeof init.data === "string" ? init.data : toBytes(init.data);
   }
 
   /** A POST (unless `verb` says otherwise) whose body is `value` as JSON. */
@@ -112,7 +112,7 @@ export class InvokeResponse extends Payload {
     this.status = status;
     this.headers = pairs(init.headers);
     this.contentType = init.contentType ?? undefined;
-    this.data = init.data ?? new Uint8Array();
+    this.data = typeof init.data === "string" ? init.data : toBytes(init.data);
   }
 
   /** A `text/plain` response. */

@@ -61,7 +61,7 @@ export class Job extends Payload {
     this.dueTime = job.dueTime ?? undefined;
     this.repeats = job.repeats ?? undefined;
     this.ttl = job.ttl ?? undefined;
-    this.data = job.data;
+    this.data = toBytes(job.data);
     const policy = job.failurePolicy;
     this.failurePolicy =
       policy === undefined || policy === null

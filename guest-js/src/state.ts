@@ -151,7 +151,7 @@ function witDeleteItem(item: DeleteItem) {
 }
 
 function stateItem(value: { data: Uint8Array; etag?: string; metadata: Array<[string, string]> }): StateItem {
-  return new StateItem(value.data, value.etag ?? undefined, record(value.metadata));
+  return new StateItem(toBytes(value.data), value.etag ?? undefined, record(value.metadata));
 }
 
 /** Reads `key`; `undefined` if it does not exist (or has expired). */
@@ -238,7 +238,7 @@ export function query(store: string, query: string | object, options: { metadata
   const queryText = typeof query === "string" ? query : JSON.stringify(query);
   const response = call(wit.state.query, store, queryText, pairs(options.metadata));
   return {
-    results: response.results.map((r) => new QueryItem(r.key, r.data, r.etag ?? undefined)),
+    results: response.results.map((r) => new QueryItem(r.key, toBytes(r.data), r.etag ?? undefined)),
     token: response.token ?? undefined,
     metadata: record(response.metadata),
   };

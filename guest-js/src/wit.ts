@@ -57,11 +57,28 @@ export function call<A extends unknown[], T>(fn: (...args: A) => T, ...args: A):
   }
 }
 
+/**
+ * Bytes handed over by the bindings (or the app) as a `Uint8Array`: a
+ * `Uint8Array` as it is, any other typed array or `DataView` as a view of
+ * its bytes, an `ArrayBuffer` as a view of it. The bindings do not always
+ * give a `Uint8Array` of this realm (an empty `list<u8>` handed to an export
+ * is not one), so every payload is passed through this.
+ */
+export function asBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === "[object ArrayBuffer]") {
+    return new Uint8Array(data as ArrayBuffer);
+  }
+  return undefined;
+}
+
 /** A payload as bytes; text is encoded as UTF-8. */
 export function toBytes(data: Data | undefined | null): Uint8Array {
   if (data === undefined || data === null) return new Uint8Array();
   if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof Uint8Array) return data;
+  const bytes = asBytes(data);
+  if (bytes) return bytes;
   throw new TypeError(`a payload must be a Uint8Array or a string, not ${describe(data)}`);
 }
 
@@ -108,7 +125,7 @@ export function describe(value: unknown): string {
   if (value === null) return "null";
   if (value instanceof Uint8Array) return "a Uint8Array";
   if (Array.isArray(value)) return `an array ${safeJson(value)}`;
-  if (typeof value === "object") return `an object ${safeJson(value)}`;
+  if (typeof value === "object") return `${Object.prototype.toString.call(value)} ${safeJson(value)}`;
   return `${typeof value} ${safeJson(value)}`;
 }
 
@@ -133,12 +150,12 @@ export abstract class Payload {
    * as web APIs such as `new Response(body)` take them).
    */
   bytes(): Uint8Array<ArrayBuffer> {
-    return typeof this.data === "string" ? encoder.encode(this.data) : new Uint8Array(this.data);
+    return typeof this.data === "string" ? encoder.encode(this.data) : new Uint8Array(toBytes(this.data));
   }
 
   /** The payload as UTF-8 text (invalid bytes replaced). */
   text(): string {
-    return typeof this.data === "string" ? this.data : text(this.data);
+    return typeof this.data === "string" ? this.data : text(toBytes(this.data));
   }
 
   /** The payload parsed as JSON (throws `SyntaxError` if it is not JSON). */

@@ -141,3 +141,13 @@ test("http.serve answers through the fetch event; a failure is a 500", async () 
     delete globalThis.addEventListener;
   }
 });
+
+test("payloads the bindings hand over as other buffers become Uint8Arrays", () => {
+  let data;
+  const handler = new App().binding("b", (e) => { data = e.data; }).handler();
+  handler.onBindingEvent({ name: "b", data: new ArrayBuffer(0), metadata: [] });
+  assert.ok(data instanceof Uint8Array && data.length === 0);
+  handler.onBindingEvent({ name: "b", data: new DataView(bytes("xyz").buffer, 1, 2), metadata: [] });
+  assert.equal(str(data), "yz");
+  assert.throws(() => handler.onBindingEvent({ name: "b", data: {}, metadata: [] }), (e) => /\[object Object\]/.test(e));
+});
