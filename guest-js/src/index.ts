@@ -42,3 +42,4 @@ export type { ErrorCase } from "./errors.js";
 export { HTTP_VERBS, InvokeRequest, InvokeResponse } from "./invoke.js";
 export type { HttpVerb, InvokeRequestInit, InvokeResponseInit } from "./invoke.js";
 export type { Data, MetadataLike } from "./wit.js";
+export { stringify as stringifyJson } from "./json.js";

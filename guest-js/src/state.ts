@@ -13,6 +13,7 @@
  */
 
 import { DaprError } from "./errors.js";
+import { stringify } from "./json.js";
 import * as wit from "./wit.js";
 import { call, type Data, jsonBytes, type MetadataLike, oneOf, pairs, Payload, record, toBytes } from "./wit.js";
 
@@ -235,7 +236,8 @@ export function transact(store: string, operations: Iterable<Operation>, options
  * serialized to one) over the values this app stored as JSON.
  */
 export function query(store: string, query: string | object, options: { metadata?: MetadataLike } = {}): QueryResponse {
-  const queryText = typeof query === "string" ? query : JSON.stringify(query);
+  const queryText = typeof query === "string" ? query : stringify(query);
+  if (queryText === undefined) throw new TypeError(`a query must be a string or an object, not ${wit.describe(query)}`);
   const response = call(wit.state.query, store, queryText, pairs(options.metadata));
   return {
     results: response.results.map((r) => new QueryItem(r.key, toBytes(r.data), r.etag ?? undefined)),

@@ -11,6 +11,7 @@
  */
 
 import { DaprError, type WitError } from "./errors.js";
+import { stringify } from "./json.js";
 
 export * as bindings from "dapr:runtime/bindings@0.1.0";
 export * as configuration from "dapr:runtime/configuration@0.1.0";
@@ -89,7 +90,7 @@ export function text(data: Uint8Array): string {
 
 /** `value` serialized as compact JSON, as UTF-8 bytes. */
 export function jsonBytes(value: unknown): Uint8Array {
-  const json = JSON.stringify(value);
+  const json = stringify(value);
   if (json === undefined) throw new TypeError(`${describe(value)} cannot be serialized as JSON`);
   return encoder.encode(json);
 }

@@ -19,6 +19,7 @@ import {
   pubsub,
   secrets,
   state,
+  stringifyJson,
 } from "@wasmtime-dapr/guest-js";
 import { each, error, Fields, Invalid, pairs, parse, text } from "./codec.js";
 
@@ -33,7 +34,8 @@ export function execute(step: string): string {
     // A bug of the runner or the SDK: report, never trap.
     else answer = { err: { internal: `runner: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` } };
   }
-  return JSON.stringify(answer);
+  // Not JSON.stringify: it fails on long non-Latin-1 strings (see the SDK's json.ts).
+  return stringifyJson(answer) as string;
 }
 
 /** Decodes the step and runs its op. */
