@@ -133,6 +133,14 @@ export class Fields {
     throw this.wrong(name, "a u64 (at most 2^53 - 1 here)");
   }
 
+  /** An optional number (default `undefined`). */
+  optF64(name: string): number | undefined {
+    const value = this.get(name);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "number") return value;
+    throw this.wrong(name, "a number");
+  }
+
   /** A boolean (default `false`). */
   bool(name: string): boolean {
     const value = this.get(name);

@@ -9,6 +9,7 @@
 import {
   bindings,
   configuration,
+  conversation,
   DaprError,
   HTTP_VERBS,
   invoke,
@@ -234,4 +235,88 @@ const OPS: Record<string, (args: Fields) => unknown> = {
     };
   },
   "jobs.delete": (args) => jobs.delete(args.string("name")),
+
+  // ---- conversation ----
+  "conversation.converse": (args) => {
+    const request = args.object("request");
+    const inputs = each(request.array("inputs"), "inputs[]", (input) => ({
+      messages: each(input.array("messages"), "messages[]", conversationMessage),
+      scrubPii: input.bool("scrub-pii"),
+    }));
+    const tools = each(request.array("tools"), "tools[]", (t) => ({
+      name: t.string("name"),
+      description: t.optString("description"),
+      parameters: jsonText(t.optString("parameters"), "the tool's parameters"),
+    }));
+    const response = conversation.converse(args.string("component"), inputs, {
+      tools,
+      toolChoice: request.optString("tool-choice"),
+      temperature: request.optF64("temperature"),
+      contextId: request.optString("context-id"),
+      responseFormat: jsonText(request.optString("response-format"), "the response format"),
+      scrubPii: request.bool("scrub-pii"),
+      metadata: request.pairs("metadata"),
+    });
+    const calls = (items: conversation.ToolCall[]) =>
+      items.map((c) => ({ id: c.id ?? null, name: c.name, arguments: c.arguments }));
+    return {
+      "context-id": response.contextId ?? null,
+      outputs: response.outputs.map((o) => ({
+        choices: o.choices.map((c) => ({
+          "finish-reason": c.finishReason,
+          index: c.index,
+          content: c.content,
+          "tool-calls": calls(c.toolCalls),
+        })),
+        model: o.model ?? null,
+        usage:
+          o.usage === undefined
+            ? null
+            : {
+                "completion-tokens": o.usage.completionTokens,
+                "prompt-tokens": o.usage.promptTokens,
+                "total-tokens": o.usage.totalTokens,
+              },
+      })),
+    };
+  },
 };
+
+/** One conversation message, a variant by role. */
+function conversationMessage(fields: Fields): conversation.Message {
+  const [role, m] = fields.variant();
+  switch (role) {
+    case "developer":
+    case "system":
+    case "user":
+      return { role, content: m.strings("content"), name: m.optString("name") };
+    case "assistant":
+      return {
+        role,
+        content: m.strings("content"),
+        name: m.optString("name"),
+        toolCalls: each(m.array("tool-calls"), "tool-calls[]", (c) => ({
+          id: c.optString("id"),
+          name: c.string("name"),
+          arguments: c.string("arguments"),
+        })),
+      };
+    case "tool":
+      return { role, content: m.strings("content"), name: m.string("name"), toolId: m.optString("tool-id") };
+    default:
+      throw new Invalid(`unknown message role \`${role}\``);
+  }
+}
+
+/**
+ * JSON text as the SDK takes it (parsed); text that is not JSON is an
+ * invalid step, since a JavaScript value cannot be malformed JSON.
+ */
+function jsonText(text: string | undefined, what: string): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Invalid(`${what} is not JSON: ${(e as Error).message}`);
+  }
+}
