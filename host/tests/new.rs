@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::serve::Serve;
+use wasmtime_dapr::scaffold::{self, FILES, Language, World};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -41,11 +42,17 @@ fn wasmtime_dapr(dir: &Path, args: &[&str]) -> Output {
 /// Asserts a failure with one `error:` line containing `needle`.
 fn assert_clean_error(output: &Output, needle: &str) {
     let stderr = text(&output.stderr);
-    assert!(!output.status.success(), "expected a failure; stderr: {stderr}");
+    assert!(
+        !output.status.success(),
+        "expected a failure; stderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "panicked: {stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "expected one error line: {stderr}");
-    assert!(errors[0].contains(needle), "expected `{needle}` in: {stderr}");
+    assert!(
+        errors[0].contains(needle),
+        "expected `{needle}` in: {stderr}"
+    );
 }
 
 /// A generated project: its directory and the README's three commands.
@@ -134,7 +141,11 @@ fn check_client(lang: &str) {
     let dir = tempfile::tempdir().unwrap();
     let name = format!("{lang}-client");
     let project = generate(dir.path(), &name, lang, "client");
-    assert!(project.run.starts_with("wasmtime-dapr run "), "{}", project.run);
+    assert!(
+        project.run.starts_with("wasmtime-dapr run "),
+        "{}",
+        project.run
+    );
     let component = build(&project);
     let data = tempfile::tempdir().unwrap();
     let out = wasmtime_dapr(
@@ -160,7 +171,11 @@ fn check_client(lang: &str) {
     );
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("Test successfully!"));
-    assert!(text(&out.stderr).contains("no-such-store"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no-such-store"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// The `app-driver` test guest (an HTTP front that publishes and invokes),
@@ -191,7 +206,11 @@ fn check_app(lang: &str) {
     let dir = tempfile::tempdir().unwrap();
     let name = format!("{lang}-app");
     let project = generate(dir.path(), &name, lang, "app");
-    assert!(project.run.starts_with("wasmtime-dapr serve "), "{}", project.run);
+    assert!(
+        project.run.starts_with("wasmtime-dapr serve "),
+        "{}",
+        project.run
+    );
     let component = build(&project);
     let data = tempfile::tempdir().unwrap();
     let app = format!("{name}={}", path(&component));
@@ -199,7 +218,9 @@ fn check_app(lang: &str) {
     let item_path = format!("/invoke/{name}/items/7");
     assert_eq!(server.request("GET", &item_path, b"").0, 404);
     assert_eq!(
-        server.request("GET", &format!("/invoke/{name}/elsewhere"), b"").0,
+        server
+            .request("GET", &format!("/invoke/{name}/elsewhere"), b"")
+            .0,
         404
     );
     let item = br#"{"id":"7","name":"apple","price":3}"#;
@@ -225,7 +246,11 @@ fn check_app(lang: &str) {
 fn check_http_app(lang: &str) {
     let dir = tempfile::tempdir().unwrap();
     let project = generate(dir.path(), &format!("{lang}-http-app"), lang, "http-app");
-    assert!(project.run.starts_with("wasmtime-dapr serve "), "{}", project.run);
+    assert!(
+        project.run.starts_with("wasmtime-dapr serve "),
+        "{}",
+        project.run
+    );
     let component = build(&project);
     let data = tempfile::tempdir().unwrap();
     let server = Serve::start(&[path(&component), "--data-dir", path(data.path())]);
@@ -300,7 +325,10 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
     for bad in ["1st", "My-App", "my app", "a/b", "x.y", "fn"] {
         assert_clean_error(&new(&[bad, "--lang", "rust"]), "invalid project name");
     }
-    assert_clean_error(&new(&["My-App", "--lang", "rust"]), "lowercase ASCII letter");
+    assert_clean_error(
+        &new(&["My-App", "--lang", "rust"]),
+        "lowercase ASCII letter",
+    );
     assert_clean_error(&new(&["x", "--lang", "go"]), "invalid value 'go'");
     assert_clean_error(
         &new(&["x", "--lang", "rust", "--world", "server"]),
@@ -310,7 +338,10 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         &new(&["x", "--lang", "assemblyscript", "--world", "http-app"]),
         "AssemblyScript projects cannot serve HTTP yet",
     );
-    assert_clean_error(&new(&["x", "--lang", "js"]), "JavaScript projects are not available yet");
+    assert_clean_error(
+        &new(&["x", "--lang", "js"]),
+        "JavaScript projects are not available yet",
+    );
     assert_clean_error(
         &new(&["x", "--lang", "ts", "--world", "app"]),
         "TypeScript projects are not available yet",
@@ -346,7 +377,10 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         "already exists and is not empty",
     );
     assert_eq!(std::fs::read_dir(&taken).unwrap().count(), 1);
-    assert_eq!(std::fs::read_to_string(taken.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(taken.join("notes.txt")).unwrap(),
+        "mine"
+    );
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let out = new(&["fresh", "--lang", "python", "--out", path(&empty)]);
@@ -358,7 +392,10 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
 #[test]
 fn the_default_sdk_is_this_checkout_and_the_project_names_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = wasmtime_dapr(dir.path(), &["new", "demo", "--lang", "rust", "--world", "app"]);
+    let out = wasmtime_dapr(
+        dir.path(),
+        &["new", "demo", "--lang", "rust", "--world", "app"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let manifest = std::fs::read_to_string(dir.path().join("demo/Cargo.toml")).unwrap();
     let sdk = std::fs::canonicalize(common::repo()).unwrap();
@@ -369,7 +406,80 @@ fn the_default_sdk_is_this_checkout_and_the_project_names_it() {
     assert!(manifest.contains("name = \"demo\""), "{manifest}");
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let help = text(&wasmtime_dapr(dir.path(), &["new", "--help"]).stdout);
-    for word in ["rust", "assemblyscript", "python", "http-app", "WASMTIME_DAPR_SDK"] {
+    for word in [
+        "rust",
+        "assemblyscript",
+        "python",
+        "http-app",
+        "WASMTIME_DAPR_SDK",
+    ] {
         assert!(help.contains(word), "`{word}` missing from --help:\n{help}");
     }
+}
+
+#[test]
+fn every_template_file_belongs_to_a_known_pair_and_uses_known_placeholders() {
+    let known_placeholders = ["{{name}}", "{{crate}}", "{{sdk}}"];
+    for (path, text) in FILES {
+        let known = Language::ALL.iter().any(|l| {
+            World::ALL
+                .iter()
+                .any(|w| path.starts_with(&format!("{l}/{w}/")))
+        });
+        assert!(known, "{path} is not under templates/LANGUAGE/WORLD/");
+        let mut rest = *text;
+        while let Some(start) = rest.find("{{") {
+            let placeholder = &rest[start
+                ..rest[start..]
+                    .find("}}")
+                    .map_or(rest.len(), |e| start + e + 2)];
+            assert!(
+                known_placeholders.contains(&placeholder),
+                "{path} has the unknown placeholder {placeholder}"
+            );
+            rest = &rest[start + placeholder.len()..];
+        }
+    }
+}
+
+#[test]
+fn every_pair_is_available_or_explained() {
+    for language in Language::ALL {
+        for world in World::ALL {
+            let result = scaffold::template(language, world);
+            assert_eq!(
+                result.is_ok(),
+                scaffold::available(language, world),
+                "{language}/{world}"
+            );
+            match result {
+                Ok(files) => assert!(
+                    files.iter().any(|(path, _)| *path == "README.md"),
+                    "{language}/{world} has no README.md"
+                ),
+                Err(e) => assert!(e.to_string().len() > 40, "{language}/{world}: {e}"),
+            }
+        }
+    }
+    assert!(scaffold::available(Language::Rust, World::Client));
+    assert!(scaffold::available(Language::Python, World::HttpApp));
+    assert!(!scaffold::available(Language::Js, World::Client));
+    assert!(!scaffold::available(
+        Language::Assemblyscript,
+        World::HttpApp
+    ));
+}
+
+#[test]
+fn project_names() {
+    for good in ["a", "my-app", "app_2", "x1-y2"] {
+        scaffold::check_name(good).unwrap();
+    }
+    for bad in [
+        "", "1app", "My-App", "my app", "a/b", "-a", "a-", "app.py", "fn", "std", "über",
+    ] {
+        assert!(scaffold::check_name(bad).is_err(), "{bad}");
+    }
+    scaffold::check_name(&"a".repeat(64)).unwrap();
+    assert!(scaffold::check_name(&"a".repeat(65)).is_err());
 }
