@@ -56,12 +56,12 @@ class App extends DaprApp {
     const item = JSON.parse<JSON.Obj>(fromUtf8(event.data));
     const id = item.get("id");
     if (id === null || id.type != JSON.Types.String) {
-      console.error("dropping event " + event.id + ": not an item with a string `id`");
+      log("dropping event " + event.id + ": not an item with a string `id`");
       return EventStatus.Drop;
     }
     const saved = dapr.state.save(STORE, new KeyValue(key(id.get<string>()), event.data));
     if (saved.isErr) {
-      console.error("saving item " + id.get<string>() + ": " + describe(saved.error) + "; retrying");
+      log("saving item " + id.get<string>() + ": " + describe(saved.error) + "; retrying");
       return EventStatus.Retry;
     }
     return EventStatus.Success;
@@ -84,6 +84,11 @@ class App extends DaprApp {
 /** The state key of item `id`. */
 function key(id: string): string {
   return "item:" + id;
+}
+
+/** Writes `message` to stderr (the WASI shim's `console.error` writes to stdout). */
+function log(message: string): void {
+  process.stderr.write(message + "\n");
 }
 
 /** A plain-text answer. */

@@ -39,6 +39,7 @@ console.log("Test successfully!");
 
 /** Reports `problem` on stderr and exits with code 1. */
 function fail(problem: string): void {
-  console.error(problem);
+  // The WASI shim's `console.error` writes to stdout; this is stderr.
+  process.stderr.write(problem + "\n");
   process.exit(1);
 }
