@@ -29,7 +29,9 @@ build-assemblyscript: build-host
     cd examples/seed-demo-as && npm ci --no-audit --no-fund && npm run build
     cd tests/guests/conformance-runner-as && npm ci --no-audit --no-fund && npm run build
     cd examples/order-store-as && npm ci --no-audit --no-fund && npm run build
+    cd examples/orders-as && npm ci --no-audit --no-fund && npm run build
     cd tests/guests/state-loop-as && npm ci --no-audit --no-fund && npm run build
+    cd tests/guests/http-echo-as && npm ci --no-audit --no-fund && npm run build
 
 # componentize-py (pinned in guest-python/requirements.txt) in
 # target/python-venv, and the Python components (the seed demo, the counter

@@ -41,4 +41,18 @@ done
 printf 'GET /orders/1 -> %s\n' "$body"
 kill -TERM $pid; wait $pid
 
+step "orders-as: the same flow in AssemblyScript, HTTP front end (wasi:http) and store"
+"$bin" serve examples/orders-as/build/orders-as.wasm \
+    order-store=examples/order-store-as/build/order-store-as.wasm \
+    --listen 127.0.0.1:8080 --data-dir "$data" & pid=$!
+wait_for http://127.0.0.1:8080/orders/none
+curl -s -o /dev/null -w 'POST /orders -> %{http_code}\n' -X POST http://127.0.0.1:8080/orders \
+    -H 'content-type: application/json' -d '{"id":"2","item":"hyperdrive","qty":1}'
+for _ in $(seq 50); do
+    body=$(curl -sf http://127.0.0.1:8080/orders/2) && break
+    sleep 0.1
+done
+printf 'GET /orders/2 -> %s\n' "$body"
+kill -TERM $pid; wait $pid
+
 step "demo finished"

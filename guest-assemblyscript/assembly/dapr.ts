@@ -22,6 +22,7 @@ import * as configurationApi from "./bindings/dapr/runtime/configuration";
 import * as lockApi from "./bindings/dapr/runtime/lock";
 import * as metadataApi from "./bindings/dapr/runtime/metadata";
 import * as jobsApi from "./bindings/dapr/runtime/jobs";
+import * as conversationApi from "./bindings/dapr/runtime/conversation";
 import * as handlerApi from "./bindings/dapr/runtime/handler";
 import { DaprError, Metadata } from "./bindings/dapr/runtime/types";
 import { Result, Tuple2, Unit, ok, err } from "./bindings/rt";
@@ -46,6 +47,20 @@ export { Item as ConfigurationItem } from "./bindings/dapr/runtime/configuration
 export { UnlockStatus } from "./bindings/dapr/runtime/lock";
 export { AppMetadata, Component } from "./bindings/dapr/runtime/metadata";
 export { Job, FailurePolicy, ConstantRetry } from "./bindings/dapr/runtime/jobs";
+export {
+  Message as ConversationMessage,
+  TextMessage,
+  AssistantMessage,
+  ToolMessage,
+  ToolFunction,
+  ToolCall,
+  Input as ConversationInput,
+  Request as ConversationRequest,
+  Response as ConversationResponse,
+  Output as ConversationOutput,
+  Choice as ConversationChoice,
+  Usage as ConversationUsage,
+} from "./bindings/dapr/runtime/conversation";
 export { setHandler, Subscription, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
 
 /** The error as one line: its case, then its message (`not-found: ...`). */
@@ -289,6 +304,34 @@ export class JobsClient {
   }
 }
 
+/** Conversations with a language model through a conversation component. */
+export class ConversationClient {
+  /** Sends `request` to the conversation component `component`. */
+  converse(component: string, request: conversationApi.Request): Result<conversationApi.Response, DaprError> {
+    return conversationApi.converse(component, request);
+  }
+
+  /** Sends the user's `text` alone to `component` and returns the first answer's text. */
+  ask(component: string, text: string): Result<string, DaprError> {
+    const message = conversationApi.Message.user(new conversationApi.TextMessage(null, [text]));
+    const request = new conversationApi.Request(
+      [new conversationApi.Input([message], false)],
+      null,
+      null,
+      [],
+      null,
+      null,
+      false,
+      [],
+    );
+    const r = conversationApi.converse(component, request);
+    if (r.isErr) return err<string, DaprError>(r.error);
+    const outputs = r.value.outputs;
+    if (outputs.length == 0 || outputs[0].choices.length == 0) return ok<string, DaprError>("");
+    return ok<string, DaprError>(outputs[0].choices[0].content);
+  }
+}
+
 /** Every building block, the way Dapr's SDKs group them. */
 export class DaprClient {
   /** State management. */
@@ -307,6 +350,8 @@ export class DaprClient {
   readonly lock: LockClient = new LockClient();
   /** Scheduled jobs. */
   readonly jobs: JobsClient = new JobsClient();
+  /** Conversations with language models. */
+  readonly conversation: ConversationClient = new ConversationClient();
 
   /** The app's id, runtime and components. */
   metadata(): Result<metadataApi.AppMetadata, DaprError> {

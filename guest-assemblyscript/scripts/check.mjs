@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles an app that calls every binding through the client and
-// implements the handler, then componentizes it for world `app`:
-// `npm run check`.
+// implements the handler, then componentizes it for world `app`; then an
+// HTTP app (every part of `./http`) for world `http-app`: `npm run check`.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,8 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = mkdtempSync(join(tmpdir(), "as-check-"));
-const entry = join(pkg, "assembly", "check-entry.ts");
-writeFileSync(entry, `
+const APP = `
 export * from "./bindings/exports";
 import { DaprApp, DaprClient, KeyValue, MetadataBuilder, Request, Response, HttpVerb, describe, setHandler, utf8 } from "./dapr";
 import { BulkMessage } from "./dapr";
@@ -45,17 +44,42 @@ class App extends DaprApp {
   }
 }
 setHandler(new App());
-`);
-const asc = spawnSync(
-  join(pkg, "node_modules", ".bin", "asc"),
-  ["assembly/check-entry.ts", "--config", "asconfig.json", "--exportStart", "_initialize", "-o", join(dir, "check.core.wasm")],
-  { stdio: "inherit", cwd: pkg },
-);
-rmSync(entry, { force: true });
-if (asc.status !== 0) process.exit(asc.status ?? 1);
-const c = spawnSync(
-  "node",
-  [join(pkg, "scripts", "componentize.mjs"), join(dir, "check.core.wasm"), "-o", join(dir, "check.wasm"), "--world", "app"],
-  { stdio: "inherit" },
-);
-process.exit(c.status ?? 1);
+`;
+const HTTP_APP = `
+export * from "./bindings/exports-http-app";
+import { Request, Response, serveHttp, CHUNK } from "./http";
+import { DaprClient, KeyValue } from "./dapr";
+
+function handle(request: Request): Response {
+  const d = new DaprClient();
+  d.state.save("s", KeyValue.text(request.path, request.text()));
+  const h = request.header("content-type");
+  if (request.method == "POST") return Response.json(201, "{}").header("x-chunk", CHUNK.toString());
+  if (h !== null) return Response.text(200, h + request.query);
+  if (request.body.length > 0) return Response.bytes(200, request.body, "application/octet-stream");
+  return request.path == "/" ? Response.empty(204) : Response.notFound();
+}
+serveHttp(handle);
+`;
+
+/** Compiles `source` as an entry and componentizes it for `world`; exits on failure. */
+function check(name, source, world) {
+  const entry = join(pkg, "assembly", `${name}-entry.ts`);
+  writeFileSync(entry, source);
+  const asc = spawnSync(
+    join(pkg, "node_modules", ".bin", "asc"),
+    [`assembly/${name}-entry.ts`, "--config", "asconfig.json", "--exportStart", "_initialize", "-o", join(dir, `${name}.core.wasm`)],
+    { stdio: "inherit", cwd: pkg },
+  );
+  rmSync(entry, { force: true });
+  if (asc.status !== 0) process.exit(asc.status ?? 1);
+  const c = spawnSync(
+    "node",
+    [join(pkg, "scripts", "componentize.mjs"), join(dir, `${name}.core.wasm`), "-o", join(dir, `${name}.wasm`), "--world", world],
+    { stdio: "inherit" },
+  );
+  if (c.status !== 0) process.exit(c.status ?? 1);
+}
+
+check("check", APP, "app");
+check("check-http", HTTP_APP, "http-app");

@@ -20,6 +20,7 @@ from componentize_py_types import Err, Ok
 from wit_world.imports import (
     bindings,
     configuration,
+    conversation,
     invoke,
     jobs,
     lock,
@@ -34,6 +35,7 @@ from .errors import DaprError
 __all__ = [
     "bindings",
     "configuration",
+    "conversation",
     "invoke",
     "jobs",
     "lock",

@@ -4,7 +4,8 @@
 //! The host serves the WIT package `dapr:runtime@0.1.0`. This crate contains
 //! its bindings ([`wit`]) and a thin, idiomatic layer on top, one module per
 //! building block: [`state`], [`pubsub`], [`invoke`], [`bindings`],
-//! [`secrets`], [`configuration`], [`lock`], [`metadata`] and [`jobs`]. Every function
+//! [`secrets`], [`configuration`], [`lock`], [`metadata`], [`jobs`] and
+//! [`conversation`]. Every function
 //! returns [`Result`], whose error is [`Error`].
 //!
 //! ```no_run
@@ -31,6 +32,7 @@
 
 pub mod bindings;
 pub mod configuration;
+pub mod conversation;
 mod error;
 #[cfg(feature = "handler")]
 mod handler;

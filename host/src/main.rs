@@ -90,9 +90,12 @@ enum BindgenLanguage {
         /// Directory to write the bindings into.
         #[arg(long)]
         out: PathBuf,
-        /// The world: app or client.
-        #[arg(long, default_value = "app")]
-        world: String,
+        /// The world: app, client or http-app. Several (`--world app --world
+        /// http-app`, or `--world app,http-app`) share one set of bindings:
+        /// the first world's exports go to exports.ts, each other world's to
+        /// exports-WORLD.ts.
+        #[arg(long, default_value = "app", value_delimiter = ',')]
+        world: Vec<String>,
     },
 }
 
@@ -277,7 +280,7 @@ async fn dispatch(command: Command, format: LogFormat) -> Result<ExitCode> {
             let files = wasmtime_dapr_guest_tools::assemblyscript::write_assemblyscript(
                 wasmtime_dapr::wit_files::FILES,
                 &out,
-                &world,
+                &world.iter().map(String::as_str).collect::<Vec<_>>(),
             )?;
             eprintln!(
                 "Wrote {} AssemblyScript files to {}",

@@ -111,25 +111,87 @@ fn assert_orders_flow(store_arg: &str) {
     let server = Serve::start(&[path(&orders), store_arg, "--data-dir", path(data.path())]);
     let order = br#"{"id":"42","item":"hyperdrive"}"#;
     assert_eq!(server.request("POST", "/orders", order).0, 202);
+    let got: serde_json::Value = serde_json::from_slice(&await_order(&server, "42")).unwrap();
+    assert_eq!(
+        got,
+        serde_json::from_slice::<serde_json::Value>(order).unwrap()
+    );
+    assert_eq!(server.request("GET", "/orders/missing", b"").0, 404);
+}
+
+/// The body of `GET /orders/{id}` once the order has gone through pub/sub
+/// to the store (the delivery is asynchronous; ten seconds at most).
+fn await_order(server: &Serve, id: &str) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, body) = server.request("GET", "/orders/42", b"");
+        let (status, body) = server.request("GET", &format!("/orders/{id}"), b"");
         if status == 200 {
-            let got: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(
-                got,
-                serde_json::from_slice::<serde_json::Value>(order).unwrap()
-            );
-            break;
+            return body;
         }
         assert!(
             Instant::now() < deadline,
-            "order never arrived: {status} {}",
+            "order {id} never arrived: {status} {}",
             text(&body)
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The orders flow in AssemblyScript alone: the HTTP front end
+/// (`orders-as`, world `http-app`) checks and publishes, the AssemblyScript
+/// store saves, and `GET` relays what it stored; bodies over 64 KiB go
+/// both ways through the front end's `wasi:io` streams.
+#[test]
+fn assemblyscript_http_orders_flow() {
+    let front = common::built(
+        "examples/orders-as/build/orders-as.wasm",
+        "just build-assemblyscript",
+    );
+    let store = common::built(
+        "examples/order-store-as/build/order-store-as.wasm",
+        "just build-assemblyscript",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let store_arg = format!("order-store={}", path(&store));
+    let server = Serve::start(&[path(&front), &store_arg, "--data-dir", path(data.path())]);
+
+    let (status, body) = server.request("POST", "/orders", br#"{"item":"no id"}"#);
+    assert_eq!(status, 400, "{}", text(&body));
+    assert!(
+        text(&body).contains("`id` string or number"),
+        "{}",
+        text(&body)
+    );
+    assert_eq!(server.request("POST", "/orders", b"not json").0, 400);
+    assert_eq!(server.request("PUT", "/orders", b"{}").0, 404);
+    assert_eq!(server.request("GET", "/elsewhere", b"").0, 404);
+    assert_eq!(server.request("GET", "/orders/", b"").0, 404);
+
+    let small = br#"{"id":7,"item":"hyperdrive"}"#;
+    assert_eq!(server.request("POST", "/orders", small), (202, Vec::new()));
+    // 200 KiB and more, non-ASCII included, so that every chunk boundary of
+    // the front end's reads and 4 KiB writes is crossed many times.
+    let item: String = (0..150_000)
+        .map(|i| ['a', 'é', 'z', '✓', '0'][i % 5])
+        .collect();
+    let big = format!(r#"{{"id":"big","item":"{item}"}}"#);
+    assert!(big.len() > 200 * 1024, "{}", big.len());
+    assert_eq!(
+        server.request("POST", "/orders", big.as_bytes()),
+        (202, Vec::new())
+    );
+
+    assert_eq!(await_order(&server, "big"), big.as_bytes());
+    assert_eq!(await_order(&server, "7"), small);
     assert_eq!(server.request("GET", "/orders/missing", b"").0, 404);
+
+    let mut keys = common::sqlite_state_keys(&data.path().join("state.db"));
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["order-store||order:7", "order-store||order:big"],
+        "the store's keys"
+    );
 }
 
 #[test]
@@ -306,7 +368,7 @@ fn checked_in_assemblyscript_bindings_are_up_to_date() {
         "--out",
         path(dir.path()),
         "--world",
-        "app",
+        "app,http-app",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let checked_in = common::repo().join("guest-assemblyscript/assembly/bindings");
@@ -373,6 +435,74 @@ fn orders_flow_with_the_assemblyscript_store() {
         "just build-assemblyscript",
     );
     assert_orders_flow(&format!("order-store={}", path(&store)));
+}
+
+/// An AssemblyScript HTTP app (`tests/guests/http-echo-as`) sees the
+/// method, path, query, headers and body sent, answers with the status,
+/// headers and body it chose, and stores and reads back bodies over 64 KiB
+/// (every byte value) in state; answers the host refuses become a clear 500.
+#[test]
+fn assemblyscript_http_app_echoes_and_stores() {
+    let echo = common::built(
+        "tests/guests/http-echo-as/build/http-echo-as.wasm",
+        "just build-assemblyscript",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let server = Serve::start(&[path(&echo), "--data-dir", path(data.path())]);
+    let addr = server.addr();
+
+    let (status, head, body) = common::serve::exchange(
+        addr,
+        "PATCH",
+        "/echo/a?b=c&d",
+        "x-test: h\u{e9}llo\r\ncontent-length: 5\r\n",
+        b"body!",
+    )
+    .expect("an answer");
+    assert_eq!((status, body.as_slice()), (200, &b"body!"[..]), "{head}");
+    for line in [
+        "x-method: patch",
+        "x-path: /echo/a",
+        "x-query: b=c&d",
+        "x-test: h\u{e9}llo",
+        "x-length: 5",
+        "content-type: application/octet-stream",
+    ] {
+        assert!(head.contains(line), "`{line}` in {head}");
+    }
+    let (_, head, body) =
+        common::serve::exchange(addr, "GET", "/echo", "", b"").expect("an answer");
+    assert!(
+        head.contains("x-test: -") && head.contains("x-length: 0"),
+        "{head}"
+    );
+    assert!(body.is_empty());
+
+    // 300 KiB with every byte value (not UTF-8), both ways.
+    let big: Vec<u8> = (0..300 * 1024).map(|i| (i * 7 % 256) as u8).collect();
+    assert_eq!(server.request("POST", "/echo", &big), (200, big.clone()));
+    assert_eq!(server.request("PUT", "/state/big", &big), (204, Vec::new()));
+    assert_eq!(
+        server.request("PUT", "/state/small", b"42"),
+        (204, Vec::new())
+    );
+    assert_eq!(server.request("GET", "/state/big", b""), (200, big));
+    assert_eq!(
+        server.request("GET", "/state/small", b""),
+        (200, b"42".to_vec())
+    );
+    assert_eq!(server.request("GET", "/state/none", b"").0, 404);
+    let mut keys = common::sqlite_state_keys(&data.path().join("state.db"));
+    keys.sort();
+    assert_eq!(keys, ["http-echo-as||big", "http-echo-as||small"]);
+
+    let (status, body) = server.request("GET", "/bad-header", b"");
+    assert_eq!(status, 500);
+    assert_eq!(text(&body), "invalid response header (invalid-syntax)");
+    let (status, body) = server.request("GET", "/bad-status", b"");
+    assert_eq!(status, 500);
+    assert_eq!(text(&body), "invalid response status 1000");
+    assert_eq!(server.request("GET", "/elsewhere", b"").0, 404);
 }
 
 #[test]

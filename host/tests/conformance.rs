@@ -145,6 +145,7 @@ fn components_of_every_backend(dir: &Path, ticker_schedule: &str) -> Result<Vec<
             &[("schedule", ticker_schedule.into())],
             &[],
         ),
+        manifest("echo", "conversation.echo", &[], &[]),
     ])
 }
 
@@ -692,7 +693,8 @@ blocks!(
     configuration,
     lock,
     metadata,
-    jobs
+    jobs,
+    conversation
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,6 +40,10 @@ import (
 	bindingLocalStorage "github.com/dapr/components-contrib/bindings/localstorage"
 	bindingsLoader "github.com/dapr/dapr/pkg/components/bindings"
 
+	// Conversation: echo (answers with its input, as Dapr's test component).
+	conversationEcho "github.com/dapr/components-contrib/conversation/echo"
+	conversationLoader "github.com/dapr/dapr/pkg/components/conversation"
+
 	// Name resolution. mdns (daprd's standalone default) is deliberately not
 	// registered: select sqlite through a Configuration resource instead.
 	nrSqlite "github.com/dapr/components-contrib/nameresolution/sqlite"
@@ -62,6 +66,8 @@ func init() {
 
 	bindingsLoader.DefaultRegistry.RegisterOutputBinding(bindingLocalStorage.NewLocalStorage, "localstorage")
 	bindingsLoader.DefaultRegistry.RegisterInputBinding(bindingCron.NewCron, "cron")
+
+	conversationLoader.DefaultRegistry.RegisterComponent(conversationEcho.NewEcho, "echo")
 
 	nrLoader.DefaultRegistry.RegisterComponent(nrSqlite.NewResolver, "sqlite")
 }

@@ -159,6 +159,16 @@ export function lift_ListTuple2StringString(ptr: usize, len: i32): Array<Tuple2<
   return list;
 }
 
+export function lift_ListU32(ptr: usize, len: i32): Array<u32> {
+  const list = new Array<u32>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 4;
+    list.push(<u32>load<i32>(base));
+  }
+  freeList(ptr, len);
+  return list;
+}
+
 export function lift_OptionString(ptr: usize): string | null {
   switch (<i32>load<u8>(ptr)) {
     case 0: return null;
@@ -167,10 +177,34 @@ export function lift_OptionString(ptr: usize): string | null {
   }
 }
 
+export function lift_OptionU16(ptr: usize): Box<u16> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u16>(<u16><i32>load<u16>(ptr, 2));
+    default: return unreachable();
+  }
+}
+
 export function lift_OptionU32(ptr: usize): Box<u32> | null {
   switch (<i32>load<u8>(ptr)) {
     case 0: return null;
     case 1: return new Box<u32>(<u32>load<i32>(ptr, 4));
+    default: return unreachable();
+  }
+}
+
+export function lift_OptionU64(ptr: usize): Box<u64> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u64>(<u64>load<i64>(ptr, 8));
+    default: return unreachable();
+  }
+}
+
+export function lift_OptionU8(ptr: usize): Box<u8> | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return new Box<u8>(<u8><i32>load<u8>(ptr, 1));
     default: return unreachable();
   }
 }
@@ -196,6 +230,16 @@ export function lower_ListTuple2StringString(list: Array<Tuple2<string, string>>
     lower_Tuple2StringString(unchecked(list[i]), base);
   }
   return ptr;
+}
+
+export function lower_OptionF64(v: Box<f64> | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<Box<f64>>(v).value;
+    store<u8>(ptr, 1);
+    store<f64>(ptr, <f64>v_2, 8);
+  }
 }
 
 export function lower_OptionString(v: string | null, ptr: usize): void {

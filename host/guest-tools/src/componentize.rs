@@ -213,8 +213,14 @@ fn check_imports(info: &ModuleInfo, resolve: &Resolve, world: WorldId) -> Result
     for (key, item) in &w.imports {
         if let WorldItem::Interface { id, .. } = item {
             let name = resolve.name_world_key(key);
-            for f in resolve.interfaces[*id].functions.keys() {
+            let iface = &resolve.interfaces[*id];
+            for f in iface.functions.keys() {
                 allowed.insert((name.clone(), f.clone()));
+            }
+            for (ty_name, ty) in &iface.types {
+                if matches!(resolve.types[*ty].kind, wit_parser::TypeDefKind::Resource) {
+                    allowed.insert((name.clone(), format!("[resource-drop]{ty_name}")));
+                }
             }
         }
     }
@@ -361,7 +367,9 @@ mod tests {
                (func (export "{}") (param i32) (result i32) i32.const 0)
                (func (export "{}") (param i32 i32 i32 i32 i32 i32) (result i32) i32.const 0)
                (func (export "{}") (param i32))
-               (func (export "{}") (param i32 i32 i32 i32 i32 i32))"#,
+               (func (export "{}") (param i32 i32 i32 i32 i32 i32))
+               (func (export "{}") (param i32 i32 i32 i32) (result i32) i32.const 0)
+               (func (export "{}") (param i32))"#,
             shim(&format!("{h}#subscriptions")),
             shim(&format!("cabi_post_{h}#subscriptions")),
             shim(&format!("{h}#on-invoke")),
@@ -372,9 +380,47 @@ mod tests {
             shim(&format!("{h}#on-binding-event")),
             shim(&format!("cabi_post_{h}#on-binding-event")),
             shim(&format!("{h}#on-configuration-update")),
+            shim(&format!("{h}#on-job-event")),
+            shim(&format!("cabi_post_{h}#on-job-event")),
         ));
         let component = componentize(&module, "app", Encoding::Utf16).unwrap();
         assert!(wasmprinter_like(&component).contains(&h.to_string()));
+    }
+
+    /// An HTTP app's module: resource methods and `[resource-drop]`
+    /// imports, the `wasi:http/incoming-handler` export shim.
+    #[test]
+    fn http_app_with_resources_becomes_a_component() {
+        let shim =
+            crate::assemblyscript::export_shim_name("wasi:http/incoming-handler@0.2.12#handle");
+        let t = "wasi:http/types@0.2.12";
+        let module = wat(&format!(
+            r#"(import "{t}" "[method]incoming-request.headers" (func (param i32) (result i32)))
+               (import "{t}" "[resource-drop]fields" (func (param i32)))
+               (import "{t}" "[resource-drop]incoming-request" (func (param i32)))
+               (import "{t}" "[static]response-outparam.set" (func (param i32 i32 i32 i32 i64 i32 i32 i32 i32)))
+               {REALLOC}
+               (func (export "{shim}") (param i32 i32))"#
+        ));
+        let component = componentize(&module, "http-app", Encoding::Utf16).unwrap();
+        let names = wasmprinter_like(&component);
+        assert!(
+            names.contains("wasi:http/incoming-handler@0.2.12"),
+            "{names}"
+        );
+        assert!(names.contains(t), "{names}");
+
+        // A drop of a resource the interface does not have is refused.
+        let err = componentize(
+            &wat(&format!(
+                r#"(import "{t}" "[resource-drop]nothing" (func (param i32))) {REALLOC}"#
+            )),
+            "http-app",
+            Encoding::Utf16,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("no such function"), "{err}");
     }
 
     #[test]

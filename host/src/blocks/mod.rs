@@ -51,6 +51,7 @@ macro_rules! component_block {
 
 pub mod bindings;
 pub mod configuration;
+pub mod conversation;
 pub mod invoke;
 pub mod jobs;
 pub mod lock;
@@ -70,6 +71,7 @@ pub static BLOCKS: &[&BlockUnit] = &[
     &lock::UNIT,
     &metadata::UNIT,
     &jobs::UNIT,
+    &conversation::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`

@@ -106,6 +106,15 @@ class Fields:
             return value
         raise self._wrong(name, "a u64")
 
+    def opt_f64(self, name: str) -> float | None:
+        """An optional number (default ``None``)."""
+        value = self._get(name)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise self._wrong(name, "a number")
+
     def bool(self, name: str) -> bool:
         """A boolean (default ``False``)."""
         value = self._get(name)

@@ -14,6 +14,7 @@ from dapr_wasm import (
     DaprError,
     bindings,
     configuration,
+    conversation,
     invoke,
     jobs,
     lock,
@@ -334,6 +335,98 @@ def jobs_delete(args: Fields) -> None:
     jobs.delete(args.string("name"))
 
 
+# ---- conversation ----
+
+
+def conversation_message(fields: Fields) -> conversation.Message:
+    role, m = fields.variant()
+    if role in ("developer", "system", "user"):
+        return conversation.Message(role, m.strings("content"), m.opt_string("name"))
+    if role == "assistant":
+        calls = [
+            conversation.ToolCall(c.string("name"), c.string("arguments"), c.opt_string("id"))
+            for c in each(m.array("tool-calls"), "tool-calls[]", lambda c: c)
+        ]
+        return conversation.Message(
+            role, m.strings("content"), m.opt_string("name"), tool_calls=calls
+        )
+    if role == "tool":
+        return conversation.Message(
+            role, m.strings("content"), m.string("name"), tool_id=m.opt_string("tool-id")
+        )
+    raise Invalid(f"unknown message role `{role}`")
+
+
+def json_text(text: str | None, what: str) -> Any:
+    """JSON text as the SDK takes it (parsed); text that is not JSON is an
+    invalid step, since a Python value cannot be malformed JSON."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise Invalid(f"{what} is not JSON: {exc}") from None
+
+
+def conversation_converse(args: Fields) -> Any:
+    request = args.object("request")
+    inputs = [
+        conversation.Input(
+            [conversation_message(m) for m in each(i.array("messages"), "messages[]", lambda m: m)],
+            i.bool("scrub-pii"),
+        )
+        for i in each(request.array("inputs"), "inputs[]", lambda i: i)
+    ]
+    tools = [
+        conversation.Tool(
+            t.string("name"),
+            t.opt_string("description"),
+            json_text(t.opt_string("parameters"), "the tool's parameters"),
+        )
+        for t in each(request.array("tools"), "tools[]", lambda t: t)
+    ]
+    response = conversation.converse(
+        args.string("component"),
+        inputs,
+        tools=tools,
+        tool_choice=request.opt_string("tool-choice"),
+        temperature=request.opt_f64("temperature"),
+        context_id=request.opt_string("context-id"),
+        response_format=json_text(request.opt_string("response-format"), "the response format"),
+        scrub_pii=request.bool("scrub-pii"),
+        metadata=request.pairs("metadata"),
+    )
+
+    def calls(items: list[conversation.ToolCall]) -> list[Any]:
+        return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in items]
+
+    return {
+        "context-id": response.context_id,
+        "outputs": [
+            {
+                "choices": [
+                    {
+                        "finish-reason": c.finish_reason,
+                        "index": c.index,
+                        "content": c.content,
+                        "tool-calls": calls(c.tool_calls),
+                    }
+                    for c in o.choices
+                ],
+                "model": o.model,
+                "usage": None
+                if o.usage is None
+                else {
+                    "completion-tokens": o.usage.completion_tokens,
+                    "prompt-tokens": o.usage.prompt_tokens,
+                    "total-tokens": o.usage.total_tokens,
+                },
+            }
+            for o in response.outputs
+        ],
+    }
+
+
 OPS: dict[str, Callable[[Fields], Any]] = {
     "state.get": state_get,
     "state.get-bulk": state_get_bulk,
@@ -356,5 +449,6 @@ OPS: dict[str, Callable[[Fields], Any]] = {
     "jobs.schedule": jobs_schedule,
     "jobs.get": jobs_get,
     "jobs.delete": jobs_delete,
+    "conversation.converse": conversation_converse,
 }
 """Every op of the step protocol, by name."""

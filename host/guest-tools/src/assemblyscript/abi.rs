@@ -27,11 +27,11 @@
 //!   lowest address its stores would write, which completes the placeholder
 //!   as `lower_T(value, address)`.
 //!
-//! Resources (which `wasi:http` exports need) are refused for now by the
-//! generator's type check. They fit this scheme as scalars: a handle is one
-//! `i32` (`HandleLower`/`HandleLift` become a field read and a wrapper
-//! class's constructor), and methods are functions whose first parameter is
-//! the handle, which `abi::call` already lowers like any other.
+//! Resource handles and flags are scalars here: a handle is one `i32`
+//! (`HandleLower` becomes the wrapper's `takeHandle()` for an `own` and
+//! `borrowHandle()` for a `borrow`, `HandleLift` the wrapper class's
+//! constructor), and a method is a function whose first parameter, `this`,
+//! `abi::call` lowers like any other.
 
 use super::names::{ident, param_ident, upper_camel};
 use super::{Gen, Home};
@@ -40,7 +40,8 @@ use wit_bindgen_core::abi::{
     self, AbiVariant, Bindgen, Bitcast, Instruction, LiftLower, WasmSignature, WasmType,
 };
 use wit_parser::{
-    Alignment, ArchitectureSize, Function, Resolve, SizeAlign, Type, TypeDefKind, TypeId,
+    Alignment, ArchitectureSize, Function, FunctionKind, Handle, Resolve, SizeAlign, Type,
+    TypeDefKind, TypeId,
 };
 
 /// Starts a placeholder line for a deferred lowering (followed by its index).
@@ -645,7 +646,20 @@ impl Bindgen for Body<'_, '_> {
             I::U32FromI32 | I::CharFromI32 => scalar("u32"),
             I::U64FromI64 => scalar("u64"),
             I::BoolFromI32 => Op::new(format!("{} != 0", paren(&v.expr)), "bool").at(v.at.clone()),
-            I::EnumLift { ty, .. } => {
+            I::FlagsLower { .. } => scalar("i32"),
+            I::HandleLower { handle, .. } => {
+                let f = match handle {
+                    Handle::Own(_) => "takeHandle",
+                    Handle::Borrow(_) => "borrowHandle",
+                };
+                Op::new(format!("{}.{f}()", v.expr), "i32")
+            }
+            I::HandleLift { ty, .. } => {
+                let r = self.g.resource_of(&Type::Id(*ty)).expect("checked handle");
+                let name = self.g.ty(self.home, &Type::Id(r));
+                Op::new(format!("new {name}({})", v.to("i32").expr), "").at(v.at.clone())
+            }
+            I::EnumLift { ty, .. } | I::FlagsLift { ty, .. } => {
                 let name = self.g.ty(self.home, &Type::Id(*ty));
                 Op::new(format!("<{name}>{}", paren(&v.expr)), "").at(v.at.clone())
             }
@@ -799,13 +813,25 @@ fn indented(lines: &[String], indent: &str) -> String {
 }
 
 /// The body of the wrapper of imported `func`, which calls the core import `raw`.
-pub(super) fn import_body(g: &mut Gen<'_>, home: Home, func: &Function, raw: String) -> String {
+/// The `self` of a method is `this`; its lines are indented by `indent`.
+pub(super) fn import_body(
+    g: &mut Gen<'_>,
+    home: Home,
+    func: &Function,
+    raw: String,
+    indent: &str,
+) -> String {
     let resolve = g.resolve;
     let sig = resolve.wasm_signature(AbiVariant::GuestImport, func);
+    let method = matches!(func.kind, FunctionKind::Method(_));
     let args = func
         .params
         .iter()
-        .map(|p| Op::new(param_ident(&p.name), g.prim(&p.ty)))
+        .enumerate()
+        .map(|(i, p)| match i {
+            0 if method => Op::new("this", ""),
+            _ => Op::new(param_ident(&p.name), g.prim(&p.ty)),
+        })
         .collect();
     let call = Call::Import {
         raw,
@@ -821,7 +847,7 @@ pub(super) fn import_body(g: &mut Gen<'_>, home: Home, func: &Function, raw: Str
         &mut body,
         false,
     );
-    indented(&body.finish(), "  ")
+    indented(&body.finish(), indent)
 }
 
 /// The body of the export shim of `func`, which calls the implementation

@@ -10,6 +10,15 @@
 //! values go through one lifting and one lowering helper per WIT type (see
 //! the `abi` module), so each function is a few lines.
 //!
+//! Each imported resource becomes a class wrapping its handle (an `i32`):
+//! `drop()` calls its `[resource-drop]` import, its constructor is `static
+//! create`, its static functions static methods and its methods methods. A
+//! handle passed as `own<T>` is taken from the object (`takeHandle()`, which
+//! leaves it empty), one passed as `borrow<T>` lent (`borrowHandle()`), and a
+//! handle coming in becomes a new object of the class. Exported resources are
+//! not supported; exported functions may take and return imported ones (as
+//! `wasi:http/incoming-handler` does). Flags become enums of bits.
+//!
 //! Strings use the canonical ABI's `utf16` encoding. AssemblyScript strings
 //! are UTF-16 in linear memory, so a string argument is passed as a pointer
 //! to its characters without any transcoding or copy, and strings coming back
@@ -27,7 +36,9 @@
 //!   world imports or exports, holding its types, its functions and the
 //!   helpers of its types.
 //! * `exports.ts`: the wasm exports the entry file must re-export
-//!   (`cabi_realloc`, and the export shims of the world).
+//!   (`cabi_realloc`, and the export shims of the world); when bindings are
+//!   generated for several worlds at once, `exports-<world>.ts` for each
+//!   world after the first.
 //!
 //! The output is a function of the WIT alone: generating twice gives the
 //! same bytes.
@@ -47,8 +58,8 @@ use std::path::{Path, PathBuf};
 use types::docs_of;
 use wit_bindgen_core::abi::{AbiVariant, guest_export_needs_post_return};
 use wit_parser::{
-    Function, FunctionKind, InterfaceId, Resolve, SizeAlign, Type, TypeDefKind, TypeOwner, WorldId,
-    WorldItem, WorldKey,
+    Function, FunctionKind, Handle, InterfaceId, Resolve, SizeAlign, Type, TypeDefKind, TypeId,
+    TypeOwner, WorldId, WorldItem, WorldKey,
 };
 
 /// Generates AssemblyScript bindings for `world`, as (relative path, source)
@@ -57,51 +68,81 @@ pub fn generate_assemblyscript(
     resolve: &Resolve,
     world: WorldId,
 ) -> Result<BTreeMap<String, String>> {
-    let w = &resolve.worlds[world];
-    let mut g = Gen::new(resolve);
-    let mut export_lines = vec!["export { cabi_realloc } from \"./rt\";".to_string()];
+    generate_assemblyscript_worlds(resolve, &[world])
+}
 
+/// Generates one set of AssemblyScript bindings for several worlds (such as
+/// `app` and `http-app`, which share the `client` imports): one module per
+/// interface any of them imports or exports, one `rt.ts`, and the wasm
+/// exports of the first world in `exports.ts`, of each further world `w` in
+/// `exports-w.ts`.
+pub fn generate_assemblyscript_worlds(
+    resolve: &Resolve,
+    worlds: &[WorldId],
+) -> Result<BTreeMap<String, String>> {
+    if worlds.is_empty() {
+        bail!("no world to generate bindings for");
+    }
+    let mut g = Gen::new(resolve);
     // Interfaces a world imports may `use` types of interfaces it does not
     // name; generate those as type-only modules.
     let mut type_only: BTreeSet<InterfaceId> = BTreeSet::new();
-    let mut sections = Vec::new();
-    for (key, item) in &w.imports {
-        match item {
-            WorldItem::Interface { id, .. } => sections.push((key.clone(), *id, Direction::Import)),
-            WorldItem::Function(f) => bail!(
-                "world `{}` imports the bare function `{}`; only interfaces are supported",
-                w.name,
-                f.name
-            ),
-            WorldItem::Type { id, .. } => {
-                if let TypeOwner::Interface(i) = resolve.types[*id].owner {
-                    type_only.insert(i);
+    let mut sections: Vec<(WorldKey, InterfaceId, Direction)> = Vec::new();
+    // (file, world name, exported interfaces) of each world.
+    let mut export_files = Vec::new();
+    for (n, world) in worlds.iter().enumerate() {
+        let w = &resolve.worlds[*world];
+        let mut add = |key: &WorldKey, id: InterfaceId, dir: Direction| -> Result<()> {
+            match sections.iter().find(|(_, i, _)| *i == id) {
+                Some((_, _, d)) if *d != dir => {
+                    bail!("an interface is both imported and exported; not supported")
+                }
+                Some(_) => {}
+                None => sections.push((key.clone(), id, dir)),
+            }
+            Ok(())
+        };
+        for (key, item) in &w.imports {
+            match item {
+                WorldItem::Interface { id, .. } => add(key, *id, Direction::Import)?,
+                WorldItem::Function(f) => bail!(
+                    "world `{}` imports the bare function `{}`; only interfaces are supported",
+                    w.name,
+                    f.name
+                ),
+                WorldItem::Type { id, .. } => {
+                    if let TypeOwner::Interface(i) = resolve.types[*id].owner {
+                        type_only.insert(i);
+                    }
                 }
             }
         }
-    }
-    for (key, item) in &w.exports {
-        match item {
-            WorldItem::Interface { id, .. } => sections.push((key.clone(), *id, Direction::Export)),
-            _ => bail!(
-                "world `{}` exports something other than an interface",
-                w.name
-            ),
+        let mut exported = Vec::new();
+        for (key, item) in &w.exports {
+            match item {
+                WorldItem::Interface { id, .. } => {
+                    add(key, *id, Direction::Export)?;
+                    exported.push((key.clone(), *id));
+                }
+                _ => bail!(
+                    "world `{}` exports something other than an interface",
+                    w.name
+                ),
+            }
         }
+        let file = match n {
+            0 => "exports.ts".to_string(),
+            _ => format!("exports-{}.ts", w.name),
+        };
+        export_files.push((file, w.name.clone(), exported));
     }
     let named: BTreeSet<InterfaceId> = sections.iter().map(|(_, id, _)| *id).collect();
-    if named.len() < sections.len() {
-        bail!("an interface is both imported and exported; not supported");
-    }
     for id in type_only.difference(&named) {
         sections.push((WorldKey::Interface(*id), *id, Direction::Import));
     }
     let mut bodies = Vec::new();
     for (key, id, dir) in &sections {
         bodies.push(g.interface(key, *id, dir)?);
-        if matches!(dir, Direction::Export) {
-            export_lines.push(g.export_list(key, *id)?);
-        }
     }
     g.helpers()?;
 
@@ -110,29 +151,34 @@ pub fn generate_assemblyscript(
         files.insert(g.iface_path(*id)?, g.file(key, *id, dir, body)?);
     }
     files.insert("rt.ts".into(), g.runtime());
-    let mut exports_ts = header(&format!(
-        "The wasm exports of world `{}`: re-export everything here from the\n// entry file (`export * from \"<this file>\";`).",
-        w.name
-    ));
-    for line in export_lines {
-        exports_ts.push_str(&line);
-        exports_ts.push('\n');
+    for (file, world, exported) in export_files {
+        let mut text = header(&format!(
+            "The wasm exports of world `{world}`: re-export everything here from the\n// entry file (`export * from \"<this file>\";`)."
+        ));
+        text.push_str("export { cabi_realloc } from \"./rt\";\n");
+        for (key, id) in exported {
+            text.push_str(&g.export_list(&key, id)?);
+            text.push('\n');
+        }
+        files.insert(file, text);
     }
-    files.insert("exports.ts".into(), exports_ts);
     Ok(files)
 }
 
-/// Generates bindings for the world `world` ("client", "app", ...) of the
-/// WIT package `wit` and writes them below `out_dir`; returns the files
-/// written.
+/// Generates bindings for the worlds `worlds` ("client", "app",
+/// "http-app", ...; see [`generate_assemblyscript_worlds`]) of the WIT
+/// package `wit` and writes them below `out_dir`; returns the files written.
 pub fn write_assemblyscript(
     wit: crate::WitFiles<'_>,
     out_dir: &Path,
-    world: &str,
+    worlds: &[&str],
 ) -> Result<Vec<PathBuf>> {
     let (resolve, pkg) = crate::load_wit(wit)?;
-    let world = resolve.select_world(&[pkg], Some(world))?;
-    let files = generate_assemblyscript(&resolve, world)?;
+    let worlds = worlds
+        .iter()
+        .map(|w| resolve.select_world(&[pkg], Some(w)))
+        .collect::<Result<Vec<_>>>()?;
+    let files = generate_assemblyscript_worlds(&resolve, &worlds)?;
     let mut written = Vec::new();
     for (path, text) in files {
         let file = out_dir.join(&path);
@@ -151,6 +197,7 @@ fn header(what: &str) -> String {
 }
 
 /// Whether the world imports or exports an interface.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Direction {
     Import,
     Export,
@@ -333,6 +380,15 @@ impl<'a> Gen<'a> {
                 let parts: String = t.types.iter().map(|t| self.frag(t)).collect();
                 format!("Tuple{}{parts}", t.types.len())
             }
+            TypeDefKind::Handle(h) => {
+                let r = self.resource_of(&Type::Id(id)).expect("checked handle");
+                let own = matches!(h, Handle::Own(_));
+                format!(
+                    "{}{}",
+                    if own { "Own" } else { "Borrow" },
+                    self.type_name(r)
+                )
+            }
             _ => self.type_name(id),
         }
     }
@@ -368,6 +424,11 @@ impl<'a> Gen<'a> {
                 let parts: Vec<String> = t.types.iter().map(|t| self.shape(t)).collect();
                 format!("tuple<{}>", parts.join(","))
             }
+            TypeDefKind::Handle(h) => {
+                let r = self.resource_of(&Type::Id(id)).expect("checked handle");
+                let own = matches!(h, Handle::Own(_));
+                format!("{}<#{}>", if own { "own" } else { "borrow" }, r.index())
+            }
             _ => format!("#{}", id.index()),
         }
     }
@@ -391,6 +452,9 @@ impl<'a> Gen<'a> {
                 r.ok.iter().chain(&r.err).for_each(|t| self.refs(t, out));
             }
             TypeDefKind::Tuple(t) => t.types.iter().for_each(|t| self.refs(t, out)),
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
+                self.refs(&Type::Id(*r), out)
+            }
             _ => {}
         }
     }
@@ -407,13 +471,24 @@ impl<'a> Gen<'a> {
         let mut seen = BTreeSet::new();
         for ty in iface.types.values() {
             self.check(&Type::Id(*ty), &mut seen)?;
+            if *dir == Direction::Export && matches!(resolve.types[*ty].kind, TypeDefKind::Resource)
+            {
+                bail!(
+                    "`{qualified}` defines the resource `{}`; exported resources are not supported (imported ones are)",
+                    resolve.types[*ty].name.as_deref().unwrap_or("?")
+                );
+            }
         }
         for func in iface.functions.values() {
-            if !matches!(func.kind, FunctionKind::Freestanding) {
-                bail!(
-                    "function `{}` of `{qualified}` is not a plain function",
+            match func.kind {
+                FunctionKind::Freestanding => {}
+                FunctionKind::Method(_)
+                | FunctionKind::Static(_)
+                | FunctionKind::Constructor(_) => {}
+                _ => bail!(
+                    "function `{}` of `{qualified}` is async; not supported",
                     func.name
-                );
+                ),
             }
             for t in func.params.iter().map(|p| &p.ty).chain(&func.result) {
                 self.check(t, &mut seen)
@@ -423,11 +498,25 @@ impl<'a> Gen<'a> {
         let mut body = String::new();
         for ty in iface.types.values() {
             self.typedef(home, *ty, &mut body);
+            // `file` re-exports `use`d types.
+            if let Some(orig) = self.used(*ty)
+                && let TypeOwner::Interface(owner) = resolve.types[orig].owner
+            {
+                let name = self.type_name(orig);
+                self.import(home, Home::Iface(owner), &name);
+            }
         }
         match dir {
             Direction::Import => {
+                for ty in iface.types.values() {
+                    if matches!(resolve.types[*ty].kind, TypeDefKind::Resource) {
+                        self.resource_class(home, &qualified, id, *ty, &mut body)?;
+                    }
+                }
                 for func in iface.functions.values() {
-                    self.import_func(home, &qualified, func, &mut body);
+                    if matches!(func.kind, FunctionKind::Freestanding) {
+                        self.import_func(home, &qualified, func, &mut body);
+                    }
                 }
             }
             Direction::Export => self.export_funcs(home, &qualified, id, &mut body),
@@ -435,11 +524,14 @@ impl<'a> Gen<'a> {
         Ok(body)
     }
 
-    /// The wrapper's parameters and result type of `func`.
+    /// The wrapper's parameters and result type of `func` (without the
+    /// `self` of a method, which is `this`).
     fn signature(&mut self, home: Home, func: &Function) -> (String, String) {
+        let skip = usize::from(matches!(func.kind, FunctionKind::Method(_)));
         let params: Vec<String> = func
             .params
             .iter()
+            .skip(skip)
             .map(|p| format!("{}: {}", param_ident(&p.name), self.ty(home, &p.ty)))
             .collect();
         let result = match &func.result {
@@ -449,8 +541,8 @@ impl<'a> Gen<'a> {
         (params.join(", "), result)
     }
 
-    fn import_func(&mut self, home: Home, qualified: &str, func: &Function, out: &mut String) {
-        let raw = format!("__import_{}", lower_camel(&func.name));
+    /// The `@external` declaration of the core import `raw` of `func`.
+    fn declare_import(&self, qualified: &str, func: &Function, raw: &str) -> String {
         let sig = self.resolve.wasm_signature(AbiVariant::GuestImport, func);
         let core_params: Vec<String> = sig
             .params
@@ -459,20 +551,129 @@ impl<'a> Gen<'a> {
             .map(|(i, t)| format!("{}: {}", abi::core_param(&sig, i, true), abi::core(*t)))
             .collect();
         let core_ret = sig.results.first().map_or("void", |t| abi::core(*t));
-        let _ = writeln!(
-            out,
-            "// @ts-ignore: decorator\n@external(\"{qualified}\", \"{}\")\ndeclare function {raw}({}): {core_ret};\n",
+        format!(
+            "// @ts-ignore: decorator\n@external(\"{qualified}\", \"{}\")\ndeclare function {raw}({}): {core_ret};\n\n",
             func.name,
             core_params.join(", ")
-        );
+        )
+    }
+
+    fn import_func(&mut self, home: Home, qualified: &str, func: &Function, out: &mut String) {
+        let raw = format!("__import_{}", lower_camel(&func.name));
+        out.push_str(&self.declare_import(qualified, func, &raw));
         let (params, result) = self.signature(home, func);
         out.push_str(&docs_of(&func.docs, ""));
-        let body = abi::import_body(self, home, func, raw);
+        let body = abi::import_body(self, home, func, raw, "  ");
         let _ = writeln!(
             out,
             "export function {}({params}): {result} {{\n{body}}}\n",
             ident(&func.name)
         );
+    }
+
+    /// The class of imported resource `ty` of interface `iface`: a handle
+    /// wrapper with `drop()`, its constructor as `static create`, its static
+    /// functions and its methods.
+    fn resource_class(
+        &mut self,
+        home: Home,
+        qualified: &str,
+        iface: InterfaceId,
+        ty: TypeId,
+        out: &mut String,
+    ) -> Result<()> {
+        let resolve = self.resolve;
+        let td = &resolve.types[ty];
+        let wit_name = td.name.as_deref().context("an anonymous resource")?;
+        let name = self.type_name(ty);
+        let drop_raw = format!("__drop_{name}");
+        let _ = writeln!(
+            out,
+            "// @ts-ignore: decorator\n@external(\"{qualified}\", \"[resource-drop]{wit_name}\")\ndeclare function {drop_raw}(handle: i32): void;\n"
+        );
+        // Members the class defines itself: (static, name).
+        let mut taken: BTreeSet<(bool, String)> = [
+            "handle",
+            "drop",
+            "borrowHandle",
+            "takeHandle",
+            "constructor",
+        ]
+        .iter()
+        .map(|n| (false, n.to_string()))
+        .collect();
+        let mut members = String::new();
+        for func in resolve.interfaces[iface].functions.values() {
+            let (word, is_static, member) = match func.kind {
+                FunctionKind::Constructor(r) if r == ty => ("constructor", true, "create".into()),
+                FunctionKind::Static(r) if r == ty => ("static", true, ident(func.item_name())),
+                FunctionKind::Method(r) if r == ty => ("method", false, ident(func.item_name())),
+                _ => continue,
+            };
+            if !taken.insert((is_static, member.clone())) {
+                bail!(
+                    "`{}` of `{qualified}` would be the member `{member}` of class `{name}`, which is taken",
+                    func.name
+                );
+            }
+            let raw = match func.kind {
+                FunctionKind::Constructor(_) => format!("__{word}_{name}"),
+                _ => format!("__{word}_{name}_{}", lower_camel(func.item_name())),
+            };
+            out.push_str(&self.declare_import(qualified, func, &raw));
+            let (params, result) = self.signature(home, func);
+            members.push('\n');
+            members.push_str(&docs_of(&func.docs, "  "));
+            let body = abi::import_body(self, home, func, raw, "    ");
+            let _ = writeln!(
+                members,
+                "  {}{member}({params}): {result} {{\n{body}  }}",
+                if is_static { "static " } else { "" }
+            );
+        }
+        out.push_str(&docs_of(&td.docs, ""));
+        let _ = writeln!(
+            out,
+            "export class {name} {{
+  /**
+   * The handle of the `{wit_name}` resource: owned, unless the object came
+   * in as a `borrow` parameter; 0 once dropped or handed over.
+   */
+  handle: i32;
+
+  /** Wraps `handle`, which this object takes over (see `drop`). */
+  constructor(handle: i32) {{
+    this.handle = handle;
+  }}
+
+  /**
+   * Drops the resource (a no-op once dropped or handed over). Drop every
+   * owned resource when done with it, children before parents: objects are
+   * not dropped on their own.
+   */
+  drop(): void {{
+    if (this.handle != 0) {{
+      {drop_raw}(this.handle);
+      this.handle = 0;
+    }}
+  }}
+
+  /** The handle, lent to a call; aborts if dropped. */
+  borrowHandle(): i32 {{
+    if (this.handle == 0) abort(\"{wit_name} used after drop\");
+    return this.handle;
+  }}
+
+  /** The handle, handed over to a call that takes ownership; aborts if dropped. */
+  takeHandle(): i32 {{
+    const handle = this.borrowHandle();
+    this.handle = 0;
+    return handle;
+  }}
+{members}}}
+"
+        );
+        Ok(())
     }
 
     /// The implementation class of exported interface `id` and the export
@@ -602,11 +803,8 @@ impl<'a> Gen<'a> {
         out.push_str(&self.import_lines(home, depth));
         // Re-export `use`d types so users find them in this module too.
         for ty in iface.types.values() {
-            if let TypeDefKind::Type(Type::Id(orig)) = &resolve.types[*ty].kind {
-                let orig_td = &resolve.types[*orig];
-                if orig_td.owner != TypeOwner::Interface(id) && orig_td.name.is_some() {
-                    let _ = writeln!(out, "export {{ {} }};", self.type_name(*orig));
-                }
+            if let Some(orig) = self.used(*ty) {
+                let _ = writeln!(out, "export {{ {} }};", self.type_name(orig));
             }
         }
         out.push('\n');
@@ -900,7 +1098,7 @@ mod tests {
 
     #[test]
     fn dapr_worlds_generate() {
-        for world in ["client", "app"] {
+        for world in ["client", "app", "http-app"] {
             let files = dapr(world);
             assert!(files.contains_key("dapr/runtime/state.ts"));
             assert!(files["dapr/runtime/types.ts"].contains("export class DaprError {"));
@@ -908,10 +1106,132 @@ mod tests {
                 "export function delete_(store_: string, item: DeleteItem): Result<Unit, DaprError>"
             ));
         }
+        let http = dapr("http-app");
+        let types = &http["wasi/http/types.ts"];
+        assert!(types.contains("export class IncomingRequest {"), "{types}");
+        assert!(
+            types.contains("@external(\"wasi:http/types@0.2.12\", \"[resource-drop]fields\")"),
+            "{types}"
+        );
+        assert!(http["wasi/io/error.ts"].contains("export class WasiError {"));
+        assert!(http["exports.ts"].contains(&export_shim_name(
+            "wasi:http/incoming-handler@0.2.12#handle"
+        )));
+    }
+
+    /// Both worlds in one set of bindings: the shared modules once, the
+    /// exports of each world in its own file.
+    #[test]
+    fn several_worlds_share_one_set_of_bindings() {
         let (resolve, pkg) = crate::test_wit::resolve();
-        let w = resolve.select_world(&[pkg], Some("http-app")).unwrap();
-        let err = generate_assemblyscript(&resolve, w).unwrap_err();
-        assert!(format!("{err:#}").contains("resources"), "{err:#}");
+        let worlds: Vec<WorldId> = ["app", "http-app"]
+            .iter()
+            .map(|w| resolve.select_world(&[pkg], Some(w)).unwrap())
+            .collect();
+        let files = generate_assemblyscript_worlds(&resolve, &worlds).unwrap();
+        let app = dapr("app");
+        for (path, text) in &app {
+            if path != "rt.ts" {
+                assert_eq!(files.get(path), Some(text), "{path}");
+            }
+        }
+        let http = &files["exports-http-app.ts"];
+        assert!(
+            http.contains("from \"./wasi/http/incoming-handler\";"),
+            "{http}"
+        );
+        assert!(!http.contains("dapr:runtime/handler"), "{http}");
+        assert!(files.contains_key("wasi/http/types.ts"));
+        assert!(generate_assemblyscript_worlds(&resolve, &[]).is_err());
+    }
+
+    /// A resource with every kind of function, handles in every position.
+    const RESOURCES: &str = r#"
+        package t:res;
+
+        interface api {
+          /// A counter.
+          resource counter {
+            constructor(start: u64);
+            /// Adds `n`.
+            add: func(n: u32) -> u64;
+            merge: static func(a: own<counter>, b: borrow<counter>) -> counter;
+            peek: func(other: option<borrow<counter>>) -> result<tuple<u64, s64>, string>;
+            split: func() -> list<counter>;
+          }
+          flags perms { read, write, exec }
+          variant slot { empty, full(counter), pair(tuple<counter, perms>) }
+          take: func(c: counter, maybe: option<counter>, s: slot) -> result<counter, slot>;
+          perms-of: func(p: perms, many: list<borrow<counter>>) -> perms;
+        }
+
+        interface handler {
+          use api.{counter, slot};
+          handle: func(c: counter, s: slot) -> option<counter>;
+        }
+
+        world w { import api; export handler; }
+    "#;
+
+    #[test]
+    fn resources_become_classes() {
+        let files = generate(RESOURCES, "w");
+        let api = &files["t/res/api.ts"];
+        for needle in [
+            "@external(\"t:res/api\", \"[resource-drop]counter\")\ndeclare function __drop_Counter(handle: i32): void;",
+            "@external(\"t:res/api\", \"[constructor]counter\")\ndeclare function __constructor_Counter(p0: i64): i32;",
+            "@external(\"t:res/api\", \"[method]counter.add\")\ndeclare function __method_Counter_add(p0: i32, p1: i32): i64;",
+            "export class Counter {",
+            "  static create(start: u64): Counter {\n    const ret = __constructor_Counter(<i64>start);\n    return new Counter(ret);\n  }",
+            "  add(n: u32): u64 {\n    const ret = __method_Counter_add(this.borrowHandle(), <i32>n);\n    return <u64>ret;\n  }",
+            "  static merge(a: Counter, b: Counter): Counter {\n    const ret = __static_Counter_merge(a.takeHandle(), b.borrowHandle());",
+            "  peek(other: Counter | null): Result<Tuple2<u64, i64>, string> {",
+            "  split(): Array<Counter> {",
+            "export enum Perms {\n  Read = 1 << 0,\n  Write = 1 << 1,\n  Exec = 1 << 2,\n}",
+            "export function take(c: Counter, maybe: Counter | null, s: Slot): Result<Counter, Slot> {",
+            "export function permsOf(p: Perms, many: Array<Counter>): Perms {",
+            "store<i32>(base, unchecked(list[i]).borrowHandle());",
+            "new Counter(load<i32>(base))",
+        ] {
+            assert!(api.contains(needle), "{needle}\n---\n{api}");
+        }
+        let handler = &files["t/res/handler.ts"];
+        assert!(handler.contains("export { Counter };"), "{handler}");
+        assert!(
+            handler.contains("implHandler().handle(new Counter(p0), r_1);\n  lower_OptionOwnCounter(result, RET_AREA);"),
+            "{handler}"
+        );
+        assert!(
+            api.contains(
+                "export function lower_OptionOwnCounter(v: Counter | null, ptr: usize): void {"
+            ),
+            "{api}"
+        );
+        assert!(api.contains(".takeHandle(), 4);"), "{api}");
+    }
+
+    #[test]
+    fn unsupported_shapes_are_clear_errors() {
+        for (wit, needle) in [
+            (
+                "package t:t; interface h { resource r; f: func(x: r); } world w { export h; }",
+                "exported resources are not supported",
+            ),
+            (
+                "package t:t; interface i { resource r { drop: func(); } } world w { import i; }",
+                "member `drop`",
+            ),
+            (
+                "package t:t; interface i { flags f {} g: func(x: f); } world w { import i; }",
+                "flags (f) with 0 members",
+            ),
+        ] {
+            let mut resolve = Resolve::default();
+            let pkg = resolve.push_str("test.wit", wit).unwrap();
+            let world = resolve.select_world(&[pkg], Some("w")).unwrap();
+            let err = generate_assemblyscript(&resolve, world).unwrap_err();
+            assert!(format!("{err:#}").contains(needle), "{err:#}");
+        }
     }
 
     #[test]
@@ -979,10 +1299,12 @@ mod tests {
         assert!(handler.contains("reinterpret<f32>(<i32>p1)"), "{handler}");
     }
 
-    /// Compiles the bindings of [`SHAPES`] with asc (from the AssemblyScript
-    /// package's dependencies), every function exported so none is skipped.
-    #[test]
-    fn every_shape_compiles_with_asc() {
+    /// Compiles `files` with asc (from the AssemblyScript package's
+    /// dependencies) from an entry that re-exports `modules` (so that none
+    /// of their functions is skipped); `false` if asc is not installed.
+    /// `code` is appended to the entry: asc compiles only what is used, and
+    /// class members are not wasm exports.
+    fn compiles_with_asc(files: BTreeMap<String, String>, modules: &[&str], code: &str) -> bool {
         let pkg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-assemblyscript");
         let asc = pkg.join("node_modules/.bin/asc");
         if !asc.is_file() {
@@ -990,20 +1312,21 @@ mod tests {
                 "skipped: {} is missing (npm ci in guest-assemblyscript)",
                 asc.display()
             );
-            return;
+            return false;
         }
         let dir = tempfile::tempdir().unwrap();
-        for (path, text) in generate(SHAPES, "everything") {
+        for (path, text) in files {
             let file = dir.path().join("bindings").join(path);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(file, text).unwrap();
         }
         let entry = dir.path().join("entry.ts");
-        std::fs::write(
-            &entry,
-            "export * from \"./bindings/exports\";\nexport * from \"./bindings/t/shapes/api\";\n",
-        )
-        .unwrap();
+        let mut text = String::from("export * from \"./bindings/exports\";\n");
+        for m in modules {
+            text.push_str(&format!("export * from \"./bindings/{m}\";\n"));
+        }
+        text.push_str(code);
+        std::fs::write(&entry, text).unwrap();
         let out = std::process::Command::new(&asc)
             .arg(&entry)
             .args(["-o", "entry.wasm", "--exportStart", "_initialize"])
@@ -1017,5 +1340,61 @@ mod tests {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(dir.path().join("entry.wasm").is_file());
+        true
+    }
+
+    #[test]
+    fn every_shape_compiles_with_asc() {
+        compiles_with_asc(generate(SHAPES, "everything"), &["t/shapes/api"], "");
+    }
+
+    #[test]
+    fn resources_compile_with_asc() {
+        compiles_with_asc(
+            generate(RESOURCES, "w"),
+            &["t/res/api"],
+            r#"
+            import { Counter as C, Perms as P, Slot as S, take as tk, permsOf as po } from "./bindings/t/res/api";
+            import { Handler, setHandler } from "./bindings/t/res/handler";
+            import { Tuple2 } from "./bindings/rt";
+            export function run(): u64 {
+              const c = C.create(1);
+              const m = C.merge(c, C.create(3));
+              m.peek(null);
+              const parts = m.split();
+              const r = tk(m, parts.length > 0 ? parts[0] : null, S.pair(new Tuple2<C, P>(C.create(4), P.Read | P.Exec)));
+              if (r.isOk) r.value.drop();
+              po(P.Write, parts);
+              return m.add(2);
+            }
+            class H extends Handler {
+              handle(c: C, s: S): C | null { return s.isFull() ? s.getFull() : c; }
+            }
+            setHandler(new H());
+            "#,
+        );
+    }
+
+    /// The `http-app` world: `wasi:http`, `wasi:io` and the rest of
+    /// `wasi:http/proxy`, every imported function compiled.
+    #[test]
+    fn http_app_compiles_with_asc() {
+        compiles_with_asc(
+            dapr("http-app"),
+            &[
+                "wasi/http/types",
+                "wasi/http/outgoing-handler",
+                "wasi/io/streams",
+                "wasi/io/poll",
+                "wasi/io/error",
+                "wasi/clocks/monotonic-clock",
+                "wasi/clocks/wall-clock",
+                "wasi/random/random",
+                "wasi/cli/stdout",
+                "wasi/cli/stdin",
+                "wasi/cli/stderr",
+            ],
+            "",
+        );
     }
 }

@@ -6,7 +6,7 @@ use super::{Gen, Home};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use wit_parser::{Docs, InterfaceId, Type, TypeDefKind, TypeId, TypeOwner};
+use wit_parser::{Docs, Handle, InterfaceId, Type, TypeDefKind, TypeId, TypeOwner};
 
 impl Gen<'_> {
     pub(super) fn iface_path(&self, id: InterfaceId) -> Result<String> {
@@ -44,6 +44,21 @@ impl Gen<'_> {
         }
     }
 
+    /// The named type of another interface that `id` brings in with
+    /// `use`, if it is such an alias.
+    pub(super) fn used(&self, id: TypeId) -> Option<TypeId> {
+        let td = &self.resolve.types[id];
+        match td.kind {
+            TypeDefKind::Type(Type::Id(orig))
+                if self.resolve.types[orig].name.is_some()
+                    && self.resolve.types[orig].owner != td.owner =>
+            {
+                Some(orig)
+            }
+            _ => None,
+        }
+    }
+
     /// Follows unnamed aliases and `use`d aliases to the type they stand for.
     pub(super) fn unalias(&self, ty: &Type) -> Type {
         let mut ty = *ty;
@@ -67,11 +82,29 @@ impl Gen<'_> {
         self.unalias(elem) == Type::U8
     }
 
+    /// The resource a handle type (`own<T>`, `borrow<T>`) or resource type
+    /// refers to, through `use`d aliases; `None` for other types.
+    pub(super) fn resource_of(&self, ty: &Type) -> Option<TypeId> {
+        let Type::Id(id) = self.unalias(ty) else {
+            return None;
+        };
+        match &self.resolve.types[id].kind {
+            TypeDefKind::Resource => Some(id),
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
+                match self.unalias(&Type::Id(*r)) {
+                    Type::Id(r) => Some(r),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the AssemblyScript type of `ty` is a value (not a reference).
     pub(super) fn is_value(&self, ty: &Type) -> bool {
         match self.kind(ty) {
             None => !matches!(self.unalias(ty), Type::String),
-            Some(TypeDefKind::Enum(_)) => true,
+            Some(TypeDefKind::Enum(_) | TypeDefKind::Flags(_)) => true,
             Some(_) => false,
         }
     }
@@ -116,7 +149,20 @@ impl Gen<'_> {
                     }
                 }
             }
-            TypeDefKind::Enum(_) => {}
+            TypeDefKind::Enum(_) | TypeDefKind::Resource => {}
+            TypeDefKind::Handle(_) => {
+                if self.resource_of(&Type::Id(id)).is_none() {
+                    bail!("the handle {what} does not refer to a resource");
+                }
+            }
+            TypeDefKind::Flags(f) => {
+                if f.flags.is_empty() || f.flags.len() > 32 {
+                    bail!(
+                        "flags ({what}) with {} members are not supported (1 to 32 are)",
+                        f.flags.len()
+                    );
+                }
+            }
             TypeDefKind::Option(t) | TypeDefKind::List(t) | TypeDefKind::Type(t) => {
                 self.check(t, seen)?
             }
@@ -127,10 +173,6 @@ impl Gen<'_> {
                 if let Some(t) = &r.err {
                     self.check(t, seen)?;
                 }
-            }
-            TypeDefKind::Flags(_) => bail!("flags ({what}) are not supported"),
-            TypeDefKind::Resource | TypeDefKind::Handle(_) => {
-                bail!("resources ({what}) are not supported")
             }
             TypeDefKind::Future(_) | TypeDefKind::Stream(_) => {
                 bail!("futures and streams ({what}) are not supported")
@@ -206,6 +248,7 @@ impl Gen<'_> {
                 let args: Vec<String> = t.types.iter().map(|t| self.ty(home, t)).collect();
                 format!("Tuple{n}<{}>", args.join(", "))
             }
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => self.ty(home, &Type::Id(r)),
             _ => unreachable!("named-only kind without a name"),
         }
     }
@@ -227,7 +270,28 @@ impl Gen<'_> {
         let name = self.type_name(id);
         let docs = docs_of(&td.docs, "");
         match &td.kind {
-            TypeDefKind::Type(_) => {} // `use`d: re-exported by the caller
+            // `use`d: re-exported by the caller; resources: a class with
+            // their functions, written with the interface's functions.
+            TypeDefKind::Resource => {}
+            TypeDefKind::Type(_) if self.used(id).is_some() => {}
+            TypeDefKind::Type(t) => {
+                // `type duration = u64;`
+                out.push_str(&docs);
+                let t = self.ty(home, t);
+                let _ = writeln!(out, "export type {name} = {t};\n");
+            }
+            TypeDefKind::Flags(f) => {
+                out.push_str(&docs);
+                let _ = writeln!(
+                    out,
+                    "// Flags: combine the members with `|`, test one with `&`.\nexport enum {name} {{"
+                );
+                for (i, flag) in f.flags.iter().enumerate() {
+                    out.push_str(&docs_of(&flag.docs, "  "));
+                    let _ = writeln!(out, "  {} = 1 << {i},", upper_camel(&flag.name));
+                }
+                out.push_str("}\n\n");
+            }
             TypeDefKind::Record(r) => {
                 out.push_str(&docs);
                 let _ = writeln!(out, "export class {name} {{\n  constructor(");

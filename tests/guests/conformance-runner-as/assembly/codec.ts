@@ -128,6 +128,17 @@ export class Fields {
     return <u64>v.intValue;
   }
 
+  /** An optional number (default `null`). */
+  optF64(name: string): Box<f64> | null {
+    const v = this.get(name);
+    if (v === null) return null;
+    if (v.kind != Kind.Number) {
+      this.wrong(name, "a number");
+      return null;
+    }
+    return new Box<f64>(v.num);
+  }
+
   /** A boolean (default `false`). */
   bool(name: string): bool {
     const v = this.get(name);

@@ -12,6 +12,7 @@ import * as configurationApi from "@wasmtime-dapr/guest-assemblyscript/assembly/
 import * as lockApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/lock";
 import * as metadataApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/metadata";
 import * as jobsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/jobs";
+import * as conversationApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/conversation";
 import { DaprError, Result, Tuple2, Unit } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { Json, obj1, parse, parseError } from "./json";
 import { Fields, each, fail, failed, failure, resetFailure, data, pairs, error, result, unlockStatus } from "./codec";
@@ -83,6 +84,7 @@ function run(text: string): Outcome {
   if (op == "jobs.schedule") return jobsSchedule(args);
   if (op == "jobs.get") return jobsGet(args);
   if (op == "jobs.delete") return jobsDelete(args);
+  if (op == "conversation.converse") return conversationConverse(args);
   if (op == "") fail("the step has no `op`");
   else fail("unknown op `" + op + "`");
   return invalidStep();
@@ -427,4 +429,97 @@ function jobsDelete(args: Fields): Outcome {
   const name = args.str("name");
   if (failed()) return invalidStep();
   return unit(jobsApi.delete_(name));
+}
+
+// ---- conversation ----
+
+function textMessage(m: Fields): conversationApi.TextMessage {
+  return new conversationApi.TextMessage(m.optString("name"), m.strings("content"));
+}
+
+function toolCall(c: Fields): conversationApi.ToolCall {
+  return new conversationApi.ToolCall(c.optString("id"), c.str("name"), c.str("arguments"));
+}
+
+function message(fields: Fields): conversationApi.Message {
+  const role = fields.variantCase();
+  const m = fields.payload();
+  if (role == "developer") return conversationApi.Message.developer(textMessage(m));
+  if (role == "system") return conversationApi.Message.system(textMessage(m));
+  if (role == "user") return conversationApi.Message.user(textMessage(m));
+  if (role == "assistant") {
+    const calls = each(m.array("tool-calls"), "tool-calls[]");
+    const toolCalls = new Array<conversationApi.ToolCall>();
+    for (let i = 0; i < calls.length; i++) toolCalls.push(toolCall(calls[i]));
+    return conversationApi.Message.assistant(new conversationApi.AssistantMessage(m.optString("name"), m.strings("content"), toolCalls));
+  }
+  if (role == "tool") return conversationApi.Message.tool(new conversationApi.ToolMessage(m.optString("tool-id"), m.str("name"), m.strings("content")));
+  if (!failed()) fail("unknown message role `" + role + "`");
+  return conversationApi.Message.user(new conversationApi.TextMessage(null, []));
+}
+
+function toolCallsJson(calls: Array<conversationApi.ToolCall>): Json {
+  const out = Json.arr();
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    out.push(Json.obj().set("id", Json.ofOptStr(c.id)).set("name", Json.ofStr(c.name)).set("arguments", Json.ofStr(c.arguments)));
+  }
+  return out;
+}
+
+function conversationConverse(args: Fields): Outcome {
+  const request = args.object("request");
+  const inputEntries = each(request.array("inputs"), "inputs[]");
+  const inputs = new Array<conversationApi.Input>();
+  for (let i = 0; i < inputEntries.length; i++) {
+    const entries = each(inputEntries[i].array("messages"), "messages[]");
+    const messages = new Array<conversationApi.Message>();
+    for (let j = 0; j < entries.length; j++) messages.push(message(entries[j]));
+    inputs.push(new conversationApi.Input(messages, inputEntries[i].bool("scrub-pii")));
+  }
+  const toolEntries = each(request.array("tools"), "tools[]");
+  const tools = new Array<conversationApi.ToolFunction>();
+  for (let i = 0; i < toolEntries.length; i++) {
+    const t = toolEntries[i];
+    tools.push(new conversationApi.ToolFunction(t.str("name"), t.optString("description"), t.optString("parameters")));
+  }
+  const value = new conversationApi.Request(
+    inputs,
+    request.optString("context-id"),
+    request.optF64("temperature"),
+    tools,
+    request.optString("tool-choice"),
+    request.optString("response-format"),
+    request.bool("scrub-pii"),
+    request.pairs("metadata"),
+  );
+  const component = args.str("component");
+  if (failed()) return invalidStep();
+  const r = conversationApi.converse(component, value);
+  if (r.isErr) return runtimeError(r.error);
+  const outputs = Json.arr();
+  for (let i = 0; i < r.value.outputs.length; i++) {
+    const o = r.value.outputs[i];
+    const choices = Json.arr();
+    for (let j = 0; j < o.choices.length; j++) {
+      const c = o.choices[j];
+      choices.push(
+        Json.obj()
+          .set("finish-reason", Json.ofStr(c.finishReason))
+          .set("index", Json.ofInt(<i64>c.index))
+          .set("content", Json.ofStr(c.content))
+          .set("tool-calls", toolCallsJson(c.toolCalls)),
+      );
+    }
+    const u = o.usage;
+    const usage =
+      u === null
+        ? Json.nil()
+        : Json.obj()
+            .set("completion-tokens", Json.ofInt(<i64>u.completionTokens))
+            .set("prompt-tokens", Json.ofInt(<i64>u.promptTokens))
+            .set("total-tokens", Json.ofInt(<i64>u.totalTokens));
+    outputs.push(Json.obj().set("choices", choices).set("model", Json.ofOptStr(o.model)).set("usage", usage));
+  }
+  return okValue(Json.obj().set("context-id", Json.ofOptStr(r.value.contextId)).set("outputs", outputs));
 }

@@ -131,6 +131,17 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional number (default `null`).
+    pub fn opt_f64(&self, name: &str) -> Decoded<Option<f64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(name, "a number")),
+        }
+    }
+
     /// A boolean (default `false`).
     pub fn bool(&self, name: &str) -> Decoded<bool> {
         match self.get(name) {

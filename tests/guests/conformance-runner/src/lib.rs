@@ -23,6 +23,7 @@ wit_bindgen::generate!({
         "dapr:runtime/lock@0.1.0": dapr_guest::wit::dapr::runtime::lock,
         "dapr:runtime/metadata@0.1.0": dapr_guest::wit::dapr::runtime::metadata,
         "dapr:runtime/jobs@0.1.0": dapr_guest::wit::dapr::runtime::jobs,
+        "dapr:runtime/conversation@0.1.0": dapr_guest::wit::dapr::runtime::conversation,
     },
 });
 

@@ -3,7 +3,7 @@
 
 use dapr_guest::RuntimeError;
 use dapr_guest::wit::dapr::runtime::{
-    bindings, configuration, invoke, jobs, lock, metadata, pubsub, secrets, state,
+    bindings, configuration, conversation, invoke, jobs, lock, metadata, pubsub, secrets, state,
 };
 use serde_json::{Value, json};
 
@@ -70,6 +70,7 @@ fn run(step: &str) -> Result<Value, Failure> {
         "jobs.schedule" => jobs_schedule(args),
         "jobs.get" => jobs_get(args),
         "jobs.delete" => jobs_delete(args),
+        "conversation.converse" => conversation_converse(args),
         "" => Err(Invalid("the step has no `op`".into()).into()),
         other => Err(Invalid(format!("unknown op `{other}`")).into()),
     }
@@ -386,6 +387,110 @@ fn jobs_delete(args: Fields) -> Result<Value, Failure> {
     Ok(Value::Null)
 }
 
+// ---- conversation ----
+
+fn conversation_converse(args: Fields) -> Result<Value, Failure> {
+    use conversation::{AssistantMessage, Input, Message, TextMessage, ToolMessage};
+    let request = args.object("request")?;
+    let text = |fields: Fields| -> Result<TextMessage, Failure> {
+        Ok(TextMessage {
+            name: fields.opt_string("name")?,
+            content: fields.strings("content")?,
+        })
+    };
+    let message = |fields: Fields| -> Result<Message, Failure> {
+        Ok(match fields.variant()? {
+            ("developer", m) => Message::Developer(text(m)?),
+            ("system", m) => Message::System(text(m)?),
+            ("user", m) => Message::User(text(m)?),
+            ("assistant", m) => Message::Assistant(AssistantMessage {
+                name: m.opt_string("name")?,
+                content: m.strings("content")?,
+                tool_calls: each(m.array("tool-calls")?, "tool-calls[]", tool_call)?,
+            }),
+            ("tool", m) => Message::Tool(ToolMessage {
+                tool_id: m.opt_string("tool-id")?,
+                name: m.string("name")?,
+                content: m.strings("content")?,
+            }),
+            (other, _) => return Err(Invalid(format!("unknown message role `{other}`")).into()),
+        })
+    };
+    let mut inputs = Vec::new();
+    for input in request.array("inputs")? {
+        let input = Fields::of(Some(input), "inputs[]")?;
+        let mut messages = Vec::new();
+        for m in input.array("messages")? {
+            messages.push(message(Fields::of(Some(m), "messages[]")?)?);
+        }
+        inputs.push(Input {
+            messages,
+            scrub_pii: input.bool("scrub-pii")?,
+        });
+    }
+    let tools = each(request.array("tools")?, "tools[]", |t| {
+        Ok(conversation::ToolFunction {
+            name: t.string("name")?,
+            description: t.opt_string("description")?,
+            parameters: t.opt_string("parameters")?,
+        })
+    })?;
+    let response = conversation::converse(
+        &args.string("component")?,
+        &conversation::Request {
+            inputs,
+            context_id: request.opt_string("context-id")?,
+            temperature: request.opt_f64("temperature")?,
+            tools,
+            tool_choice: request.opt_string("tool-choice")?,
+            response_format: request.opt_string("response-format")?,
+            scrub_pii: request.bool("scrub-pii")?,
+            metadata: request.pairs("metadata")?,
+        },
+    )?;
+    let calls = |calls: &[conversation::ToolCall]| -> Value {
+        calls
+            .iter()
+            .map(|c| json!({ "id": c.id, "name": c.name, "arguments": c.arguments }))
+            .collect()
+    };
+    let outputs: Value = response
+        .outputs
+        .iter()
+        .map(|o| {
+            let choices: Value = o
+                .choices
+                .iter()
+                .map(|c| {
+                    json!({
+                        "finish-reason": c.finish_reason,
+                        "index": c.index,
+                        "content": c.content,
+                        "tool-calls": calls(&c.tool_calls),
+                    })
+                })
+                .collect();
+            let usage = o.usage.map(|u| {
+                json!({
+                    "completion-tokens": u.completion_tokens,
+                    "prompt-tokens": u.prompt_tokens,
+                    "total-tokens": u.total_tokens,
+                })
+            });
+            json!({ "choices": choices, "model": o.model, "usage": usage })
+        })
+        .collect();
+    Ok(json!({ "context-id": response.context_id, "outputs": outputs }))
+}
+
+fn tool_call(fields: Fields) -> Decoded<conversation::ToolCall> {
+    Ok(conversation::ToolCall {
+        id: fields.opt_string("id")?,
+        name: fields.string("name")?,
+        arguments: fields.string("arguments")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +526,9 @@ mod tests {
         runner_error(r#"{"op": "invoke.invoke-method", "args": {"request": {"verb": "GET"}}}"#);
         runner_error(r#"{"op": "pubsub.publish", "args": {"metadata": [["a"]]}}"#);
         runner_error(r#"{"op": "jobs.schedule", "args": {"job": {"repeats": "2"}}}"#);
+        runner_error(
+            r#"{"op": "conversation.converse", "args": {"request": {"inputs": [{"messages": [{"robot": {}}]}]}}}"#,
+        );
         runner_error(
             r#"{"op": "jobs.schedule", "args": {"job": {"failure-policy": {"sometimes": {}}}}}"#,
         );
