@@ -115,11 +115,6 @@ impl fmt::Display for World {
 /// template directory is in `templates/`.
 pub const UNAVAILABLE: &[(Language, Option<World>, &str)] = &[
     (
-        Language::Assemblyscript,
-        Some(World::HttpApp),
-        "AssemblyScript projects cannot serve HTTP yet (the AssemblyScript SDK has no wasi:http support); use --world client or --world app",
-    ),
-    (
         Language::Js,
         None,
         "JavaScript projects are not available yet: the JavaScript SDK (guest-js) is not finished; use rust, assemblyscript or python",

@@ -298,6 +298,11 @@ fn assemblyscript_app() {
 }
 
 #[test]
+fn assemblyscript_http_app() {
+    check_http_app("assemblyscript");
+}
+
+#[test]
 fn python_client() {
     check_client("python");
 }
@@ -333,10 +338,6 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
     assert_clean_error(
         &new(&["x", "--lang", "rust", "--world", "server"]),
         "invalid value 'server'",
-    );
-    assert_clean_error(
-        &new(&["x", "--lang", "assemblyscript", "--world", "http-app"]),
-        "AssemblyScript projects cannot serve HTTP yet",
     );
     assert_clean_error(
         &new(&["x", "--lang", "js"]),

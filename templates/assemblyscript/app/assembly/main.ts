@@ -11,6 +11,9 @@
 // blocks, not in globals.
 
 import { JSON } from "json-as";
+// json-as's syntax check: it returns false instead of aborting on bad input
+// (AssemblyScript cannot catch the abort of a parser).
+import { validateJSON } from "json-as/assembly/util/validateJson";
 import {
   CloudEvent,
   DaprApp,
@@ -48,13 +51,13 @@ class App extends DaprApp {
 
   /**
    * One event. `Success` acknowledges it, `Retry` has it delivered again
-   * later, `Drop` discards it (to the dead-letter topic, if any). Data that
-   * is not JSON makes the parser abort: the instance traps, and the event is
-   * retried and then discarded like a `Retry`.
+   * later, `Drop` discards it (to the dead-letter topic, if any).
    */
   onTopicEvent(event: CloudEvent): EventStatus {
-    const item = JSON.parse<JSON.Obj>(fromUtf8(event.data));
-    const id = item.get("id");
+    const data = fromUtf8(event.data);
+    const trimmed = data.trimStart();
+    // Only a JSON object is an item; anything else would abort the parser.
+    const id = validateJSON(data) && trimmed.startsWith("{") ? JSON.parse<JSON.Obj>(data).get("id") : null;
     if (id === null || id.type != JSON.Types.String) {
       log("dropping event " + event.id + ": not an item with a string `id`");
       return EventStatus.Drop;
