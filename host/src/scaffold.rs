@@ -166,8 +166,8 @@ pub fn available(language: Language, world: World) -> bool {
     !blocked && FILES.iter().any(|(path, _)| path.starts_with(&prefix))
 }
 
-/// Rust keywords and the names of Rust's standard crates, which Cargo
-/// refuses as package names.
+/// Rust keywords, the names of Rust's standard crates (Cargo refuses both
+/// as package names) and the Rust SDK's crate, which a project depends on.
 const RESERVED: &[&str] = &[
     "as",
     "async",
@@ -224,6 +224,7 @@ const RESERVED: &[&str] = &[
     "std",
     "test",
     "proc_macro",
+    "dapr_guest",
 ];
 
 /// The longest project name.
@@ -231,7 +232,9 @@ pub const MAX_NAME_LEN: usize = 64;
 
 /// Checks that `name` works as a Cargo package, an npm package, a file name
 /// and an app id: a lowercase ASCII letter, then lowercase letters, digits,
-/// `-` and `_`, at most [`MAX_NAME_LEN`] characters, not a Rust keyword.
+/// `-` and `_`, at most [`MAX_NAME_LEN`] characters, not ending in `-` or
+/// `_`, and not one of the reserved names (Rust keywords, standard crates,
+/// the SDK's crate).
 pub fn check_name(name: &str) -> Result<()> {
     const ALLOWED: &str = "use a lowercase ASCII letter followed by lowercase letters, digits, `-` or `_` (at most 64 characters), such as `my-app`";
     let mut chars = name.chars();
@@ -246,7 +249,7 @@ pub fn check_name(name: &str) -> Result<()> {
     }
     if RESERVED.contains(&name.replace('-', "_").as_str()) {
         bail!(
-            "invalid project name `{name}`: it is a Rust keyword or standard crate name; choose another"
+            "invalid project name `{name}`: it is reserved (a Rust keyword, a standard crate or the SDK's crate); choose another"
         );
     }
     Ok(())

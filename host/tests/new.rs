@@ -477,7 +477,7 @@ fn project_names() {
         scaffold::check_name(good).unwrap();
     }
     for bad in [
-        "", "1app", "My-App", "my app", "a/b", "-a", "a-", "app.py", "fn", "std", "über",
+        "", "1app", "My-App", "my app", "a/b", "-a", "a-", "app.py", "fn", "std", "über", "dapr-guest",
     ] {
         assert!(scaffold::check_name(bad).is_err(), "{bad}");
     }
