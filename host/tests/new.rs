@@ -465,10 +465,11 @@ fn every_pair_is_available_or_explained() {
     assert!(scaffold::available(Language::Rust, World::Client));
     assert!(scaffold::available(Language::Python, World::HttpApp));
     assert!(!scaffold::available(Language::Js, World::Client));
-    assert!(!scaffold::available(
+    assert!(scaffold::available(
         Language::Assemblyscript,
         World::HttpApp
     ));
+    assert!(!scaffold::available(Language::Ts, World::HttpApp));
 }
 
 #[test]
@@ -477,7 +478,18 @@ fn project_names() {
         scaffold::check_name(good).unwrap();
     }
     for bad in [
-        "", "1app", "My-App", "my app", "a/b", "-a", "a-", "app.py", "fn", "std", "über", "dapr-guest",
+        "",
+        "1app",
+        "My-App",
+        "my app",
+        "a/b",
+        "-a",
+        "a-",
+        "app.py",
+        "fn",
+        "std",
+        "über",
+        "dapr-guest",
     ] {
         assert!(scaffold::check_name(bad).is_err(), "{bad}");
     }
