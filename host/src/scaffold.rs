@@ -30,9 +30,9 @@ pub enum Language {
     Rust,
     /// AssemblyScript, with `@wasmtime-dapr/guest-assemblyscript`.
     Assemblyscript,
-    /// JavaScript (`guest-js/`).
+    /// JavaScript (`guest-js/`); no templates yet.
     Js,
-    /// TypeScript (`guest-js/`).
+    /// TypeScript (`guest-js/`); no templates yet.
     Ts,
     /// Python, with `dapr_wasm` on componentize-py (`guest-python/`).
     Python,
@@ -117,12 +117,12 @@ pub const UNAVAILABLE: &[(Language, Option<World>, &str)] = &[
     (
         Language::Js,
         None,
-        "JavaScript projects are not available yet: the JavaScript SDK (guest-js) is not finished; use rust, assemblyscript or python",
+        "JavaScript projects are not available yet: there are no JavaScript templates; use rust, assemblyscript or python",
     ),
     (
         Language::Ts,
         None,
-        "TypeScript projects are not available yet: the JavaScript SDK (guest-js) is not finished; use rust, assemblyscript or python",
+        "TypeScript projects are not available yet: there are no TypeScript templates; use rust, assemblyscript or python",
     ),
 ];
 
