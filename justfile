@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR := justfile_directory() / "target"
 default:
     @just --list
 
-# The host (release) and every guest and example component: Rust, AssemblyScript and Python.
-build: build-host build-guests build-assemblyscript build-python
+# The host (release) and every guest and example component: Rust, AssemblyScript, Python and JavaScript/TypeScript.
+build: build-host build-guests build-assemblyscript build-python build-js
 
 # The `wasmtime-dapr` binary in target/release.
 build-host:
@@ -39,6 +39,13 @@ build-assemblyscript: build-host
 build-python:
     scripts/build-python.sh
 
+# guest-js's npm dependencies (`npm ci`, pinned by its lockfile), the
+# SDK's declarations and dist/, and the JavaScript/TypeScript components (the
+# seed demos, the counter and the conformance runner), each rebuilt only when
+# its sources changed.
+build-js:
+    scripts/build-js.sh
+
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build
     scripts/demo.sh
@@ -53,6 +60,7 @@ test: build
     cargo test --release --workspace
     cd guest-assemblyscript && npm run check
     guest-python/test.sh
+    guest-js/test.sh
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups

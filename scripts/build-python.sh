@@ -35,5 +35,6 @@ build() {
 
 build examples/seed-demo-py build/seed-demo-py.wasm seed_demo.py
 build examples/counter-py build/counter-py.wasm --world http-app counter.py
+build examples/order-store-py build/order-store-py.wasm --world app order_store.py
 build tests/guests/conformance-runner-py build/conformance-runner-py.wasm \
     --world dapr:conformance/runner --wit ../../conformance/wit runner.py

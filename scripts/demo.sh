@@ -19,6 +19,9 @@ step "seed-demo-as: the same demo in AssemblyScript (asc + wasmtime-dapr compone
 step "seed-demo-py: the same demo in Python (componentize-py)"
 "$bin" run examples/seed-demo-py/build/seed-demo-py.wasm --data-dir "$data"
 
+step "seed-demo-ts: the same demo in TypeScript (componentize-js)"
+"$bin" run examples/seed-demo-ts/build/seed-demo-ts.wasm --data-dir "$data"
+
 step "counter: a counter in the state store, across a restart"
 "$bin" serve "$wasm/counter.wasm" --listen 127.0.0.1:8080 --data-dir "$data" & pid=$!
 wait_for http://127.0.0.1:8080/ready

@@ -82,6 +82,14 @@ fn python_counter_keeps_counting_across_restarts() {
     ));
 }
 
+#[test]
+fn typescript_counter_keeps_counting_across_restarts() {
+    assert_counter(&common::built(
+        "examples/counter-ts/build/counter-ts.wasm",
+        "just build-js",
+    ));
+}
+
 /// Each `GET /` of the counter answers the next number, also after a
 /// restart; any other path is 404.
 fn assert_counter(counter: &Path) {
@@ -106,9 +114,27 @@ fn orders_flow_publishes_stores_and_invokes() {
 /// POST /orders on the Rust `orders` front end publishes; the `order-store`
 /// app (`store_arg`, as `order-store=PATH`) stores it; GET invokes it.
 fn assert_orders_flow(store_arg: &str) {
+    assert_orders_flow_through(&common::guest("orders.wasm"), store_arg);
+}
+
+/// The TypeScript front end (an http-app on StarlingMonkey) publishes, the
+/// Python store (a handler app on CPython) subscribes and saves, and the
+/// front end reads the order back by invoking the store.
+#[test]
+fn typescript_front_and_python_store_run_the_orders_flow() {
+    let front = common::built("examples/orders-ts/build/orders-ts.wasm", "just build-js");
+    let store = common::built(
+        "examples/order-store-py/build/order-store-py.wasm",
+        "just build-python",
+    );
+    assert_orders_flow_through(&front, &format!("order-store={}", path(&store)));
+}
+
+/// POST /orders on the front end `orders` publishes; the `order-store` app
+/// (`store_arg`, as `order-store=PATH`) stores it; GET invokes it.
+fn assert_orders_flow_through(orders: &Path, store_arg: &str) {
     let data = tempfile::tempdir().unwrap();
-    let orders = common::guest("orders.wasm");
-    let server = Serve::start(&[path(&orders), store_arg, "--data-dir", path(data.path())]);
+    let server = Serve::start(&[path(orders), store_arg, "--data-dir", path(data.path())]);
     let order = br#"{"id":"42","item":"hyperdrive"}"#;
     assert_eq!(server.request("POST", "/orders", order).0, 202);
     let got: serde_json::Value = serde_json::from_slice(&await_order(&server, "42")).unwrap();
@@ -356,6 +382,22 @@ fn python_seed_demo_prints_test_successfully() {
     assert_seed_demo(&common::built(
         "examples/seed-demo-py/build/seed-demo-py.wasm",
         "just build-python",
+    ));
+}
+
+#[test]
+fn javascript_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-js/build/seed-demo-js.wasm",
+        "just build-js",
+    ));
+}
+
+#[test]
+fn typescript_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-ts/build/seed-demo-ts.wasm",
+        "just build-js",
     ));
 }
 

@@ -40,27 +40,44 @@ fn wasi_runners() -> Vec<Language> {
         .collect()
 }
 
+/// Every guest language's runner. `CONFORMANCE_LANGUAGES` (names separated
+/// by commas, such as `typescript`) keeps only those languages, for a
+/// quicker run while working on one; unset, all of them run.
 fn languages() -> Vec<Language> {
-    vec![
-        Language {
-            name: "rust",
-            runner: common::guest("conformance_runner.wasm"),
-        },
-        Language {
-            name: "assemblyscript",
-            runner: common::built(
+    let all: [(&'static str, fn() -> PathBuf); 4] = [
+        ("rust", || common::guest("conformance_runner.wasm")),
+        ("assemblyscript", || {
+            common::built(
                 "tests/guests/conformance-runner-as/build/conformance-runner-as.wasm",
                 "just build-assemblyscript",
-            ),
-        },
-        Language {
-            name: "python",
-            runner: common::built(
+            )
+        }),
+        ("python", || {
+            common::built(
                 "tests/guests/conformance-runner-py/build/conformance-runner-py.wasm",
                 "just build-python",
-            ),
-        },
-    ]
+            )
+        }),
+        // TypeScript compiles to JavaScript: this runner covers both.
+        ("typescript", || {
+            common::built(
+                "tests/guests/conformance-runner-js/build/conformance-runner-js.wasm",
+                "just build-js",
+            )
+        }),
+    ];
+    let only = std::env::var("CONFORMANCE_LANGUAGES").ok();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|only| only.split(',').any(|n| n.trim() == name))
+    };
+    all.into_iter()
+        .filter(|(name, _)| wanted(name))
+        .map(|(name, runner)| Language {
+            name,
+            runner: runner(),
+        })
+        .collect()
 }
 
 /// The backends every scenario runs against.

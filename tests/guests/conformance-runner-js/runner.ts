@@ -1,0 +1,16 @@
+/**
+ * The TypeScript runner of the conformance scenarios: implements world
+ * `dapr:conformance/runner` as tests/conformance/README.md describes.
+ *
+ * `execute` translates one JSON step to a `dapr:runtime` call and its
+ * outcome back to JSON (steps.ts); the `handler` export records what the
+ * host delivers in `statestore` so scenarios can observe it (events.ts).
+ * @module
+ */
+
+import { app } from "./events.js";
+
+export { execute } from "./steps.js";
+
+/** The `dapr:runtime/handler` export. */
+export const handler = app.handler();
