@@ -44,7 +44,9 @@ fn wasi_runners() -> Vec<Language> {
 /// by commas, such as `typescript`) keeps only those languages, for a
 /// quicker run while working on one; unset, all of them run.
 fn languages() -> Vec<Language> {
-    let all: [(&'static str, fn() -> PathBuf); 4] = [
+    /// A language's name and the function that finds its runner component.
+    type Runner = (&'static str, fn() -> PathBuf);
+    let all: [Runner; 4] = [
         ("rust", || common::guest("conformance_runner.wasm")),
         ("assemblyscript", || {
             common::built(
