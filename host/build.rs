@@ -1,21 +1,52 @@
-//! Embeds every file of the `wit/` package: writes `$OUT_DIR/wit_files.rs`
-//! with one `(relative path, include_str!(...))` entry per `.wit` file, in
-//! path order, so a new WIT file needs no hand-kept list.
+//! Embeds every file of the `wit/` package and of the project templates:
+//! writes `$OUT_DIR/wit_files.rs` with one `(relative path,
+//! include_str!(...))` entry per `.wit` file, and `$OUT_DIR/template_files.rs`
+//! likewise for every file under `templates/`, both in path order, so a new
+//! WIT file or template needs no hand-kept list.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
-    println!("cargo:rerun-if-changed={}", wit.display());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    embed(
+        &root.join("wit"),
+        |p| p.extension().is_some_and(|e| e == "wit"),
+        "wit_files.rs",
+    );
+    // Every template file, but not what building a template in place leaves.
+    embed(
+        &root.join("templates"),
+        |p| {
+            !p.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some("node_modules" | "target" | "build" | "__pycache__")
+                )
+            })
+        },
+        "template_files.rs",
+    );
+}
+
+/// Writes `$OUT_DIR/{out_name}`: the files under `dir` whose path relative
+/// to `dir` `keep` accepts, as a slice of (that path, contents).
+fn embed(dir: &Path, keep: fn(&Path) -> bool, out_name: &str) {
+    println!("cargo:rerun-if-changed={}", dir.display());
     let mut files = Vec::new();
-    collect(&wit, &mut files);
+    collect(dir, &mut files);
+    files.retain(|p| {
+        keep(
+            p.strip_prefix(dir)
+                .expect("a path under the embedded directory"),
+        )
+    });
     files.sort();
     let mut out = String::from("&[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let relative = path
-            .strip_prefix(&wit)
-            .expect("a path under wit/")
+            .strip_prefix(dir)
+            .expect("a path under the embedded directory")
             .to_string_lossy()
             .replace('\\', "/");
         out.push_str(&format!(
@@ -24,8 +55,8 @@ fn main() {
         ));
     }
     out.push_str("]\n");
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("wit_files.rs");
-    std::fs::write(dest, out).expect("writing wit_files.rs");
+    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join(out_name);
+    std::fs::write(dest, out).unwrap_or_else(|e| panic!("writing {out_name}: {e}"));
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -35,7 +66,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());
             collect(&path, files);
-        } else if path.extension().is_some_and(|e| e == "wit") {
+        } else {
             files.push(path);
         }
     }

@@ -10,6 +10,7 @@
 //! together, as `wasmtime-dapr serve` runs it). [`wasi`] links the
 //! standard WASI proposals other hosts' components import onto the blocks;
 //! [`metrics`] counts what all of them do and [`telemetry`] traces it.
+//! [`scaffold`] writes new guest projects (`wasmtime-dapr new`).
 //!
 //! No input panics the host: command-line flags, component manifests, the
 //! values guests pass to host calls and daprd's answers are checked and
@@ -26,6 +27,7 @@ pub mod config;
 pub mod inbound;
 pub mod metrics;
 pub mod runtime;
+pub mod scaffold;
 pub mod server;
 pub mod telemetry;
 pub mod wasi;

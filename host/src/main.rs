@@ -51,6 +51,10 @@ enum Command {
         /// The component file.
         component: PathBuf,
     },
+    /// Start a guest project: NAME/ with starter code for a world, its build
+    /// files and a README saying how to build, run and test it.
+    #[command(after_help = NEW_HELP)]
+    New(NewArgs),
     /// Generate guest bindings of the dapr:runtime world for a language
     /// without Component Model tooling.
     Bindgen {
@@ -93,6 +97,42 @@ enum BindgenLanguage {
         #[arg(long, default_value = "app", value_delimiter = ',')]
         world: Vec<String>,
     },
+}
+
+/// How `new` finds the SDKs, after its options.
+const NEW_HELP: &str = "\
+Worlds: client is a command (`wasmtime-dapr run`) that saves values to `statestore`, \
+reads them back and prints `Test successfully!`; app subscribes to a topic, stores \
+its events and answers invocations from state; http-app serves JSON items at \
+/items/{id} (GET, POST) backed by state (`wasmtime-dapr serve`).
+
+The project builds against the SDK in a checkout of the wasmtime-dapr repository: \
+--sdk DIR, else WASMTIME_DAPR_SDK, else the checkout this binary was built from.
+
+Examples:
+  wasmtime-dapr new hello --lang rust
+  wasmtime-dapr new orders --lang python --world app
+  wasmtime-dapr new items --lang rust --world http-app --out services/items";
+
+/// The arguments of `new`.
+#[derive(Args)]
+struct NewArgs {
+    /// The project name: a lowercase letter, then lowercase letters, digits,
+    /// `-` and `_` (it names the package, the component and the app id).
+    name: String,
+    /// The language.
+    #[arg(long, value_enum)]
+    lang: wasmtime_dapr::scaffold::Language,
+    /// What the component is: a command, an app (events, invocations) or an
+    /// HTTP app.
+    #[arg(long, value_enum, default_value = "client")]
+    world: wasmtime_dapr::scaffold::World,
+    /// The directory to create (default: ./NAME); it must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// A checkout of the wasmtime-dapr repository whose SDK the project uses.
+    #[arg(long, value_name = "DIR", env = "WASMTIME_DAPR_SDK")]
+    sdk: Option<PathBuf>,
 }
 
 /// Options shared by `serve` and `run`.
@@ -233,6 +273,7 @@ async fn dispatch(command: Command, format: LogFormat) -> Result<ExitCode> {
         Command::Run(args) => run(args).await,
         Command::Wit { out } => write_wit(out.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Inspect { component } => inspect(&component).map(|()| ExitCode::SUCCESS),
+        Command::New(args) => new_project(args).map(|()| ExitCode::SUCCESS),
         Command::Bindgen {
             language: BindgenLanguage::Assemblyscript { out, world },
         } => {
@@ -470,6 +511,32 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
     })
     .await
+}
+
+fn new_project(args: NewArgs) -> Result<()> {
+    use wasmtime_dapr::scaffold;
+    // Check what needs no file system first, so that bad input is reported
+    // the same way wherever the SDK is.
+    scaffold::check_name(&args.name)?;
+    scaffold::template(args.lang, args.world)?;
+    let sdk = scaffold::find_sdk(args.sdk.as_deref(), args.lang)?;
+    let dir = args.out.unwrap_or_else(|| PathBuf::from(&args.name));
+    let created = scaffold::create(&args.name, args.lang, args.world, &dir, &sdk)?;
+    eprintln!(
+        "Created {} ({} {}, SDK in {}):",
+        created.dir.display(),
+        args.lang,
+        args.world,
+        sdk.display()
+    );
+    for file in &created.files {
+        eprintln!("  {file}");
+    }
+    eprintln!(
+        "See {} for how to build, run and test it.",
+        created.dir.join("README.md").display()
+    );
+    Ok(())
 }
 
 fn write_wit(out: Option<&Path>) -> Result<()> {
