@@ -30,9 +30,9 @@ pub enum Language {
     Rust,
     /// AssemblyScript, with `@wasmtime-dapr/guest-assemblyscript`.
     Assemblyscript,
-    /// JavaScript (`guest-js/`); no templates yet.
+    /// JavaScript, with `@wasmtime-dapr/guest-js` (`guest-js/`).
     Js,
-    /// TypeScript (`guest-js/`); no templates yet.
+    /// TypeScript, with `@wasmtime-dapr/guest-js` (`guest-js/`).
     Ts,
     /// Python, with `dapr_wasm` on componentize-py (`guest-python/`).
     Python,
@@ -116,13 +116,23 @@ impl fmt::Display for World {
 pub const UNAVAILABLE: &[(Language, Option<World>, &str)] = &[
     (
         Language::Js,
-        None,
-        "JavaScript projects are not available yet: there are no JavaScript templates; use rust, assemblyscript or python",
+        Some(World::App),
+        "JavaScript `app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
+    ),
+    (
+        Language::Js,
+        Some(World::HttpApp),
+        "JavaScript `http-app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
     ),
     (
         Language::Ts,
-        None,
-        "TypeScript projects are not available yet: there are no TypeScript templates; use rust, assemblyscript or python",
+        Some(World::App),
+        "TypeScript `app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
+    ),
+    (
+        Language::Ts,
+        Some(World::HttpApp),
+        "TypeScript `http-app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
     ),
 ];
 

@@ -8,7 +8,8 @@
 //! Rust projects share one cargo target directory (`target/new-projects`),
 //! so the SDK's dependencies compile once. AssemblyScript needs npm (the
 //! registry, or its cache); Python needs componentize-py in
-//! `target/python-venv` (`just build-python`).
+//! `target/python-venv` (`just build-python`); JavaScript and TypeScript need
+//! the SDK's npm dependencies in `guest-js/node_modules` (`just build-js`).
 
 mod common;
 
@@ -303,6 +304,16 @@ fn assemblyscript_http_app() {
 }
 
 #[test]
+fn javascript_client() {
+    check_client("js");
+}
+
+#[test]
+fn typescript_client() {
+    check_client("ts");
+}
+
+#[test]
 fn python_client() {
     check_client("python");
 }
@@ -340,12 +351,12 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         "invalid value 'server'",
     );
     assert_clean_error(
-        &new(&["x", "--lang", "js"]),
-        "JavaScript projects are not available yet",
+        &new(&["x", "--lang", "js", "--world", "http-app"]),
+        "JavaScript `http-app` projects are not available yet",
     );
     assert_clean_error(
         &new(&["x", "--lang", "ts", "--world", "app"]),
-        "TypeScript projects are not available yet",
+        "TypeScript `app` projects are not available yet",
     );
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
@@ -464,7 +475,8 @@ fn every_pair_is_available_or_explained() {
     }
     assert!(scaffold::available(Language::Rust, World::Client));
     assert!(scaffold::available(Language::Python, World::HttpApp));
-    assert!(!scaffold::available(Language::Js, World::Client));
+    assert!(scaffold::available(Language::Js, World::Client));
+    assert!(!scaffold::available(Language::Ts, World::App));
     assert!(scaffold::available(
         Language::Assemblyscript,
         World::HttpApp
