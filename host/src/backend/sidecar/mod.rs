@@ -19,6 +19,7 @@ use super::Metadata;
 use crate::runtime::DEFAULT_MAX_BODY_BYTES;
 
 mod errors;
+pub mod json;
 
 pub use errors::error_from_status;
 

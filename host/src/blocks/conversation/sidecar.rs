@@ -11,7 +11,7 @@ use proto::conversation_tools::ToolTypes;
 use super::backend::*;
 use super::{ConversationBlock, json_object};
 use crate::backend::BackendResult;
-use crate::backend::sidecar::{Sidecar, error_from_status};
+use crate::backend::sidecar::{Sidecar, error_from_status, json};
 use crate::blocks::SidecarComponent;
 use crate::wit::Error;
 
@@ -150,27 +150,9 @@ fn tool(tool: ToolFunction) -> Result<proto::ConversationTools, Error> {
 
 /// JSON object text as a protobuf `Struct` (checked by [`super::check`]).
 fn structure(text: &str) -> Result<prost_types::Struct, Error> {
-    let object = json_object(text).map_err(Error::InvalidArgument)?;
-    Ok(prost_types::Struct {
-        fields: object.into_iter().map(|(k, v)| (k, value(v))).collect(),
-    })
-}
-
-fn value(v: serde_json::Value) -> prost_types::Value {
-    use prost_types::value::Kind;
-    let kind = match v {
-        serde_json::Value::Null => Kind::NullValue(0),
-        serde_json::Value::Bool(b) => Kind::BoolValue(b),
-        serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or_default()),
-        serde_json::Value::String(s) => Kind::StringValue(s),
-        serde_json::Value::Array(items) => Kind::ListValue(prost_types::ListValue {
-            values: items.into_iter().map(value).collect(),
-        }),
-        serde_json::Value::Object(map) => Kind::StructValue(prost_types::Struct {
-            fields: map.into_iter().map(|(k, v)| (k, value(v))).collect(),
-        }),
-    };
-    prost_types::Value { kind: Some(kind) }
+    Ok(json::to_struct(
+        json_object(text).map_err(Error::InvalidArgument)?,
+    ))
 }
 
 fn output(output: proto::ConversationResultAlpha2) -> Output {

@@ -14,7 +14,7 @@ use prost::Message;
 
 use super::backend::{ConstantRetry, FailurePolicy, Job, Jobs, Scheduler};
 use crate::backend::BackendResult;
-use crate::backend::sidecar::{Sidecar, error_from_status};
+use crate::backend::sidecar::{Sidecar, error_from_status, json};
 use crate::wit::Error;
 
 /// The Jobs API of one sidecar (daprd scopes jobs by its own app id).
@@ -117,29 +117,9 @@ pub fn data_from_any(any: Option<prost_types::Any>) -> Vec<u8> {
             .map(String::into_bytes)
             .unwrap_or(any.value),
         JSON_VALUE => prost_types::Value::decode(any.value.as_slice())
-            .map(|v| json_of(&v).to_string().into_bytes())
+            .map(|v| json::from_value(&v).to_string().into_bytes())
             .unwrap_or(any.value),
         _ => any.value,
-    }
-}
-
-/// A protobuf `Value` as JSON.
-fn json_of(value: &prost_types::Value) -> serde_json::Value {
-    use prost_types::value::Kind;
-    match &value.kind {
-        None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
-        Some(Kind::NumberValue(n)) => serde_json::json!(n),
-        Some(Kind::StringValue(s)) => serde_json::json!(s),
-        Some(Kind::BoolValue(b)) => serde_json::json!(b),
-        Some(Kind::StructValue(s)) => serde_json::Value::Object(
-            s.fields
-                .iter()
-                .map(|(k, v)| (k.clone(), json_of(v)))
-                .collect(),
-        ),
-        Some(Kind::ListValue(l)) => {
-            serde_json::Value::Array(l.values.iter().map(json_of).collect())
-        }
     }
 }
 
