@@ -137,17 +137,27 @@ fn build(project: &Project) -> PathBuf {
     file
 }
 
-/// Generates and builds a `client` and checks that it runs.
-fn check_client(lang: &str) {
+/// Generates project `LANG-WORLD` in a fresh directory and builds it; its
+/// README must run it with `wasmtime-dapr SUBCOMMAND`. Returns the
+/// directory (kept while it lives), the project name and the component.
+fn generated(lang: &str, world: &str, subcommand: &str) -> (tempfile::TempDir, String, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let name = format!("{lang}-client");
-    let project = generate(dir.path(), &name, lang, "client");
+    let name = format!("{lang}-{world}");
+    let project = generate(dir.path(), &name, lang, world);
     assert!(
-        project.run.starts_with("wasmtime-dapr run "),
+        project
+            .run
+            .starts_with(&format!("wasmtime-dapr {subcommand} ")),
         "{}",
         project.run
     );
     let component = build(&project);
+    (dir, name, component)
+}
+
+/// Generates and builds a `client` and checks that it runs.
+fn check_client(lang: &str) {
+    let (dir, _, component) = generated(lang, "client", "run");
     let data = tempfile::tempdir().unwrap();
     let out = wasmtime_dapr(
         dir.path(),
@@ -204,15 +214,7 @@ fn driver() -> PathBuf {
 /// Generates and builds an `app`, serves it with the driver, publishes an
 /// item and reads it back through an invocation.
 fn check_app(lang: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let name = format!("{lang}-app");
-    let project = generate(dir.path(), &name, lang, "app");
-    assert!(
-        project.run.starts_with("wasmtime-dapr serve "),
-        "{}",
-        project.run
-    );
-    let component = build(&project);
+    let (_dir, name, component) = generated(lang, "app", "serve");
     let data = tempfile::tempdir().unwrap();
     let app = format!("{name}={}", path(&component));
     let server = Serve::start(&[path(&driver()), &app, "--data-dir", path(data.path())]);
@@ -245,14 +247,7 @@ fn check_app(lang: &str) {
 
 /// Generates and builds an `http-app` and exercises its items endpoint.
 fn check_http_app(lang: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let project = generate(dir.path(), &format!("{lang}-http-app"), lang, "http-app");
-    assert!(
-        project.run.starts_with("wasmtime-dapr serve "),
-        "{}",
-        project.run
-    );
-    let component = build(&project);
+    let (_dir, _, component) = generated(lang, "http-app", "serve");
     let data = tempfile::tempdir().unwrap();
     let server = Serve::start(&[path(&component), "--data-dir", path(data.path())]);
     let json = |body: &[u8]| serde_json::from_slice::<serde_json::Value>(body).unwrap();
