@@ -34,15 +34,16 @@ build-assemblyscript: build-host
     cd tests/guests/http-echo-as && npm ci --no-audit --no-fund && npm run build
 
 # componentize-py (pinned in guest-python/requirements.txt) in
-# target/python-venv, and the Python components (the seed demo, the counter
-# and the conformance runner), each rebuilt only when its sources changed.
+# target/python-venv, and the Python components (the seed demo, the counter,
+# the conformance runner and the state-loop bench guest), each rebuilt only
+# when its sources changed.
 build-python:
     scripts/build-python.sh
 
 # guest-js's npm dependencies (`npm ci`, pinned by its lockfile), the
 # SDK's declarations and dist/, and the JavaScript/TypeScript components (the
-# seed demos, the counter and the conformance runner), each rebuilt only when
-# its sources changed.
+# seed demos, the counter, the conformance runner and the state-loop bench
+# guest), each rebuilt only when its sources changed.
 build-js:
     scripts/build-js.sh
 
@@ -64,7 +65,7 @@ test: build
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups
-# (instantiate, state, serve, cold-start, dapr, assemblyscript, pubsub).
+# (instantiate, state, serve, cold-start, dapr, languages, spin, pubsub).
 bench *groups: build
     test -x target/bench-tools/bin/wasmtime || cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools
     cargo bench -p wasmtime-dapr --bench runtime -- {{groups}}

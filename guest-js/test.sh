@@ -10,7 +10,7 @@ cd "$sdk"
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 node lib/types.js
 npx tsc -p .
-for app in examples/seed-demo-ts examples/counter-ts examples/orders-ts tests/guests/conformance-runner-js; do
+for app in examples/seed-demo-ts examples/counter-ts examples/orders-ts tests/guests/conformance-runner-js tests/guests/state-loop-js; do
     npx tsc -p "$repo/$app"
 done
 node --import ./tests/register.js --test tests/*.test.js "$repo/tests/guests/conformance-runner-js/runner.test.js" "$@"
