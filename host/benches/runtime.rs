@@ -20,10 +20,13 @@
 //!   with the reason when daprd or redis-server is unavailable).
 //! - `spin`: latency of `GET /` while N requests spin in a guest that
 //!   never returns, against `wasmtime serve` (see `support/spin.rs`).
-//! - `assemblyscript`: the same guest-side state get/save loop in Rust and
-//!   in AssemblyScript on the embedded backend, per-op ops/s and the ratio,
-//!   plus component sizes (see `support/assemblyscript.rs`; skipped with the
-//!   build command when the AssemblyScript component is not built).
+//! - `languages`: Rust, AssemblyScript, Python and JavaScript guests side
+//!   by side: component contents and sizes, compile time, cache load and
+//!   `wasmtime-dapr run` of each seed demo with the compile cache cold and
+//!   warm, instantiation and instantiate + one call per request, and the
+//!   same guest-side state get/save loop in each language with its ratio to
+//!   Rust (see `support/languages.rs`; a language whose components are not
+//!   built is skipped with its build command).
 //! - `pubsub`: delivery throughput of 10,000 events through
 //!   `wasmtime-dapr serve`, with and without 1-in-7 retries, on the durable
 //!   and the in-memory embedded broker and on daprd + redis (see
@@ -36,15 +39,16 @@
 //! default `target/bench-tools/bin/wasmtime`); for `dapr`: `BENCH_DAPR_OPS`
 //! [3000], `BENCH_DAPR_ROUNDS` [3], `BENCH_DAPR_BATCH` [50],
 //! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
-//! `tests/daprd/build.sh` prints); for `assemblyscript`: `BENCH_AS_OPS`
-//! [2000], `BENCH_AS_ROUNDS` [15], `BENCH_AS_ENTRY_CALLS` [21]; for `spin`:
+//! `tests/daprd/build.sh` prints); for `languages`: `BENCH_LANG_COLD_RUNS`
+//! [3], `BENCH_LANG_CALLS` [1000], `BENCH_LANG_OPS` [2000],
+//! `BENCH_LANG_ROUNDS` [15], `BENCH_LANG_ENTRY_CALLS` [21]; for `spin`:
 //! `BENCH_SPIN_SECS` [5]; for `pubsub`: `BENCH_PUBSUB_EVENTS` [10000].
 
 #[path = "support/sidecar.rs"]
 mod sidecar;
 
-#[path = "support/assemblyscript.rs"]
-mod assemblyscript;
+#[path = "support/languages.rs"]
+mod languages;
 
 #[path = "support/spin.rs"]
 mod spin;
@@ -83,7 +87,7 @@ const GROUPS: &[&str] = &[
     "serve",
     "cold-start",
     "dapr",
-    "assemblyscript",
+    "languages",
     "spin",
     "pubsub",
 ];
@@ -129,7 +133,7 @@ fn main() {
             "serve" => bench_serve(),
             "cold-start" => bench_cold_start(),
             "dapr" => sidecar::bench_dapr(),
-            "assemblyscript" => assemblyscript::bench_assemblyscript(),
+            "languages" => languages::bench_languages(),
             "spin" => spin::bench_spin(),
             "pubsub" => pubsub::bench_pubsub(),
             _ => unreachable!(),

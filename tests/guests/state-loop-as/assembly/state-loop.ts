@@ -1,6 +1,6 @@
 // Runs `n` state operations per invocation, the AssemblyScript counterpart of
-// tests/guests/state-loop (which serves the same loop over wasi:http, which
-// AssemblyScript cannot export) for the `assemblyscript` benchmark group:
+// tests/guests/state-loop (which serves the same loop over wasi:http) for the
+// `languages` benchmark group; it answers invocations (`handler.on-invoke`):
 //
 // - method `get`, query `n=N`: `N` gets of `bench` in `statestore`
 //   (eventual consistency, no metadata, as the Rust SDK's `state::get`);
