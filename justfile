@@ -66,8 +66,10 @@ test: build
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups
 # (instantiate, state, serve, cold-start, dapr, languages, spin, pubsub).
+# wasmtime-cli, which `serve` and `spin` compare against, is installed only
+# when one of them runs.
 bench *groups: build
-    test -x target/bench-tools/bin/wasmtime || cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools
+    case " {{groups}} " in "  "|*" serve "*|*" spin "*) test -x target/bench-tools/bin/wasmtime || cargo install --locked wasmtime-cli@48.0.8 --root target/bench-tools;; esac
     cargo bench -p wasmtime-dapr --bench runtime -- {{groups}}
 
 # Format and lint.
