@@ -40,7 +40,7 @@
 //! [3000], `BENCH_DAPR_ROUNDS` [3], `BENCH_DAPR_BATCH` [50],
 //! `BENCH_DAPR_CPU_CALLS` [5000], `DAPRD` (a daprd binary; default: the one
 //! `tests/daprd/build.sh` prints); for `languages`: `BENCH_LANG_COLD_RUNS`
-//! [3], `BENCH_LANG_CALLS` [1000], `BENCH_LANG_OPS` [2000],
+//! [2; 0 skips the start section], `BENCH_LANG_CALLS` [1000], `BENCH_LANG_OPS` [2000],
 //! `BENCH_LANG_ROUNDS` [15], `BENCH_LANG_ENTRY_CALLS` [21]; for `spin`:
 //! `BENCH_SPIN_SECS` [5]; for `pubsub`: `BENCH_PUBSUB_EVENTS` [10000].
 
@@ -327,6 +327,8 @@ macro_rules! time_loop {
         samples
     }};
 }
+// A path for the macro, so the group modules declared above can use it.
+pub(crate) use time_loop;
 
 fn cpus() -> String {
     std::thread::available_parallelism()
