@@ -116,7 +116,10 @@ async fn deliver(
                         app.on_bulk_topic_event(vec![event])
                             .await
                             .and_then(|statuses| {
-                                statuses.into_iter().next().ok_or_else(|| anyhow!("no status"))
+                                statuses
+                                    .into_iter()
+                                    .next()
+                                    .ok_or_else(|| anyhow!("no status"))
                             })
                     } else {
                         app.on_topic_event(event).await

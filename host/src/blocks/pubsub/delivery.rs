@@ -1034,7 +1034,10 @@ pub(crate) mod conformance {
         }
         idle(&broker).await;
         let batches = sub.batches.lock().unwrap().clone();
-        assert_eq!(batches[..2], [["a", "drop", "retry"], ["b", "trap", "c"]]);
+        // The two first batches run at once (parallel mode).
+        let mut first = batches[..2].to_vec();
+        first.sort();
+        assert_eq!(first, [["a", "drop", "retry"], ["b", "trap", "c"]]);
         let mut rest: Vec<String> = batches[2..].concat();
         rest.sort();
         assert_eq!(rest, ["b", "c", "d", "e", "retry", "trap"]);
