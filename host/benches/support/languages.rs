@@ -172,7 +172,7 @@ impl Contents {
                 _ => {}
             }
         }
-        modules.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes));
+        modules.sort_unstable_by_key(|m| std::cmp::Reverse(m.bytes));
         Ok(Contents {
             bytes: bytes.len() as u64,
             modules,
