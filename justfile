@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR := justfile_directory() / "target"
 default:
     @just --list
 
-# The host (release) and every guest and example component: Rust, AssemblyScript, Python and JavaScript/TypeScript.
-build: build-host build-guests build-assemblyscript build-python build-js
+# The host (release) and every guest and example component: Rust, AssemblyScript, Python, JavaScript/TypeScript and C.
+build: build-host build-guests build-assemblyscript build-python build-js build-c
 
 # The `wasmtime-dapr` binary in target/release.
 build-host:
@@ -46,6 +46,13 @@ build-python:
 # guest), each rebuilt only when its sources changed.
 build-js:
     scripts/build-js.sh
+
+# The C seed demo (examples/seed-demo-c): wit-bindgen's C generator, pinned
+# to the guests' wit-bindgen version, installed once into target/c-tools;
+# then clang (wasm32-wasi) and `wasmtime-dapr componentize`.
+build-c: build-host
+    test -x target/c-tools/bin/wit-bindgen || cargo install --locked wit-bindgen-cli@0.62.0 --no-default-features --features c --root target/c-tools
+    make -C examples/seed-demo-c
 
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build

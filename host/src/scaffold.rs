@@ -1,17 +1,22 @@
 //! `wasmtime-dapr new`: writes a starter project from the templates kept in
-//! the repository's `templates/<language>/<world>/` and embedded in the
+//! the repository's `templates/<directory>/<world>/` and embedded in the
 //! binary by the build script.
 //!
 //! What is available is data: a language/world pair has a project exactly
-//! when its template directory exists, unless [`UNAVAILABLE`] explains why
-//! not yet. Adding a language or world is a new template directory (and, for
-//! a new language, a [`Language`] variant with its SDK directory); lifting a
-//! restriction is deleting its [`UNAVAILABLE`] entry once the template is in.
+//! when its template directory exists. Adding a world is a new template
+//! directory; adding a language is a [`Language`] variant with its SDK and
+//! template directories. JavaScript and TypeScript share `templates/js/`:
+//! a TypeScript project is the JavaScript one with its type annotations.
 //!
 //! Templates are plain files with a few placeholders, replaced when the
-//! project is written: `{{name}}` (the project name), `{{crate}}` (the name
-//! with `-` as `_`, as Rust spells a library) and `{{sdk}}` (the absolute
-//! path of the SDK checkout the project builds against).
+//! project is written, in file contents and paths: `{{name}}` (the project
+//! name), `{{crate}}` (the name with `-` as `_`, as Rust spells a library),
+//! `{{sdk}}` (the absolute path of the SDK checkout the project builds
+//! against) and `{{ext}}` (the extension of the language's source files,
+//! such as `js` or `ts`). In the shared JavaScript/TypeScript templates,
+//! `{{: TYPE}}` is a TypeScript type annotation: `: TYPE` in a TypeScript
+//! project, nothing in a JavaScript one (it ends at the first `}}`, so TYPE
+//! holds no nested object type).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -56,6 +61,25 @@ impl Language {
             Language::Js => "js",
             Language::Ts => "ts",
             Language::Python => "python",
+        }
+    }
+
+    /// The extension of the language's source files (`{{ext}}` in templates).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Language::Rust => "rs",
+            Language::Assemblyscript | Language::Ts => "ts",
+            Language::Js => "js",
+            Language::Python => "py",
+        }
+    }
+
+    /// The directory under `templates/` holding the language's templates,
+    /// one directory per world: JavaScript and TypeScript share `js`.
+    pub fn template_dir(self) -> &'static str {
+        match self {
+            Language::Js | Language::Ts => "js",
+            other => other.name(),
         }
     }
 
@@ -110,41 +134,9 @@ impl fmt::Display for World {
     }
 }
 
-/// Pairs that have no project yet, and why: (language, world or `None` for
-/// every world, the explanation). Delete an entry to lift it once its
-/// template directory is in `templates/`.
-pub const UNAVAILABLE: &[(Language, Option<World>, &str)] = &[
-    (
-        Language::Js,
-        Some(World::App),
-        "JavaScript `app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
-    ),
-    (
-        Language::Js,
-        Some(World::HttpApp),
-        "JavaScript `http-app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
-    ),
-    (
-        Language::Ts,
-        Some(World::App),
-        "TypeScript `app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
-    ),
-    (
-        Language::Ts,
-        Some(World::HttpApp),
-        "TypeScript `http-app` projects are not available yet (no template); use --world client, or rust, assemblyscript or python",
-    ),
-];
-
 /// The template files of a pair, as (path inside the project, contents).
 pub fn template(language: Language, world: World) -> Result<Vec<(&'static str, &'static str)>> {
-    if let Some((_, _, why)) = UNAVAILABLE
-        .iter()
-        .find(|(l, w, _)| *l == language && w.is_none_or(|w| w == world))
-    {
-        bail!("{why}");
-    }
-    let prefix = format!("{language}/{world}/");
+    let prefix = format!("{}/{world}/", language.template_dir());
     let files: Vec<_> = FILES
         .iter()
         .filter_map(|(path, text)| Some((path.strip_prefix(&prefix)?, *text)))
@@ -169,11 +161,8 @@ pub fn template(language: Language, world: World) -> Result<Vec<(&'static str, &
 
 /// Whether `wasmtime-dapr new` can write a project of this pair.
 pub fn available(language: Language, world: World) -> bool {
-    let blocked = UNAVAILABLE
-        .iter()
-        .any(|(l, w, _)| *l == language && w.is_none_or(|w| w == world));
-    let prefix = format!("{language}/{world}/");
-    !blocked && FILES.iter().any(|(path, _)| path.starts_with(&prefix))
+    let prefix = format!("{}/{world}/", language.template_dir());
+    FILES.iter().any(|(path, _)| path.starts_with(&prefix))
 }
 
 /// Rust keywords, the names of Rust's standard crates (Cargo refuses both
@@ -348,20 +337,24 @@ pub fn create(
         ("{{name}}", name.to_string()),
         ("{{crate}}", name.replace('-', "_")),
         ("{{sdk}}", sdk.to_string()),
+        ("{{ext}}", language.extension().to_string()),
     ];
+    let typescript = language == Language::Ts;
     let mut written = Vec::new();
     for (path, text) in files {
-        let target = dir.join(path);
+        let path = render(path, &replacements);
+        let target = dir.join(&path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&target, render(text, &replacements))
+        let text = type_annotations(&render(text, &replacements), typescript);
+        std::fs::write(&target, text)
             .with_context(|| format!("cannot write {}", target.display()))?;
         if path.ends_with(".sh") {
             make_executable(&target)?;
         }
-        written.push(path.to_string());
+        written.push(path);
     }
     Ok(Created {
         dir: dir.to_path_buf(),
@@ -374,6 +367,26 @@ fn render(text: &str, replacements: &[(&str, String)]) -> String {
     replacements
         .iter()
         .fold(text.to_string(), |text, (from, to)| text.replace(from, to))
+}
+
+/// `text` with every `{{: TYPE}}` written as `: TYPE` when `typescript`,
+/// else removed. An annotation ends at the first `}}`; a `{{:` without one
+/// is left as it is.
+pub fn type_annotations(text: &str, typescript: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{:") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        if typescript {
+            out.push_str(&rest[start + 2..start + len]);
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(unix)]

@@ -402,6 +402,14 @@ fn typescript_seed_demo_prints_test_successfully() {
 }
 
 #[test]
+fn c_seed_demo_prints_test_successfully() {
+    assert_seed_demo(&common::built(
+        "examples/seed-demo-c/build/seed-demo-c.wasm",
+        "just build-c",
+    ));
+}
+
+#[test]
 fn checked_in_assemblyscript_bindings_are_up_to_date() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(&[
