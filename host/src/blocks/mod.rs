@@ -8,7 +8,7 @@ mod unit;
 
 use std::sync::Arc;
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 
 pub use unit::{
     Block, BlockUnit, Bound, Component, EmbeddedComponent, EmbeddedType, SidecarComponent,
@@ -52,6 +52,7 @@ macro_rules! component_block {
 pub mod bindings;
 pub mod configuration;
 pub mod conversation;
+pub mod crypto;
 pub mod invoke;
 pub mod jobs;
 pub mod lock;
@@ -72,6 +73,7 @@ pub static BLOCKS: &[&BlockUnit] = &[
     &metadata::UNIT,
     &jobs::UNIT,
     &conversation::UNIT,
+    &crypto::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`
@@ -109,6 +111,8 @@ pub struct DaprCtx {
     /// The largest payload (state value, message, invocation body) a call
     /// may carry, in bytes.
     pub max_body_bytes: usize,
+    /// The `dapr:runtime` resources the guest holds (crypto streams).
+    pub resources: ResourceTable,
 }
 
 impl DaprCtx {
