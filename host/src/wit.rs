@@ -14,7 +14,7 @@ wasmtime::component::bindgen!({
     exports: { default: async },
     additional_derives: [PartialEq],
     with: {
-        "dapr:runtime/crypto/crypto-stream": crate::blocks::crypto::OpenStream,
+        "dapr:runtime/crypto.crypto-stream": crate::blocks::crypto::OpenStream,
     },
 });
 

@@ -6,7 +6,7 @@
 
 mod unit;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 
@@ -111,11 +111,20 @@ pub struct DaprCtx {
     /// The largest payload (state value, message, invocation body) a call
     /// may carry, in bytes.
     pub max_body_bytes: usize,
-    /// The `dapr:runtime` resources the guest holds (crypto streams).
-    pub resources: ResourceTable,
+    /// The `dapr:runtime` resources the guest holds (crypto streams); in a
+    /// mutex only so that the context is `Sync` (it is reached through
+    /// `&mut self`, never locked).
+    pub resources: Mutex<ResourceTable>,
 }
 
 impl DaprCtx {
+    /// The table of the guest's `dapr:runtime` resources.
+    pub(crate) fn resources(&mut self) -> &mut ResourceTable {
+        self.resources
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Rejects a payload larger than the app's body limit with
     /// `invalid-argument` naming the limit and the flag that raises it.
     pub(crate) fn within_body_limit(&self, what: &str, len: usize) -> Result<(), Error> {

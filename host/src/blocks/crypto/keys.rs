@@ -33,6 +33,18 @@ pub enum Material {
     Other(String),
 }
 
+impl Material {
+    /// What kind of key this is, for messages.
+    fn kind(&self) -> String {
+        match self {
+            Material::Symmetric(key) => format!("a {}-bit symmetric key", key.len() * 8),
+            Material::RsaPrivate(_) => "an RSA private key".into(),
+            Material::RsaPublic(_) => "an RSA public key".into(),
+            Material::Other(kind) => format!("an {kind}"),
+        }
+    }
+}
+
 /// A key and what it may be used for.
 pub struct Key {
     /// The key itself.
@@ -130,7 +142,7 @@ impl Key {
             (KeyWrap::A128CbcNopad | KeyWrap::A192CbcNopad | KeyWrap::A256CbcNopad, _) => {
                 Err(unsupported_by_components(algorithm))
             }
-            _ => Err(key_type_mismatch()),
+            _ => Err(key_type_mismatch(&self.material)),
         }
     }
 
@@ -149,7 +161,7 @@ impl Key {
             (KeyWrap::A128CbcNopad | KeyWrap::A192CbcNopad | KeyWrap::A256CbcNopad, _) => {
                 Err(unsupported_by_components(algorithm))
             }
-            _ => Err(key_type_mismatch()),
+            _ => Err(key_type_mismatch(&self.material)),
         }
     }
 }
@@ -164,16 +176,17 @@ fn unsupported_by_components(algorithm: KeyWrap) -> Error {
     ))
 }
 
-fn key_type_mismatch() -> Error {
-    Error::InvalidArgument(
-        "key type mismatch (A256KW needs a 256-bit symmetric key, RSA-OAEP-256 an RSA key; \
-         unwrapping RSA needs the private key)"
-            .into(),
-    )
+fn key_type_mismatch(material: &Material) -> Error {
+    Error::InvalidArgument(format!(
+        "key type mismatch: the key is {} (A256KW needs a 256-bit symmetric key, RSA-OAEP-256 \
+         an RSA key, and only its private key unwraps)",
+        material.kind()
+    ))
 }
 
 fn aes_key(key: &[u8]) -> Result<[u8; 32], Error> {
-    key.try_into().map_err(|_| key_type_mismatch())
+    key.try_into()
+        .map_err(|_| key_type_mismatch(&Material::Symmetric(key.to_vec())))
 }
 
 fn rsa_encrypt(key: &RsaPublicKey, data: &[u8]) -> Result<Vec<u8>, Error> {
@@ -280,12 +293,12 @@ fn parse_pem(raw: &[u8]) -> Result<Key, String> {
             Err(rsa::pkcs8::Error::PublicKey(_) | rsa::pkcs8::Error::KeyMalformed) => {
                 return Err(failed(&"malformed key"));
             }
-            Err(_) => Material::Other("non-RSA private key".into()),
+            Err(_) => Material::Other("EC or EdDSA private key".into()),
         },
         "PUBLIC KEY" => match RsaPublicKey::from_public_key_pem(block) {
             Ok(key) => Material::RsaPublic(Box::new(key)),
             Err(rsa::pkcs8::spki::Error::OidUnknown { .. } | rsa::pkcs8::spki::Error::AlgorithmParametersMissing) => {
-                Material::Other("non-RSA public key".into())
+                Material::Other("EC or EdDSA public key".into())
             }
             Err(e) => return Err(failed(&e)),
         },

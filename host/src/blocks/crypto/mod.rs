@@ -88,7 +88,7 @@ impl DaprCtx {
     }
 
     fn open_stream(&mut self, handle: &Resource<OpenStream>) -> Result<&mut OpenStream, Error> {
-        self.resources
+        self.resources()
             .get_mut(handle)
             .map_err(|e| Error::InvalidArgument(format!("not a crypto stream: {e}")))
     }
@@ -116,13 +116,13 @@ impl Host for DaprCtx {
     async fn encrypt_stream(&mut self, options: EncryptOptions) -> Result<Resource<OpenStream>, Error> {
         let component = options.component.clone();
         let open = observed(&self.app, "crypto", "encrypt-stream", &component, self.start_encrypt(options)).await?;
-        self.resources.push(open).map_err(Error::internal)
+        self.resources().push(open).map_err(Error::internal)
     }
 
     async fn decrypt_stream(&mut self, options: DecryptOptions) -> Result<Resource<OpenStream>, Error> {
         let component = options.component.clone();
         let open = observed(&self.app, "crypto", "decrypt-stream", &component, self.start_decrypt(options)).await?;
-        self.resources.push(open).map_err(Error::internal)
+        self.resources().push(open).map_err(Error::internal)
     }
 }
 
@@ -155,7 +155,7 @@ impl HostCryptoStream for DaprCtx {
     }
 
     async fn drop(&mut self, handle: Resource<OpenStream>) -> wasmtime::Result<()> {
-        self.resources.delete(handle)?;
+        self.resources().delete(handle)?;
         Ok(())
     }
 }
