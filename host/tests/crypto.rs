@@ -74,7 +74,12 @@ async fn ciphertexts_cross_between_embedded_and_daprd() {
     let cases: [(&str, &str, DataCipher, &[u8]); 4] = [
         ("aes256", "A256KW", DataCipher::AesGcm, b"attack at dawn"),
         ("aes256.json", "AES", DataCipher::Chacha20Poly1305, &large),
-        ("rsa-private.pem", "RSA-OAEP-256", DataCipher::AesGcm, &large),
+        (
+            "rsa-private.pem",
+            "RSA-OAEP-256",
+            DataCipher::AesGcm,
+            &large,
+        ),
         ("rsa-pkcs1.pem", "RSA", DataCipher::Chacha20Poly1305, b""),
     ];
     for (maker, encryptor) in backends {
@@ -82,27 +87,39 @@ async fn ciphertexts_cross_between_embedded_and_daprd() {
             for (key, algorithm, cipher, plaintext) in cases {
                 let what = format!("{key} {algorithm} {cipher:?}, {maker} -> {reader}");
                 let ciphertext = run(
-                    encryptor.encrypt(encrypt_options(key, algorithm, cipher)).await,
+                    encryptor
+                        .encrypt(encrypt_options(key, algorithm, cipher))
+                        .await,
                     plaintext,
                     70_000,
                 )
                 .await
                 .unwrap_or_else(|e| panic!("{what}: encrypting: {e:?}\n{}", daprd.log()));
                 assert!(ciphertext.starts_with(b"dapr.io/enc/v1\n"), "{what}");
-                let opened = run(decryptor.decrypt(decrypt_options(None)).await, &ciphertext, 4096)
-                    .await
-                    .unwrap_or_else(|e| panic!("{what}: decrypting: {e:?}\n{}", daprd.log()));
+                let opened = run(
+                    decryptor.decrypt(decrypt_options(None)).await,
+                    &ciphertext,
+                    4096,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{what}: decrypting: {e:?}\n{}", daprd.log()));
                 assert_eq!(opened, plaintext, "{what}");
                 let mut tampered = ciphertext.clone();
                 *tampered.last_mut().unwrap() ^= 1;
-                let refused = run(decryptor.decrypt(decrypt_options(None)).await, &tampered, 4096)
-                    .await;
+                let refused = run(
+                    decryptor.decrypt(decrypt_options(None)).await,
+                    &tampered,
+                    4096,
+                )
+                .await;
                 assert!(
                     matches!(refused, Err(Error::InvalidArgument(_))),
                     "{what}: tampered: {refused:?}"
                 );
                 let wrong = run(
-                    decryptor.decrypt(decrypt_options(Some("aes256-other"))).await,
+                    decryptor
+                        .decrypt(decrypt_options(Some("aes256-other")))
+                        .await,
                     &ciphertext,
                     4096,
                 )

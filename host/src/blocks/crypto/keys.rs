@@ -244,8 +244,9 @@ fn parse_jwk(raw: &[u8]) -> Result<Key, String> {
                     primes.push(number(name)?);
                 }
             }
-            let key = RsaPrivateKey::from_components(number("n")?, number("e")?, number("d")?, primes)
-                .map_err(|e| format!("invalid RSA JWK: {e}"))?;
+            let key =
+                RsaPrivateKey::from_components(number("n")?, number("e")?, number("d")?, primes)
+                    .map_err(|e| format!("invalid RSA JWK: {e}"))?;
             Material::RsaPrivate(Box::new(key))
         }
         Some("RSA") => Material::RsaPublic(Box::new(
@@ -262,7 +263,12 @@ fn parse_jwk(raw: &[u8]) -> Result<Key, String> {
         operations: jwk
             .get("key_ops")
             .and_then(Value::as_array)
-            .map(|ops| ops.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|ops| {
+                ops.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         algorithm: text("alg").map(str::to_string),
     })
@@ -272,7 +278,9 @@ fn parse_pem(raw: &[u8]) -> Result<Key, String> {
     let text = std::str::from_utf8(raw).map_err(|_| "the PEM file is not text".to_string())?;
     let begin = text.find("-----BEGIN ").ok_or("no PEM block found")?;
     let label_start = begin + "-----BEGIN ".len();
-    let label_len = text[label_start..].find("-----").ok_or("malformed PEM block")?;
+    let label_len = text[label_start..]
+        .find("-----")
+        .ok_or("malformed PEM block")?;
     let label = &text[label_start..label_start + label_len];
     let end_marker = format!("-----END {label}-----");
     let end = text[begin..]
@@ -282,12 +290,12 @@ fn parse_pem(raw: &[u8]) -> Result<Key, String> {
     let block = &text[begin..end];
     let failed = |e: &dyn std::fmt::Display| format!("invalid {label}: {e}");
     let material = match label {
-        "RSA PRIVATE KEY" => {
-            Material::RsaPrivate(Box::new(RsaPrivateKey::from_pkcs1_pem(block).map_err(|e| failed(&e))?))
-        }
-        "RSA PUBLIC KEY" => {
-            Material::RsaPublic(Box::new(RsaPublicKey::from_pkcs1_pem(block).map_err(|e| failed(&e))?))
-        }
+        "RSA PRIVATE KEY" => Material::RsaPrivate(Box::new(
+            RsaPrivateKey::from_pkcs1_pem(block).map_err(|e| failed(&e))?,
+        )),
+        "RSA PUBLIC KEY" => Material::RsaPublic(Box::new(
+            RsaPublicKey::from_pkcs1_pem(block).map_err(|e| failed(&e))?,
+        )),
         "PRIVATE KEY" => match RsaPrivateKey::from_pkcs8_pem(block) {
             Ok(key) => Material::RsaPrivate(Box::new(key)),
             Err(rsa::pkcs8::Error::PublicKey(_) | rsa::pkcs8::Error::KeyMalformed) => {
@@ -297,9 +305,10 @@ fn parse_pem(raw: &[u8]) -> Result<Key, String> {
         },
         "PUBLIC KEY" => match RsaPublicKey::from_public_key_pem(block) {
             Ok(key) => Material::RsaPublic(Box::new(key)),
-            Err(rsa::pkcs8::spki::Error::OidUnknown { .. } | rsa::pkcs8::spki::Error::AlgorithmParametersMissing) => {
-                Material::Other("EC or EdDSA public key".into())
-            }
+            Err(
+                rsa::pkcs8::spki::Error::OidUnknown { .. }
+                | rsa::pkcs8::spki::Error::AlgorithmParametersMissing,
+            ) => Material::Other("EC or EdDSA public key".into()),
             Err(e) => return Err(failed(&e)),
         },
         "EC PRIVATE KEY" => Material::Other("EC private key".into()),
@@ -317,7 +326,8 @@ mod tests {
         let key = [7u8; 32];
         let b64 = base64::engine::general_purpose::STANDARD.encode(key);
         for raw in [format!("{b64}\n"), b64.trim_end_matches('=').to_string()] {
-            let Material::Symmetric(parsed) = Key::parse(raw.as_bytes(), None).unwrap().material else {
+            let Material::Symmetric(parsed) = Key::parse(raw.as_bytes(), None).unwrap().material
+            else {
                 panic!("not symmetric");
             };
             assert_eq!(parsed, key);
@@ -336,14 +346,28 @@ mod tests {
         assert_eq!(wrapped.len(), 40);
         assert!(key.unwrap(&wrapped, KeyWrap::A256Kw).is_err());
         let sig = br#"{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","use":"sig"}"#;
-        assert!(Key::parse(sig, None).unwrap().wrap(&[1; 32], KeyWrap::A256Kw).is_err());
+        assert!(
+            Key::parse(sig, None)
+                .unwrap()
+                .wrap(&[1; 32], KeyWrap::A256Kw)
+                .is_err()
+        );
     }
 
     #[test]
     fn wrong_key_types_are_refused() {
         let short = Key::parse(&[1u8; 16], None).unwrap();
-        assert!(matches!(short.wrap(&[1; 32], KeyWrap::A256Kw), Err(Error::InvalidArgument(_))));
-        assert!(matches!(short.wrap(&[1; 32], KeyWrap::RsaOaep256), Err(Error::InvalidArgument(_))));
-        assert!(matches!(short.wrap(&[1; 32], KeyWrap::A128CbcNopad), Err(Error::Unsupported(_))));
+        assert!(matches!(
+            short.wrap(&[1; 32], KeyWrap::A256Kw),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            short.wrap(&[1; 32], KeyWrap::RsaOaep256),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            short.wrap(&[1; 32], KeyWrap::A128CbcNopad),
+            Err(Error::Unsupported(_))
+        ));
     }
 }

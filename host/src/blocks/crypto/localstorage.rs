@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
+use super::CryptoBlock;
 use super::backend::*;
 use super::keys::Key;
 use super::scheme::{Decryptor, Encryptor, KeyWrap, KeyWrapper};
-use super::CryptoBlock;
 use crate::backend::BackendResult;
 use crate::backend::embedded::{ComponentMetadata, required_metadata};
 use crate::blocks::EmbeddedComponent;
@@ -49,9 +49,8 @@ impl KeyFolder {
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
-        Key::parse(&data, extension.as_deref()).map_err(|e| {
-            Error::InvalidArgument(format!("failed to parse key '{name}': {e}"))
-        })
+        Key::parse(&data, extension.as_deref())
+            .map_err(|e| Error::InvalidArgument(format!("failed to parse key '{name}': {e}")))
     }
 }
 

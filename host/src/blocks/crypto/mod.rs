@@ -61,7 +61,11 @@ impl DaprCtx {
     async fn start_encrypt(&self, options: EncryptOptions) -> Result<OpenStream, Error> {
         encrypt_params(&options)?;
         let component = options.component.clone();
-        let stream = self.app.get::<CryptoBlock>(&component)?.encrypt(options).await?;
+        let stream = self
+            .app
+            .get::<CryptoBlock>(&component)?
+            .encrypt(options)
+            .await?;
         Ok(OpenStream {
             component,
             stream: Some(stream),
@@ -71,7 +75,11 @@ impl DaprCtx {
     async fn start_decrypt(&self, options: DecryptOptions) -> Result<OpenStream, Error> {
         non_empty("the component name", &options.component)?;
         let component = options.component.clone();
-        let stream = self.app.get::<CryptoBlock>(&component)?.decrypt(options).await?;
+        let stream = self
+            .app
+            .get::<CryptoBlock>(&component)?
+            .decrypt(options)
+            .await?;
         Ok(OpenStream {
             component,
             stream: Some(stream),
@@ -95,7 +103,11 @@ impl DaprCtx {
 }
 
 impl Host for DaprCtx {
-    async fn encrypt(&mut self, options: EncryptOptions, plaintext: Vec<u8>) -> Result<Vec<u8>, Error> {
+    async fn encrypt(
+        &mut self,
+        options: EncryptOptions,
+        plaintext: Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
         let component = options.component.clone();
         observed(&self.app, "crypto", "encrypt", &component, async {
             let open = self.start_encrypt(options).await?;
@@ -104,7 +116,11 @@ impl Host for DaprCtx {
         .await
     }
 
-    async fn decrypt(&mut self, options: DecryptOptions, ciphertext: Vec<u8>) -> Result<Vec<u8>, Error> {
+    async fn decrypt(
+        &mut self,
+        options: DecryptOptions,
+        ciphertext: Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
         let component = options.component.clone();
         observed(&self.app, "crypto", "decrypt", &component, async {
             let open = self.start_decrypt(options).await?;
@@ -113,21 +129,45 @@ impl Host for DaprCtx {
         .await
     }
 
-    async fn encrypt_stream(&mut self, options: EncryptOptions) -> Result<Resource<OpenStream>, Error> {
+    async fn encrypt_stream(
+        &mut self,
+        options: EncryptOptions,
+    ) -> Result<Resource<OpenStream>, Error> {
         let component = options.component.clone();
-        let open = observed(&self.app, "crypto", "encrypt-stream", &component, self.start_encrypt(options)).await?;
+        let open = observed(
+            &self.app,
+            "crypto",
+            "encrypt-stream",
+            &component,
+            self.start_encrypt(options),
+        )
+        .await?;
         self.resources().push(open).map_err(Error::internal)
     }
 
-    async fn decrypt_stream(&mut self, options: DecryptOptions) -> Result<Resource<OpenStream>, Error> {
+    async fn decrypt_stream(
+        &mut self,
+        options: DecryptOptions,
+    ) -> Result<Resource<OpenStream>, Error> {
         let component = options.component.clone();
-        let open = observed(&self.app, "crypto", "decrypt-stream", &component, self.start_decrypt(options)).await?;
+        let open = observed(
+            &self.app,
+            "crypto",
+            "decrypt-stream",
+            &component,
+            self.start_decrypt(options),
+        )
+        .await?;
         self.resources().push(open).map_err(Error::internal)
     }
 }
 
 impl HostCryptoStream for DaprCtx {
-    async fn write(&mut self, handle: Resource<OpenStream>, chunk: Vec<u8>) -> Result<Vec<u8>, Error> {
+    async fn write(
+        &mut self,
+        handle: Resource<OpenStream>,
+        chunk: Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
         self.within_body_limit("a stream chunk", chunk.len())?;
         let app = self.app.clone();
         let open = self.open_stream(&handle)?;

@@ -465,7 +465,11 @@ impl Decryptor {
         let mut out = Vec::new();
         let mut start = 0;
         while pending.len() - start > sealed_size {
-            out.extend_from_slice(&key.open(*segment, false, &pending[start..start + sealed_size])?);
+            out.extend_from_slice(&key.open(
+                *segment,
+                false,
+                &pending[start..start + sealed_size],
+            )?);
             *segment = segment
                 .checked_add(1)
                 .ok_or_else(|| Error::InvalidArgument("input stream is too large".into()))?;
@@ -500,7 +504,11 @@ fn header_end(read: &[u8]) -> Result<Option<usize>, Error> {
     if read.len() >= SEGMENT_SIZE {
         return invalid("the header is longer than a segment");
     }
-    if lines == 0 && !SCHEME_NAME.as_bytes().starts_with(&read[..read.len().min(SCHEME_NAME.len())]) {
+    if lines == 0
+        && !SCHEME_NAME
+            .as_bytes()
+            .starts_with(&read[..read.len().min(SCHEME_NAME.len())])
+    {
         return invalid("unsupported scheme");
     }
     Ok(None)
@@ -529,7 +537,8 @@ fn open_header(
         _ => return Err(Error::InvalidArgument("invalid header".into())),
     };
     let invalid_manifest = || Error::InvalidArgument("invalid header: invalid manifest".into());
-    let manifest: Manifest = serde_json::from_slice(manifest_text).map_err(|_| invalid_manifest())?;
+    let manifest: Manifest =
+        serde_json::from_slice(manifest_text).map_err(|_| invalid_manifest())?;
     let key_wrap = KeyWrap::from_id(manifest.key_wrap).ok_or_else(invalid_manifest)?;
     let cipher = cipher_from_id(manifest.cipher).ok_or_else(invalid_manifest)?;
     let nonce_prefix: [u8; NONCE_PREFIX_LENGTH] = manifest
@@ -559,9 +568,9 @@ fn open_header(
         .filter(|key| key.len() == FILE_KEY_LENGTH)
         .unwrap_or_else(|| vec![0; FILE_KEY_LENGTH]);
     let key = FileKey::new(&file_key, nonce_prefix, cipher);
-    let mac = STANDARD.decode(mac_text).map_err(|e| {
-        Error::InvalidArgument(format!("failed to decode header's signature: {e}"))
-    })?;
+    let mac = STANDARD
+        .decode(mac_text)
+        .map_err(|e| Error::InvalidArgument(format!("failed to decode header's signature: {e}")))?;
     key.header_mac(manifest_text)
         .verify_slice(&mac)
         .map_err(|_| {
@@ -639,13 +648,27 @@ mod tests {
 
     #[test]
     fn round_trips_at_every_size_and_chunking() {
-        for size in [0, 1, SEGMENT_SIZE - 1, SEGMENT_SIZE, SEGMENT_SIZE + 1, 2 * SEGMENT_SIZE + 5] {
+        for size in [
+            0,
+            1,
+            SEGMENT_SIZE - 1,
+            SEGMENT_SIZE,
+            SEGMENT_SIZE + 1,
+            2 * SEGMENT_SIZE + 5,
+        ] {
             let plaintext: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
             for cipher in [DataCipher::AesGcm, DataCipher::Chacha20Poly1305] {
                 for chunk in [7, 4096, SEGMENT_SIZE + 3, usize::MAX] {
                     let ct = encrypt(&plaintext, chunk.min(size.max(1)), cipher);
                     let segments = size.div_ceil(SEGMENT_SIZE);
-                    let header = ct.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(2).unwrap().0 + 1;
+                    let header = ct
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b == b'\n')
+                        .nth(2)
+                        .unwrap()
+                        .0
+                        + 1;
                     assert_eq!(ct.len() - header, size + segments * SEGMENT_OVERHEAD);
                     for read in [1, 300, SEGMENT_SIZE + SEGMENT_OVERHEAD, usize::MAX] {
                         assert_eq!(decrypt(&ct, read.min(ct.len()), None).unwrap(), plaintext);
@@ -661,14 +684,36 @@ mod tests {
         let ct = encrypt(&plaintext, usize::MAX, DataCipher::AesGcm);
         let mut flipped = ct.clone();
         *flipped.last_mut().unwrap() ^= 1;
-        assert!(matches!(decrypt(&flipped, 1000, None), Err(Error::InvalidArgument(_))));
-        let header = ct.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(2).unwrap().0 + 1;
+        assert!(matches!(
+            decrypt(&flipped, 1000, None),
+            Err(Error::InvalidArgument(_))
+        ));
+        let header = ct
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(2)
+            .unwrap()
+            .0
+            + 1;
         let cut = &ct[..header + SEGMENT_SIZE + SEGMENT_OVERHEAD];
         assert!(decrypt(cut, 1000, None).is_err());
-        assert!(matches!(decrypt(&ct, 1000, Some("wrong")), Err(Error::InvalidArgument(_))));
-        assert!(matches!(decrypt(&ct, 1000, Some("other")), Err(Error::InvalidArgument(_))));
-        assert!(matches!(decrypt(b"not a dapr ciphertext", 5, None), Err(Error::InvalidArgument(_))));
-        assert!(matches!(decrypt(&ct[..20], 5, None), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            decrypt(&ct, 1000, Some("wrong")),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            decrypt(&ct, 1000, Some("other")),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            decrypt(b"not a dapr ciphertext", 5, None),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            decrypt(&ct[..20], 5, None),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 
     #[test]
@@ -681,7 +726,13 @@ mod tests {
         assert_eq!(manifest["k"], "key");
         assert_eq!(manifest["kw"], 1);
         assert_eq!(manifest["cph"], 2);
-        assert_eq!(STANDARD.decode(manifest["np"].as_str().unwrap()).unwrap().len(), 7);
+        assert_eq!(
+            STANDARD
+                .decode(manifest["np"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            7
+        );
         assert_eq!(STANDARD.decode(lines.next().unwrap()).unwrap().len(), 32);
     }
 
@@ -690,6 +741,9 @@ mod tests {
         assert_eq!(KeyWrap::parse("aes").unwrap(), KeyWrap::A256Kw);
         assert_eq!(KeyWrap::parse("rsa").unwrap(), KeyWrap::RsaOaep256);
         assert_eq!(KeyWrap::parse("rsa-oaep-256").unwrap(), KeyWrap::RsaOaep256);
-        assert!(matches!(KeyWrap::parse("RSA-OAEP"), Err(Error::Unsupported(_))));
+        assert!(matches!(
+            KeyWrap::parse("RSA-OAEP"),
+            Err(Error::Unsupported(_))
+        ));
     }
 }

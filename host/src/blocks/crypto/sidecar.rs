@@ -116,8 +116,7 @@ impl<Req: Send + 'static> SidecarStream<Req> {
     where
         Resp: Send + 'static,
         Call: FnOnce(ReceiverStream<Req>) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<tonic::Response<tonic::Streaming<Resp>>, tonic::Status>>
-            + Send,
+        Fut: Future<Output = Result<tonic::Response<tonic::Streaming<Resp>>, tonic::Status>> + Send,
     {
         let (requests, receiver) = mpsc::channel(QUEUED_REQUESTS);
         let (sender, output) = mpsc::unbounded_channel();
