@@ -61,7 +61,7 @@ export {
   Choice as ConversationChoice,
   Usage as ConversationUsage,
 } from "./bindings/dapr/runtime/conversation";
-export { setHandler, Subscription, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
+export { setHandler, Subscription, BulkSubscribe, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
 
 /** The error as one line: its case, then its message (`not-found: ...`). */
 export function describe(e: DaprError): string {
@@ -375,6 +375,17 @@ export class DaprApp extends handlerApi.Handler {
   /** Handles one pub/sub event. */
   onTopicEvent(event: handlerApi.CloudEvent): handlerApi.EventStatus {
     return handlerApi.EventStatus.Drop;
+  }
+
+  /**
+   * Handles a batch of events of a bulk subscription (one with `bulk` set):
+   * one status per event, in order. By default each event goes to
+   * `onTopicEvent` in turn.
+   */
+  onBulkTopicEvent(events: Array<handlerApi.CloudEvent>): Array<handlerApi.EventStatus> {
+    const statuses = new Array<handlerApi.EventStatus>();
+    for (let i = 0; i < events.length; i++) statuses.push(this.onTopicEvent(events[i]));
+    return statuses;
   }
 
   /** Handles one service invocation. */

@@ -123,6 +123,8 @@ export class JobEvent extends Payload {
 
 /** Handles an event; returns nothing (success) or an {@link EventStatus}. */
 export type TopicHandler = (event: CloudEvent) => EventStatus | void;
+/** Handles a batch of events; returns one status (or nothing: success) per event, in order. */
+export type BulkTopicHandler = (events: CloudEvent[]) => Array<EventStatus | void>;
 /** Handles an invocation; returns an {@link InvokeResponse} or a 200 body. */
 export type InvokeHandler = (request: InvokeRequest) => InvokeResponse | Data | void;
 /** Handles an input-binding event; returns response data, if any. */
@@ -142,12 +144,18 @@ export interface TopicOptions {
   metadata?: MetadataLike;
 }
 
-interface Subscription {
-  pubsub: string;
-  topic: string;
-  options: TopicOptions;
-  handler: TopicHandler;
+/** Options of {@link App.bulkTopic}. */
+export interface BulkTopicOptions extends TopicOptions {
+  /** The most events in one batch; default 100. */
+  maxMessages?: number;
+  /** How long a batch that cannot fill waits after its oldest event, in milliseconds; default 1000. */
+  maxAwaitMs?: number;
 }
+
+type Subscription = { pubsub: string; topic: string; options: TopicOptions } & (
+  | { handler: TopicHandler; bulk?: undefined }
+  | { handler: BulkTopicHandler; bulk: { maxMessages: number; maxAwaitMs: number } }
+);
 
 /** Registrations by key; a second handler for a key is an error. */
 class Registry<E> {
@@ -189,6 +197,22 @@ export class App {
    */
   topic(pubsub: string, topic: string, handler: TopicHandler, options: TopicOptions = {}): this {
     this.topics.add(topicKey(pubsub, topic), handler, { pubsub, topic, options, handler });
+    return this;
+  }
+
+  /**
+   * Subscribes `handler` to `topic` of `pubsub` in batches of up to
+   * `maxMessages` events (a batch that cannot fill is delivered once its
+   * oldest event has waited `maxAwaitMs`). It returns one status per event,
+   * in order, and each event is settled on its own as with {@link topic};
+   * an exception, or an array of another length, retries the whole batch.
+   */
+  bulkTopic(pubsub: string, topic: string, handler: BulkTopicHandler, options: BulkTopicOptions = {}): this {
+    const bulk = { maxMessages: options.maxMessages ?? 100, maxAwaitMs: options.maxAwaitMs ?? 1000 };
+    if (!Number.isInteger(bulk.maxMessages) || bulk.maxMessages < 1) {
+      throw new RangeError(`maxMessages must be a positive integer, not ${bulk.maxMessages}`);
+    }
+    this.topics.add(topicKey(pubsub, topic), handler, { pubsub, topic, options, handler, bulk });
     return this;
   }
 
@@ -247,6 +271,14 @@ export class App {
   }
 }
 
+/** A topic handler's answer as a WIT status: nothing is success, anything but a status is a retry. */
+function eventStatus(status: EventStatus | void | null, topic: string): EventStatus {
+  if (status === undefined || status === null) return "success";
+  if (EVENT_STATUSES.includes(status)) return status;
+  console.error(`the handler of topic ${topic} returned ${String(status)}, not an EventStatus`);
+  return "retry";
+}
+
 function topicKey(pubsub: string, topic: string): string {
   return `${JSON.stringify(topic)} of ${JSON.stringify(pubsub)}`;
 }
@@ -279,12 +311,13 @@ function onInvoke(app: App, witRequest: ConstructorParameters<typeof InvokeReque
  */
 const HANDLER = {
   subscriptions: (app: App) =>
-    [...app.topics.entries.values()].map(({ pubsub, topic, options }) => ({
+    [...app.topics.entries.values()].map(({ pubsub, topic, options, bulk }) => ({
       pubsub,
       topic,
       route: options.route,
       metadata: pairs(options.metadata),
       deadLetterTopic: options.deadLetterTopic,
+      bulk,
     })),
 
   onTopicEvent: (app: App, witEvent: WitCloudEvent): EventStatus => {
@@ -294,15 +327,29 @@ const HANDLER = {
       console.error(`no handler for topic ${topicKey(event.pubsub, event.topic)}`);
       return "drop";
     }
+    if (subscription.bulk) return HANDLER.onBulkTopicEvent(app, [witEvent])[0];
     try {
-      const status = subscription.handler(event);
-      if (status === undefined || status === null) return "success";
-      if (EVENT_STATUSES.includes(status)) return status;
-      console.error(`the handler of topic ${event.topic} returned ${String(status)}, not an EventStatus`);
-      return "retry";
+      return eventStatus(subscription.handler(event), event.topic);
     } catch (error) {
       logFailure(`the handler of topic ${JSON.stringify(event.topic)}`, error);
       return "retry";
+    }
+  },
+
+  onBulkTopicEvent: (app: App, witEvents: WitCloudEvent[]): EventStatus[] => {
+    const events = witEvents.map((e) => new CloudEvent(e));
+    const first = events[0];
+    const subscription = first && app.topics.entries.get(topicKey(first.pubsub, first.topic));
+    if (!subscription?.bulk) return witEvents.map((e) => HANDLER.onTopicEvent(app, e));
+    try {
+      const answers = subscription.handler(events);
+      if (!Array.isArray(answers) || answers.length !== events.length) {
+        throw new Error(`${Array.isArray(answers) ? answers.length : String(answers)} statuses answered for ${events.length} events`);
+      }
+      return answers.map((status) => eventStatus(status, first.topic));
+    } catch (error) {
+      logFailure(`the bulk handler of topic ${JSON.stringify(first.topic)}`, error);
+      return events.map(() => "retry");
     }
   },
 

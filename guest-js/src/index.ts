@@ -27,7 +27,18 @@ export * as secrets from "./secrets.js";
 export * as state from "./state.js";
 
 export { App, BindingEvent, CloudEvent, EVENT_STATUSES, JobEvent } from "./app.js";
-export type { BindingHandler, ConfigurationHandler, EventStatus, HandlerExport, InvokeHandler, JobHandler, TopicHandler, TopicOptions } from "./app.js";
+export type {
+  BindingHandler,
+  BulkTopicHandler,
+  BulkTopicOptions,
+  ConfigurationHandler,
+  EventStatus,
+  HandlerExport,
+  InvokeHandler,
+  JobHandler,
+  TopicHandler,
+  TopicOptions,
+} from "./app.js";
 export type { ConfigurationItem } from "./configuration.js";
 export {
   DaprError,

@@ -17,7 +17,8 @@ function event(topic, data = "d") {
 test("the export has one function per handler function, each with a default", () => {
   const handler = new App().handler();
   assert.deepEqual(Object.keys(handler).sort(), [
-    "inputBindings", "onBindingEvent", "onConfigurationUpdate", "onInvoke", "onJobEvent", "onTopicEvent", "subscriptions",
+    "inputBindings", "onBindingEvent", "onBulkTopicEvent", "onConfigurationUpdate", "onInvoke", "onJobEvent", "onTopicEvent",
+    "subscriptions",
   ]);
   assert.throws(() => handler.onJobEvent("j", bytes("")), (e) => typeof e === "string");
   assert.deepEqual(handler.subscriptions(), []);
@@ -37,7 +38,7 @@ test("topics: subscriptions are listed; results map to event statuses", () => {
     .topic("pubsub", "odd", () => "maybe");
   const handler = app.handler();
   assert.deepEqual(handler.subscriptions()[1], {
-    pubsub: "pubsub", topic: "flaky", route: "r", metadata: [["rawPayload", "true"]], deadLetterTopic: "dead",
+    pubsub: "pubsub", topic: "flaky", route: "r", metadata: [["rawPayload", "true"]], deadLetterTopic: "dead", bulk: undefined,
   });
   assert.equal(handler.onTopicEvent(event("orders", "o-1")), "success");
   assert.deepEqual(seen, [["o-1", "t", { x: "y" }]]);
@@ -46,6 +47,24 @@ test("topics: subscriptions are listed; results map to event statuses", () => {
   assert.equal(handler.onTopicEvent(event("odd")), "retry");
   assert.throws(() => app.topic("pubsub", "orders", () => {}), /already has a handler/);
   assert.throws(() => app.topic("pubsub", "x", "not a function"), TypeError);
+});
+
+test("bulk topics: batches are answered per event; a bad answer retries the batch", () => {
+  const app = new App()
+    .bulkTopic("pubsub", "batched", (events) => events.map((e) => (e.text() === "bad" ? "drop" : undefined)), {
+      maxMessages: 3,
+      maxAwaitMs: 50,
+    })
+    .bulkTopic("pubsub", "short", () => [])
+    .topic("pubsub", "single", () => "drop");
+  const handler = app.handler();
+  assert.deepEqual(handler.subscriptions()[0].bulk, { maxMessages: 3, maxAwaitMs: 50 });
+  assert.equal(handler.subscriptions()[2].bulk, undefined);
+  assert.deepEqual(handler.onBulkTopicEvent([event("batched", "ok"), event("batched", "bad")]), ["success", "drop"]);
+  assert.deepEqual(handler.onBulkTopicEvent([event("short"), event("short")]), ["retry", "retry"]);
+  assert.deepEqual(handler.onBulkTopicEvent([event("single")]), ["drop"]);
+  assert.equal(handler.onTopicEvent(event("batched", "bad")), "drop");
+  assert.throws(() => app.bulkTopic("pubsub", "none", () => [], { maxMessages: 0 }), RangeError);
 });
 
 test("invocations: exact method, catch-all, bodies, failures", () => {

@@ -73,6 +73,21 @@ class CloudEvent(Payload):
     extensions: dict[str, str] = field(default_factory=dict)
     """Other CloudEvent attributes and broker metadata."""
 
+    @classmethod
+    def _from_wit(cls, event: Any) -> CloudEvent:
+        return cls(
+            event.id,
+            event.source,
+            event.event_type,
+            event.spec_version,
+            event.data_content_type,
+            event.data,
+            event.topic,
+            event.pubsub,
+            event.path,
+            dict(event.extensions),
+        )
+
 
 @dataclass
 class BindingEvent(Payload):
@@ -88,6 +103,9 @@ class BindingEvent(Payload):
 
 TopicHandler = Callable[[CloudEvent], EventStatus | None]
 """Handles an event; returns ``None`` (success) or an :class:`EventStatus`."""
+BulkTopicHandler = Callable[[list[CloudEvent]], list[EventStatus | None]]
+"""Handles a batch of events; returns one ``None`` (success) or
+:class:`EventStatus` per event, in order."""
 InvokeHandler = Callable[[Request], Response | Data | None]
 """Handles an invocation; returns a :class:`Response` or a 200 body."""
 BindingHandler = Callable[[BindingEvent], Data | None]
@@ -105,7 +123,9 @@ class _Subscription:
     route: str | None
     metadata: list[tuple[str, str]]
     dead_letter_topic: str | None
-    handler: TopicHandler
+    handler: TopicHandler | BulkTopicHandler
+    bulk: tuple[int, int] | None = None
+    """``(max_messages, max_await_ms)`` of a bulk subscription."""
 
 
 def _log_failure(what: str) -> None:
@@ -143,14 +163,58 @@ class App:
         """
 
         def register(function: TopicHandler) -> TopicHandler:
-            if (pubsub, topic) in self._subscriptions:
-                raise ValueError(f"topic {topic!r} of {pubsub!r} already has a handler")
-            self._subscriptions[(pubsub, topic)] = _Subscription(
-                pubsub, topic, route, pairs(metadata), dead_letter_topic, function
+            self._subscribe(
+                _Subscription(pubsub, topic, route, pairs(metadata), dead_letter_topic, function)
             )
             return function
 
         return register
+
+    def bulk_topic(
+        self,
+        pubsub: str,
+        topic: str,
+        *,
+        max_messages: int = 100,
+        max_await_ms: int = 1000,
+        route: str | None = None,
+        dead_letter_topic: str | None = None,
+        metadata: MetadataLike = None,
+    ) -> Callable[[BulkTopicHandler], BulkTopicHandler]:
+        """Subscribes the decorated function to ``topic`` of ``pubsub`` in
+        batches of up to ``max_messages`` events (a batch that cannot fill is
+        delivered once its oldest event has waited ``max_await_ms``).
+
+        It returns one ``None`` (success) or :class:`EventStatus` per event,
+        in order, and each event is settled on its own as with :meth:`topic`;
+        an exception, or a list of another length, retries the whole batch.
+        """
+        if max_messages < 1:
+            raise ValueError(f"max_messages must be at least 1, not {max_messages}")
+
+        def register(function: BulkTopicHandler) -> BulkTopicHandler:
+            self._subscribe(
+                _Subscription(
+                    pubsub,
+                    topic,
+                    route,
+                    pairs(metadata),
+                    dead_letter_topic,
+                    function,
+                    (max_messages, max_await_ms),
+                )
+            )
+            return function
+
+        return register
+
+    def _subscribe(self, subscription: _Subscription) -> None:
+        key = (subscription.pubsub, subscription.topic)
+        if key in self._subscriptions:
+            raise ValueError(
+                f"topic {subscription.topic!r} of {subscription.pubsub!r} already has a handler"
+            )
+        self._subscriptions[key] = subscription
 
     def invoke(self, method: str | None = None) -> Callable[[InvokeHandler], InvokeHandler]:
         """Handles invocations of ``method`` (of every method without its own
@@ -223,12 +287,33 @@ class App:
         if subscription is None:
             print(f"no handler for topic {event.topic!r} of {event.pubsub!r}", file=sys.stderr)
             return EventStatus.DROP
+        if subscription.bulk is not None:
+            return self._on_bulk_topic_event([event])[0]
         try:
             status = subscription.handler(event)
             return EventStatus.SUCCESS if status is None else EventStatus(status)
         except Exception:
             _log_failure(f"the handler of topic {event.topic!r}")
             return EventStatus.RETRY
+
+    def _on_bulk_topic_event(self, events: list[CloudEvent]) -> list[EventStatus]:
+        if not events:
+            return []
+        first = events[0]
+        subscription = self._subscriptions.get((first.pubsub, first.topic))
+        if subscription is None or subscription.bulk is None:
+            return [self._on_topic_event(event) for event in events]
+        try:
+            answers = list(subscription.handler(events))
+            if len(answers) != len(events):
+                raise ValueError(f"{len(answers)} statuses answered for {len(events)} events")
+            return [
+                EventStatus.SUCCESS if status is None else EventStatus(status)
+                for status in answers
+            ]
+        except Exception:
+            _log_failure(f"the bulk handler of topic {first.topic!r}")
+            return [EventStatus.RETRY] * len(events)
 
     def _on_invoke(self, request: Request) -> Response:
         function = self._methods.get(request.method, self._any_method)
@@ -307,26 +392,24 @@ class App:
 
             def subscriptions(self) -> list[Any]:
                 return [
-                    wit.Subscription(s.pubsub, s.topic, s.route, s.metadata, s.dead_letter_topic)
+                    wit.Subscription(
+                        s.pubsub,
+                        s.topic,
+                        s.route,
+                        s.metadata,
+                        s.dead_letter_topic,
+                        None if s.bulk is None else wit.BulkSubscribe(*s.bulk),
+                    )
                     for s in app._subscriptions.values()
                 ]
 
             def on_topic_event(self, event: Any) -> Any:
-                status = app._on_topic_event(
-                    CloudEvent(
-                        event.id,
-                        event.source,
-                        event.event_type,
-                        event.spec_version,
-                        event.data_content_type,
-                        event.data,
-                        event.topic,
-                        event.pubsub,
-                        event.path,
-                        dict(event.extensions),
-                    )
-                )
+                status = app._on_topic_event(CloudEvent._from_wit(event))
                 return wit.EventStatus[status.name]
+
+            def on_bulk_topic_event(self, events: list[Any]) -> list[Any]:
+                statuses = app._on_bulk_topic_event([CloudEvent._from_wit(e) for e in events])
+                return [wit.EventStatus[status.name] for status in statuses]
 
             def on_invoke(self, request: Any) -> Any:
                 return app._invoke_answer(Request._from_wit(request))

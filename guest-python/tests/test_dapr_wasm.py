@@ -230,6 +230,28 @@ class Handlers(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.app.topic("pubsub", "ok")(print)
 
+    def test_bulk_subscriptions_answer_per_event(self):
+        self.app.bulk_topic("pubsub", "batched", max_messages=3, max_await_ms=50)(
+            lambda events: [None] * (len(events) - 1) + [EventStatus.RETRY]
+        )
+        self.app.bulk_topic("pubsub", "short")(lambda events: [])
+        self.app.topic("pubsub", "single")(lambda e: EventStatus.DROP)
+        subscriptions = {s.topic: s for s in self.handler.subscriptions()}
+        bulk = subscriptions["batched"].bulk
+        self.assertEqual((bulk.max_messages, bulk.max_await_ms), (3, 50))
+        self.assertIsNone(subscriptions["single"].bulk)
+        S = wit_handler.EventStatus
+        batch = [cloud_event("batched"), cloud_event("batched")]
+        self.assertEqual(self.handler.on_bulk_topic_event(batch), [S.SUCCESS, S.RETRY])
+        self.assertEqual(
+            self.handler.on_bulk_topic_event([cloud_event("short")] * 2), [S.RETRY, S.RETRY]
+        )
+        self.assertIn("0 statuses answered for 2 events", self.log.getvalue())
+        self.assertEqual(self.handler.on_bulk_topic_event([cloud_event("single")]), [S.DROP])
+        self.assertEqual(self.handler.on_topic_event(cloud_event("batched")), S.RETRY)
+        with self.assertRaises(ValueError):
+            self.app.bulk_topic("pubsub", "none", max_messages=0)
+
     def test_invocations(self):
         self.app.invoke("hello")(lambda r: Response.with_text("hi " + r.text()))
         self.app.invoke("bytes")(lambda r: b"raw")

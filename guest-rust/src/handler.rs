@@ -7,14 +7,14 @@ use crate::invoke::{Request, Response};
 use crate::wit::exports::dapr::runtime::handler as raw;
 use crate::{Metadata, Result};
 
-pub use raw::{BindingEvent, CloudEvent, EventStatus, Subscription};
+pub use raw::{BindingEvent, BulkSubscribe, CloudEvent, EventStatus, Subscription};
 
 /// What an app does with the events, invocations, input-binding events,
 /// configuration updates and job triggers the host delivers. Every call runs in a fresh
 /// instance, so the functions take no `self`: keep state in a building block.
 ///
 /// Every function has a default that does nothing useful: no subscriptions,
-/// events acknowledged, invocations answered `404`, no input bindings,
+/// events acknowledged (batches event by event), invocations answered `404`, no input bindings,
 /// binding events acknowledged, configuration updates ignored, job
 /// triggers failed (an app that schedules jobs handles them). Export the
 /// implementation with [`export_handler!`](crate::export_handler).
@@ -49,6 +49,13 @@ pub trait Handler {
     fn on_topic_event(event: CloudEvent) -> EventStatus {
         let _ = event;
         EventStatus::Success
+    }
+
+    /// Handles a batch of events of a bulk subscription (see
+    /// [`Subscription::bulk`]): one status per event, in order. By default
+    /// each event goes to [`Handler::on_topic_event`] in turn.
+    fn on_bulk_topic_event(events: Vec<CloudEvent>) -> Vec<EventStatus> {
+        events.into_iter().map(Self::on_topic_event).collect()
     }
 
     /// Handles a service invocation addressed to this app.
@@ -91,6 +98,10 @@ impl<T: Handler> raw::Guest for T {
         T::on_topic_event(event)
     }
 
+    fn on_bulk_topic_event(events: Vec<CloudEvent>) -> Vec<EventStatus> {
+        T::on_bulk_topic_event(events)
+    }
+
     fn on_invoke(request: Request) -> Response {
         T::on_invoke(request)
     }
@@ -122,8 +133,8 @@ macro_rules! export_handler {
 }
 
 impl Subscription {
-    /// A subscription to `topic` of `pubsub`, without route, metadata or
-    /// dead-letter topic.
+    /// A subscription to `topic` of `pubsub`, without route, metadata,
+    /// dead-letter topic or batching.
     pub fn new(pubsub: impl Into<String>, topic: impl Into<String>) -> Self {
         Subscription {
             pubsub: pubsub.into(),
@@ -131,7 +142,19 @@ impl Subscription {
             route: None,
             metadata: Metadata::new(),
             dead_letter_topic: None,
+            bulk: None,
         }
+    }
+
+    /// Delivers the events in batches of up to `max_messages` to
+    /// [`Handler::on_bulk_topic_event`], a batch that cannot fill waiting
+    /// at most `max_await_ms` after its oldest event was due.
+    pub fn bulk(mut self, max_messages: u32, max_await_ms: u32) -> Self {
+        self.bulk = Some(BulkSubscribe {
+            max_messages,
+            max_await_ms,
+        });
+        self
     }
 
     /// Sets the route handed back in [`CloudEvent::path`].

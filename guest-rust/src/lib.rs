@@ -49,7 +49,7 @@ pub mod state;
 
 pub use error::{Error, Result, RuntimeError};
 #[cfg(feature = "handler")]
-pub use handler::{BindingEvent, CloudEvent, EventStatus, Handler, Subscription};
+pub use handler::{BindingEvent, BulkSubscribe, CloudEvent, EventStatus, Handler, Subscription};
 
 /// Free-form key/value pairs passed along with a call (Dapr's "metadata").
 pub type Metadata = Vec<(String, String)>;

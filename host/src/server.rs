@@ -192,7 +192,12 @@ impl Server {
         let mut lines = Vec::new();
         for app in self.apps().values().filter(|a| a.exports().handler) {
             for subscription in app.subscriptions().await? {
-                let line = subscription_line(app.id(), &subscription);
+                let mut line = subscription_line(app.id(), &subscription);
+                line.push_str(if subscription.bulk.is_some() {
+                    " (streamed from daprd, which does not batch streams: one event per batch; serve with --app-port for batches)"
+                } else {
+                    " (streamed from daprd)"
+                });
                 let handle = self.directory.handle(app.id());
                 crate::inbound::topic_stream::subscribe(sidecar, handle, subscription, stopped())
                     .await?;
@@ -292,6 +297,13 @@ fn subscription_line(app_id: &str, subscription: &Subscription) -> String {
     if let Some(dlt) = &subscription.dead_letter_topic {
         let _ = write!(line, " (dead letter: {dlt})");
     }
+    if let Some(bulk) = subscription.bulk {
+        let _ = write!(
+            line,
+            " (bulk: up to {} per batch, waiting up to {} ms)",
+            bulk.max_messages, bulk.max_await_ms
+        );
+    }
     line
 }
 
@@ -383,7 +395,7 @@ pub async fn serve(
             if let Some(options) = &options.sidecar {
                 let sidecar = Sidecar::new(options)?;
                 for line in server.start_topic_streams(&sidecar, &stopped).await? {
-                    report(&format!("  subscription {line} (streamed from daprd)"));
+                    report(&format!("  subscription {line}"));
                 }
             }
             report(

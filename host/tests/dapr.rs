@@ -1,8 +1,8 @@
 //! End-to-end tests through a real daprd (slim build) with redis: the
 //! examples, interop with daprd's HTTP API, invocation between two sidecars
 //! (of an app with a handler and of an HTTP-only app), daprd's errors as the
-//! guest sees them, and a sidecar that goes away and comes back (also under
-//! a steady load of saves).
+//! guest sees them, daprd's app health checks, and a sidecar that goes away
+//! and comes back (also under a steady load of saves).
 
 mod common;
 
@@ -151,6 +151,62 @@ fn orders_flow_across_two_sidecars() {
     assert_eq!(status, 200);
     assert_eq!(json(&body), json(order));
     assert_eq!(front_serve.request("GET", "/orders/404", b"").0, 404);
+}
+
+/// daprd's app health checks (`--enable-app-health-check`) probe the app
+/// channel's `HealthCheck`: healthy once the app is loaded, unhealthy while
+/// its only instance is busy and nothing may queue, healthy again after.
+#[test]
+fn daprd_s_app_health_checks_follow_the_app_s_load() {
+    let mut daprd = Daprd::alone("faults", free_port(), "");
+    daprd.with_args(&[
+        "--enable-app-health-check",
+        "--app-health-probe-interval",
+        "1",
+        "--app-health-threshold",
+        "1",
+        "--log-level",
+        "info",
+    ]);
+    daprd.spawn();
+    let faults = common::guest("faults.wasm");
+    let serve = Serve::start(&[
+        &format!("faults={}", faults.display()),
+        "--dapr-grpc-endpoint",
+        &daprd.endpoint(),
+        "--app-port",
+        &daprd.app_port.to_string(),
+        "--max-instances",
+        "1",
+        "--max-queued",
+        "0",
+        "--timeout",
+        "4",
+    ]);
+    let entered = |status: &str| {
+        daprd
+            .log()
+            .matches(&format!("App entered {status} status"))
+            .count()
+    };
+    let wait_for = |status: &str, count: usize| {
+        eventually(|| match entered(status) {
+            n if n >= count => Ok(()),
+            n => Err(format!(
+                "daprd saw the app {status} {n} times, not {count}:\n{}",
+                daprd.log()
+            )),
+        })
+    };
+    wait_for("healthy", 1);
+    assert_eq!(entered("un-healthy"), 0, "{}", daprd.log());
+    // The only instance spins until the 4 s deadline; meanwhile the app is
+    // overloaded.
+    let addr = serve.addr();
+    let busy = std::thread::spawn(move || common::serve::http(addr, "GET", "/loop", b"").0);
+    wait_for("un-healthy", 1);
+    assert_eq!(busy.join().unwrap(), 500);
+    wait_for("healthy", 2);
 }
 
 #[test]

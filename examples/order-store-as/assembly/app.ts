@@ -34,7 +34,7 @@ const dapr = new DaprClient();
 
 class OrderStore extends DaprApp {
   subscriptions(): Array<Subscription> {
-    return [new Subscription(PUBSUB, TOPIC, null, [], null)];
+    return [new Subscription(PUBSUB, TOPIC, null, [], null, null)];
   }
 
   onTopicEvent(event: CloudEvent): EventStatus {

@@ -12,6 +12,8 @@ export {
   witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hsubscriptions,
   witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hsubscriptions,
   witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mtopic_Mevent,
+  witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbulk_Mtopic_Mevent,
+  witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbulk_Mtopic_Mevent,
   witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Minvoke,
   witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Minvoke,
   witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hinput_Mbindings,

@@ -1,6 +1,7 @@
 //! The Dapr app channel: the `AppCallback` gRPC service daprd calls (with
-//! `--app-protocol grpc`) to deliver topic events, invocations, binding
-//! events and job triggers to the app, each in a fresh instance.
+//! `--app-protocol grpc`) to deliver topic events (one by one or in
+//! batches), invocations, binding events and job triggers to the app, each
+//! in a fresh instance.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -179,6 +180,50 @@ pub(crate) fn cloud_event(e: proto::TopicEventRequest) -> CloudEvent {
     }
 }
 
+/// The entries of a bulk delivery from daprd as CloudEvents (topic, pub/sub
+/// and path from the request; entry metadata among the extensions), with
+/// their entry ids. A raw entry (`rawPayload`) has its entry id as event id
+/// and no CloudEvent attributes.
+fn bulk_cloud_events(request: proto::TopicEventBulkRequest) -> (Vec<String>, Vec<CloudEvent>) {
+    use proto::topic_event_bulk_request_entry::Event;
+    let path = if request.path.is_empty() {
+        request.topic.clone()
+    } else {
+        request.path
+    };
+    request
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let mut event = match entry.event {
+                Some(Event::CloudEvent(e)) => cloud_event(proto::TopicEventRequest {
+                    id: e.id,
+                    source: e.source,
+                    r#type: e.r#type,
+                    spec_version: e.spec_version,
+                    data_content_type: e.data_content_type,
+                    data: e.data,
+                    extensions: e.extensions,
+                    ..Default::default()
+                }),
+                Some(Event::Bytes(data)) => CloudEvent {
+                    id: entry.entry_id.clone(),
+                    data_content_type: entry.content_type,
+                    data,
+                    ..cloud_event(Default::default())
+                },
+                None => cloud_event(Default::default()),
+            };
+            event.topic = request.topic.clone();
+            event.pubsub = request.pubsub_name.clone();
+            event.path = path.clone();
+            event.extensions.extend(entry.metadata);
+            event.extensions.sort();
+            (entry.entry_id, event)
+        })
+        .unzip()
+}
+
 /// The answer to daprd for a topic event: a trap or a deadline is a retry,
 /// like an explicit `retry`.
 pub(crate) fn topic_event_status(
@@ -247,7 +292,11 @@ impl AppCallback for AppChannel {
                 topic: s.topic,
                 metadata: s.metadata.into_iter().collect::<HashMap<_, _>>(),
                 dead_letter_topic: s.dead_letter_topic.unwrap_or_default(),
-                bulk_subscribe: None,
+                bulk_subscribe: s.bulk.map(|b| proto::BulkSubscribeConfig {
+                    enabled: true,
+                    max_messages_count: i32::try_from(b.max_messages).unwrap_or(i32::MAX),
+                    max_await_duration_ms: i32::try_from(b.max_await_ms).unwrap_or(i32::MAX),
+                }),
             })
             .collect();
         Ok(Response::new(proto::ListTopicSubscriptionsResponse {
@@ -303,11 +352,32 @@ impl AppCallback for AppChannel {
 
     async fn on_bulk_topic_event(
         &self,
-        _: Request<proto::TopicEventBulkRequest>,
+        request: Request<proto::TopicEventBulkRequest>,
     ) -> Result<Response<proto::TopicEventBulkResponse>, Status> {
-        Err(Status::unimplemented(
-            "bulk subscriptions are not supported; events are delivered one by one",
-        ))
+        let app = self.app().await?;
+        let parent = telemetry::from_grpc_metadata(request.metadata());
+        let (entry_ids, events) = bulk_cloud_events(request.into_inner());
+        let count = events.len();
+        let statuses = match app.on_bulk_topic_event(events).with_context(parent).await {
+            Ok(statuses) => statuses,
+            Err(err) => {
+                tracing::warn!(
+                    app = app.id(),
+                    "bulk event handler failed: {}",
+                    failure_message(&err)
+                );
+                vec![EventStatus::Retry; count]
+            }
+        };
+        let statuses = entry_ids
+            .into_iter()
+            .zip(statuses)
+            .map(|(entry_id, status)| proto::TopicEventBulkResponseEntry {
+                entry_id,
+                status: topic_event_status(app.id(), Ok(status)) as i32,
+            })
+            .collect();
+        Ok(Response::new(proto::TopicEventBulkResponse { statuses }))
     }
 
     async fn on_job_event(

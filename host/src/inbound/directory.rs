@@ -136,6 +136,23 @@ impl TopicSubscriber for AppHandle {
         }
         status
     }
+
+    async fn deliver_bulk(&self, events: Vec<CloudEvent>) -> Result<Vec<EventStatus>> {
+        let app = self.app()?;
+        let (topic, count) = (
+            events.first().map(|e| e.topic.clone()).unwrap_or_default(),
+            events.len(),
+        );
+        let statuses = app.on_bulk_topic_event(events).await;
+        match &statuses {
+            Ok(_) => tracing::debug!(app = %self.id, %topic, count, "event batch delivered"),
+            Err(err) => tracing::warn!(
+                app = %self.id, %topic, count,
+                "bulk event handler failed: {}", failure_message(err)
+            ),
+        }
+        statuses
+    }
 }
 
 #[async_trait::async_trait]

@@ -3,7 +3,9 @@
 //! an app port opens one stream per subscription and answers each event on
 //! it, so an app that only consumes events needs no port daprd can reach.
 //! Events of one stream are delivered one at a time, in the order daprd
-//! sends them; a broken stream (daprd restarted) is opened again.
+//! sends them; a broken stream (daprd restarted) is opened again. The stream
+//! has no batches: a bulk subscription gets each event as a batch of one at
+//! `on-bulk-topic-event` (serve with an app port for daprd's batches).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,7 +112,18 @@ async fn deliver(
                     if let Some(route) = &subscription.route {
                         event.path = route.clone();
                     }
-                    let outcome = app.on_topic_event(event).await;
+                    let outcome = if subscription.bulk.is_some() {
+                        app.on_bulk_topic_event(vec![event])
+                            .await
+                            .and_then(|statuses| {
+                                statuses
+                                    .into_iter()
+                                    .next()
+                                    .ok_or_else(|| anyhow!("no status"))
+                            })
+                    } else {
+                        app.on_topic_event(event).await
+                    };
                     topic_event_status(app.id(), outcome)
                 }
                 Err(err) => topic_event_status(handle.id(), Err(err)),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 use wasmtime_wasi::p2::bindings::CommandPre;
@@ -265,7 +265,14 @@ impl App {
                     Some(dead) => access.check_topic(self.id(), &s.pubsub, dead),
                     None => Ok(()),
                 })
-                .map_err(|e| anyhow::anyhow!(e.describe()))?;
+                .map_err(|e| anyhow!(e.describe()))?;
+            if s.bulk.is_some_and(|b| b.max_messages == 0) {
+                bail!(
+                    "the bulk subscription to `{}` of `{}` has max-messages 0; it must be at least 1",
+                    s.topic,
+                    s.pubsub
+                );
+            }
         }
         Ok(subscriptions)
     }
@@ -295,6 +302,35 @@ impl App {
             async |g, s| Ok(g.call_on_topic_event(s, &event).await?),
         )
         .await
+    }
+
+    /// Delivers a batch of events of a bulk subscription, in the trace it
+    /// runs in or else the one its first event's `traceparent` names. A
+    /// status list of another length than `events` is an error (every event
+    /// is then retried).
+    pub async fn on_bulk_topic_event(&self, events: Vec<CloudEvent>) -> Result<Vec<EventStatus>> {
+        let Some(first) = events.first() else {
+            return Ok(Vec::new());
+        };
+        let parent = telemetry::parent_or(|| telemetry::from_pairs(&first.extensions));
+        let target = format!("{}/{}", first.pubsub, first.topic);
+        let statuses = self
+            .call_handler(
+                "on-bulk-topic-event",
+                &target,
+                parent,
+                Queueing::Wait,
+                async |g, s| Ok(g.call_on_bulk_topic_event(s, &events).await?),
+            )
+            .await?;
+        if statuses.len() != events.len() {
+            bail!(
+                "on-bulk-topic-event answered {} statuses for {} events",
+                statuses.len(),
+                events.len()
+            );
+        }
+        Ok(statuses)
     }
 
     /// Delivers one service invocation, in the trace it runs in or else

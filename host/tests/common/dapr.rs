@@ -137,6 +137,8 @@ pub struct Daprd {
     control_plane: Vec<String>,
     /// Whether daprd calls the app on `app_port`.
     app_channel: bool,
+    /// More flags, after the fixture's own (so they win).
+    extra_args: Vec<String>,
 }
 
 /// Dapr's placement and scheduler services (built with daprd by
@@ -341,6 +343,12 @@ impl Daprd {
         self.app_channel = false;
     }
 
+    /// Adds flags to daprd's command line (they override the fixture's own,
+    /// such as `--log-level`); before [`Daprd::spawn`].
+    pub fn with_args(&mut self, args: &[&str]) {
+        self.extra_args.extend(args.iter().map(|a| a.to_string()));
+    }
+
     /// Like [`Daprd::start_next_to`], not started yet (see [`Daprd::spawn`]).
     pub fn next_to(first: &Daprd, app_id: &str, app_port: u16) -> Daprd {
         let dir = tempfile::tempdir().unwrap();
@@ -401,6 +409,7 @@ impl Daprd {
             app_id: app_id.to_string(),
             control_plane: Vec::new(),
             app_channel: true,
+            extra_args: Vec::new(),
         }
     }
 
@@ -444,6 +453,7 @@ impl Daprd {
             ])
             .args(["--enable-metrics=false", "--log-level", "warn"])
             .args(&self.control_plane)
+            .args(&self.extra_args)
             .arg("--resources-path")
             .arg(self.dir.path().join("resources"))
             .arg("--config")

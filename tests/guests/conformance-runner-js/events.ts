@@ -12,10 +12,10 @@ const PUBSUB = "pubsub";
 /** `flaky` events and `flaky-*` jobs succeed on this attempt. */
 const FLAKY_SUCCESS_ATTEMPT = 3;
 
-/** Records a delivered event under `received:<topic>:<data>`. */
-function record(event: CloudEvent): void {
+/** Records a delivered event under `received:<topic>:<data>`, with `suffix` appended to the value. */
+function record(event: CloudEvent, suffix = ""): void {
   const data = event.text();
-  state.save(STORE, `received:${event.topic}:${data}`, `${event.path}|${event.source}|${event.dataContentType}|${data}`);
+  state.save(STORE, `received:${event.topic}:${data}`, `${event.path}|${event.source}|${event.dataContentType}|${data}${suffix}`);
 }
 
 /** Increments the counter under `key`; the new count. */
@@ -30,7 +30,23 @@ function count(key: string): number {
 /** The runner's handlers. */
 export const app = new App();
 
-for (const topic of ["orders", "flaky-dead", "poison-dead"]) app.topic(PUBSUB, topic, record);
+for (const topic of ["orders", "flaky-dead", "poison-dead", "batched-dead"]) app.topic(PUBSUB, topic, (event) => record(event));
+
+// `drop-*` events are dropped, `retry-*` ones retried until their second
+// attempt; the others (and those on their second attempt) are recorded with
+// the size of their batch.
+app.bulkTopic(
+  PUBSUB,
+  "batched",
+  (events) =>
+    events.map((event): EventStatus | void => {
+      const data = event.text();
+      if (data.startsWith("drop")) return "drop";
+      if (data.startsWith("retry") && count(`attempts:${event.id}`) < 2) return "retry";
+      record(event, `|${events.length}`);
+    }),
+  { maxMessages: 3, maxAwaitMs: 1000, deadLetterTopic: "batched-dead" },
+);
 
 // Retried until its third attempt, then recorded.
 app.topic(

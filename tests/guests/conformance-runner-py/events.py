@@ -24,14 +24,15 @@ FLAKY_SUCCESS_ATTEMPT = 3
 app = App()
 
 
-def record(event: CloudEvent) -> None:
-    """Records a delivered event under ``received:<topic>:<data>``."""
+def record(event: CloudEvent, suffix: str = "") -> None:
+    """Records a delivered event under ``received:<topic>:<data>``, with
+    ``suffix`` appended to the value."""
     data = event.text()
-    value = f"{event.path}|{event.source}|{event.data_content_type}|{data}"
+    value = f"{event.path}|{event.source}|{event.data_content_type}|{data}{suffix}"
     state.save(STORE, f"received:{event.topic}:{data}", value)
 
 
-for topic in ("orders", "flaky-dead", "poison-dead"):
+for topic in ("orders", "flaky-dead", "poison-dead", "batched-dead"):
     app.topic(PUBSUB, topic)(record)
 
 
@@ -48,6 +49,25 @@ def flaky(event: CloudEvent) -> EventStatus | None:
 def poison(_event: CloudEvent) -> EventStatus:
     """Never processed."""
     return EventStatus.DROP
+
+
+@app.bulk_topic(PUBSUB, "batched", max_messages=3, max_await_ms=1000, dead_letter_topic="batched-dead")
+def batched(events: list[CloudEvent]) -> list[EventStatus | None]:
+    """``drop-*`` events are dropped, ``retry-*`` ones retried until their
+    second attempt; the others (and those on their second attempt) are
+    recorded with the size of their batch."""
+    return [settle_batched(event, len(events)) for event in events]
+
+
+def settle_batched(event: CloudEvent, size: int) -> EventStatus | None:
+    """The answer for one event of a batch of ``size``."""
+    data = event.text()
+    if data.startswith("drop"):
+        return EventStatus.DROP
+    if data.startswith("retry") and count_attempt(event.id) < 2:
+        return EventStatus.RETRY
+    record(event, suffix=f"|{size}")
+    return None
 
 
 def count_attempt(event_id: str) -> int:

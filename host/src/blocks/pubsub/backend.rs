@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::backend::{BackendResult, Metadata};
 pub use crate::wit::dapr::runtime::pubsub::{BulkFailure, BulkMessage};
-pub use crate::wit::exports::dapr::runtime::handler::{CloudEvent, EventStatus, Subscription};
+pub use crate::wit::exports::dapr::runtime::handler::{
+    BulkSubscribe, CloudEvent, EventStatus, Subscription,
+};
 
 /// A message to publish.
 #[derive(Clone, Debug)]
@@ -62,10 +64,15 @@ pub trait PubSub: Send + Sync {
     }
 }
 
-/// Where an in-process broker delivers events: one app's `on-topic-event`.
+/// Where an in-process broker delivers events: one app's `on-topic-event`
+/// (and `on-bulk-topic-event` for bulk subscriptions).
 #[async_trait::async_trait]
 pub trait TopicSubscriber: Send + Sync {
     /// Delivers one event; an `Err` (trap, deadline, missing export) counts
     /// as `retry`.
     async fn deliver(&self, event: CloudEvent) -> anyhow::Result<EventStatus>;
+
+    /// Delivers a batch of a bulk subscription: one status per event, in
+    /// order; an `Err` counts as `retry` for every event.
+    async fn deliver_bulk(&self, events: Vec<CloudEvent>) -> anyhow::Result<Vec<EventStatus>>;
 }

@@ -13,6 +13,13 @@
 //! - `single`: one delivery at a time, strictly in publish order; an event
 //!   waiting for its retry holds back the ones after it.
 //!
+//! A bulk subscription (`bulk` set) is delivered in batches of up to
+//! `max-messages` due events, counted as one handler each against
+//! `maxConcurrentHandlers` (so `single` gives one batch at a time); a batch
+//! that is not full waits until its oldest event has been due for
+//! `max-await-ms`. Each event of a batch is then settled on its own, as if
+//! it had been delivered alone.
+//!
 //! An event leaves the queue only when the subscriber answers `success` or
 //! `drop`, or when its retries (`maxRetries`, default 5, waiting
 //! `initialRetryIntervalMs` (100) doubling up to `maxRetryIntervalMs`
@@ -34,7 +41,7 @@ use crate::backend::embedded::clock::Clock;
 use crate::backend::embedded::{ComponentMetadata, parse_metadata};
 use crate::backend::{BackendResult, Error};
 use crate::blocks::pubsub::{
-    CloudEvent, EventStatus, Message, PubSub, Subscription, TopicSubscriber,
+    BulkSubscribe, CloudEvent, EventStatus, Message, PubSub, Subscription, TopicSubscriber,
 };
 
 /// How long a scheduler waits before asking a failing queue again.
@@ -385,7 +392,9 @@ struct Scheduler<Q> {
 
 /// What the scheduler does after a look at the queue.
 struct Plan {
-    start: Vec<Pending>,
+    /// The attempts to start: one event each, or one batch each for a bulk
+    /// subscription.
+    start: Vec<Vec<Pending>>,
     wake_at: Option<i64>,
 }
 
@@ -396,21 +405,30 @@ impl<Q: Queue> Scheduler<Q> {
         let this = Arc::new(self);
         let mut closed = this.core.closed.subscribe();
         let mut in_flight: HashSet<u64> = HashSet::new();
-        // The attempt tasks, and which delivery each one runs (so that a
-        // task that panicked still frees its slot).
+        // The attempt tasks (one per event, or per batch of a bulk
+        // subscription), and which deliveries each one runs (so that a task
+        // that panicked still frees its slot).
         let mut attempts: JoinSet<()> = JoinSet::new();
-        let mut tasks: HashMap<tokio::task::Id, u64> = HashMap::new();
+        let mut tasks: HashMap<tokio::task::Id, Vec<u64>> = HashMap::new();
         loop {
             if *closed.borrow() {
                 return;
             }
-            let wake_at = match this.plan(&in_flight).await {
+            let wake_at = match this.plan(&in_flight, tasks.len()).await {
                 Ok(plan) => {
-                    for pending in plan.start {
-                        in_flight.insert(pending.seq);
-                        let seq = pending.seq;
-                        let task = attempts.spawn(this.clone().attempt(pending));
-                        tasks.insert(task.id(), seq);
+                    for batch in plan.start {
+                        let seqs: Vec<u64> = batch.iter().map(|p| p.seq).collect();
+                        in_flight.extend(&seqs);
+                        let task = if this.subscription.bulk.is_some() {
+                            attempts.spawn(this.clone().attempt_batch(batch))
+                        } else {
+                            let mut batch = batch;
+                            match batch.pop() {
+                                Some(pending) => attempts.spawn(this.clone().attempt(pending)),
+                                None => continue,
+                            }
+                        };
+                        tasks.insert(task.id(), seqs);
                     }
                     plan.wake_at
                 }
@@ -435,7 +453,7 @@ impl<Q: Queue> Scheduler<Q> {
                         Ok((id, ())) => id,
                         Err(err) => err.id(),
                     };
-                    if let Some(seq) = tasks.remove(&id) {
+                    for seq in tasks.remove(&id).into_iter().flatten() {
                         in_flight.remove(&seq);
                     }
                 }
@@ -445,12 +463,16 @@ impl<Q: Queue> Scheduler<Q> {
         }
     }
 
-    /// Which due deliveries to start now, and when to look again.
-    async fn plan(&self, in_flight: &HashSet<u64>) -> BackendResult<Plan> {
+    /// Which due deliveries to start now, and when to look again, with
+    /// `busy` attempts running.
+    async fn plan(&self, in_flight: &HashSet<u64>, busy: usize) -> BackendResult<Plan> {
         let (id, now) = (self.id, self.core.clock.now_ms());
+        if let Some(bulk) = self.subscription.bulk {
+            return self.plan_batches(in_flight, busy, bulk).await;
+        }
         match self.core.options.mode {
             ConcurrencyMode::Single => {
-                if !in_flight.is_empty() {
+                if busy > 0 {
                     return Ok(Plan {
                         start: Vec::new(),
                         wake_at: None,
@@ -459,7 +481,7 @@ impl<Q: Queue> Scheduler<Q> {
                 let head = on_queue(&self.core.queue, move |q| q.head(id)).await?;
                 Ok(match head {
                     Some(head) if head.due_ms <= now => Plan {
-                        start: vec![head],
+                        start: vec![vec![head]],
                         wake_at: None,
                     },
                     other => Plan {
@@ -469,7 +491,7 @@ impl<Q: Queue> Scheduler<Q> {
                 })
             }
             ConcurrencyMode::Parallel => {
-                let free = self.core.options.max_concurrent - in_flight.len();
+                let free = self.core.options.max_concurrent.saturating_sub(busy);
                 let mut start = Vec::new();
                 if free > 0 {
                     // In-flight deliveries are still queued: ask for enough
@@ -480,6 +502,7 @@ impl<Q: Queue> Scheduler<Q> {
                         .into_iter()
                         .filter(|p| !in_flight.contains(&p.seq))
                         .take(free)
+                        .map(|p| vec![p])
                         .collect();
                 }
                 let wake_at =
@@ -489,9 +512,43 @@ impl<Q: Queue> Scheduler<Q> {
         }
     }
 
-    /// One delivery attempt and what follows it: removal on `success`,
-    /// dead-lettering on `drop` or exhausted retries, else a rescheduled
-    /// retry.
+    /// The batches of a bulk subscription to start now: up to the free
+    /// slots' worth of full batches of due events (by due time, then
+    /// publish order), and a last partial batch only once its oldest event
+    /// has waited `max-await-ms`; otherwise it looks again then.
+    async fn plan_batches(
+        &self,
+        in_flight: &HashSet<u64>,
+        busy: usize,
+        bulk: BulkSubscribe,
+    ) -> BackendResult<Plan> {
+        let (id, now) = (self.id, self.core.clock.now_ms());
+        let size = bulk.max_messages.max(1) as usize;
+        let free = self.core.options.max_concurrent.saturating_sub(busy);
+        let mut start = Vec::new();
+        let mut wake_at = on_queue(&self.core.queue, move |q| q.next_due_after(id, now)).await?;
+        if free > 0 {
+            let limit = free * size + in_flight.len();
+            let due: Vec<Pending> = on_queue(&self.core.queue, move |q| q.due(id, now, limit))
+                .await?
+                .into_iter()
+                .filter(|p| !in_flight.contains(&p.seq))
+                .collect();
+            for batch in due.chunks(size).take(free).map(<[Pending]>::to_vec) {
+                let ready = batch.len() == size;
+                let fill_by = batch.iter().map(|p| p.due_ms).min().unwrap_or(now)
+                    + i64::from(bulk.max_await_ms);
+                if ready || fill_by <= now {
+                    start.push(batch);
+                } else {
+                    wake_at = Some(wake_at.map_or(fill_by, |at| at.min(fill_by)));
+                }
+            }
+        }
+        Ok(Plan { start, wake_at })
+    }
+
+    /// One delivery attempt of a single event, then [`Self::settle`].
     async fn attempt(self: Arc<Self>, pending: Pending) {
         let Pending {
             seq,
@@ -500,16 +557,59 @@ impl<Q: Queue> Scheduler<Q> {
             ..
         } = pending;
         event.path = self.path.clone();
-        let failed = match self.subscriber.deliver(event.clone()).await {
-            Ok(EventStatus::Success) => None,
-            Ok(EventStatus::Drop) => Some("dropped by the subscriber"),
+        let answer = self.subscriber.deliver(event.clone()).await;
+        if let Err(err) = &answer {
+            tracing::warn!(
+                pubsub = %event.pubsub, topic = %event.topic, id = %event.id,
+                "event delivery failed: {err:#}"
+            );
+        }
+        self.settle(seq, attempts, event, answer.unwrap_or(EventStatus::Retry))
+            .await;
+    }
+
+    /// One delivery attempt of a batch of a bulk subscription, and what
+    /// follows it for each event, as for a single event.
+    async fn attempt_batch(self: Arc<Self>, batch: Vec<Pending>) {
+        let events: Vec<CloudEvent> = batch
+            .iter()
+            .map(|p| CloudEvent {
+                path: self.path.clone(),
+                ..p.event.clone()
+            })
+            .collect();
+        let statuses = match self.subscriber.deliver_bulk(events.clone()).await {
+            Ok(statuses) if statuses.len() == events.len() => statuses,
             answer => {
-                if let Err(err) = answer {
-                    tracing::warn!(
-                        pubsub = %event.pubsub, topic = %event.topic, id = %event.id,
-                        "event delivery failed: {err:#}"
-                    );
-                }
+                let reason = match answer {
+                    Ok(statuses) => format!(
+                        "{} statuses answered for {} events",
+                        statuses.len(),
+                        events.len()
+                    ),
+                    Err(err) => format!("{err:#}"),
+                };
+                tracing::warn!(
+                    pubsub = %self.core.name, topic = %self.subscription.topic,
+                    events = events.len(), "batch delivery failed: {reason}"
+                );
+                vec![EventStatus::Retry; events.len()]
+            }
+        };
+        for ((pending, event), status) in batch.into_iter().zip(events).zip(statuses) {
+            self.settle(pending.seq, pending.attempts, event, status)
+                .await;
+        }
+    }
+
+    /// What follows the subscriber's answer for one event: removal on
+    /// `success`, dead-lettering on `drop` or exhausted retries, else a
+    /// rescheduled retry.
+    async fn settle(&self, seq: u64, attempts: u32, event: CloudEvent, status: EventStatus) {
+        let failed = match status {
+            EventStatus::Success => None,
+            EventStatus::Drop => Some("dropped by the subscriber"),
+            EventStatus::Retry => {
                 if attempts < self.core.options.retry.max_retries {
                     self.retry_later(seq, attempts, &event).await;
                     return;
@@ -586,6 +686,8 @@ pub(crate) mod conformance {
         in_flight: AtomicUsize,
         pub most_in_flight: AtomicUsize,
         barrier: Option<tokio::sync::Barrier>,
+        /// The data of each batch delivered to `deliver_bulk`, in order.
+        pub batches: Mutex<Vec<Vec<String>>>,
     }
 
     impl Recorder {
@@ -650,6 +752,21 @@ pub(crate) mod conformance {
                 Some(None) => anyhow::bail!("trap"),
             }
         }
+
+        /// Answers each event as `deliver` would; a trap in the script
+        /// traps the whole batch.
+        async fn deliver_bulk(&self, events: Vec<CloudEvent>) -> anyhow::Result<Vec<EventStatus>> {
+            let data = events
+                .iter()
+                .map(|e| String::from_utf8_lossy(&e.data).to_string())
+                .collect();
+            self.batches.lock().unwrap().push(data);
+            let mut statuses = Vec::new();
+            for event in events {
+                statuses.push(self.deliver(event).await?);
+            }
+            Ok(statuses)
+        }
     }
 
     /// Component metadata from pairs, with 20 ms retries unless given.
@@ -677,6 +794,7 @@ pub(crate) mod conformance {
             route: route.map(Into::into),
             metadata: vec![],
             dead_letter_topic: dead_letter.map(Into::into),
+            bulk: None,
         }
     }
 
@@ -873,6 +991,71 @@ pub(crate) mod conformance {
         assert_eq!(got, ["kept", "lost", "lost", "lost"]);
     }
 
+    /// A bulk subscription gets full batches in publish order, settles each
+    /// event on its own (`drop` dead-letters, `retry` redelivers just that
+    /// one), retries a whole batch that traps, and delivers a batch that
+    /// cannot fill once its oldest event has waited `max-await-ms`.
+    pub async fn bulk_batches<Q: Queue>(make: impl Fn(&ComponentMetadata) -> Arc<Broker<Q>>) {
+        let broker = make(&metadata(&[
+            ("maxRetries", "2"),
+            ("initialRetryIntervalMs", "150"),
+            ("maxRetryIntervalMs", "150"),
+        ]));
+        let sub = Recorder::scripted([
+            ("drop", vec![Some(EventStatus::Drop)]),
+            ("retry", vec![Some(EventStatus::Retry)]),
+            ("trap", vec![None]),
+        ]);
+        let dead = Recorder::scripted([]);
+        let bulk = |max_await_ms| {
+            Some(BulkSubscribe {
+                max_messages: 3,
+                max_await_ms,
+            })
+        };
+        let batched = Subscription {
+            bulk: bulk(60_000),
+            ..subscription("t", None, Some("dlq"))
+        };
+        broker.subscribe("s", batched, sub.clone()).unwrap();
+        broker
+            .subscribe("s", subscription("dlq", None, None), dead.clone())
+            .unwrap();
+        let publisher = broker.publisher("p");
+        for data in ["a", "drop", "retry", "b", "trap", "c"] {
+            publisher.publish("t", message(data)).await.unwrap();
+        }
+        // Two full batches now; their four retried events make one more
+        // and a partial one that cannot fill within a minute, so two more
+        // events fill it.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for data in ["d", "e"] {
+            publisher.publish("t", message(data)).await.unwrap();
+        }
+        idle(&broker).await;
+        let batches = sub.batches.lock().unwrap().clone();
+        // The two first batches run at once (parallel mode).
+        let mut first = batches[..2].to_vec();
+        first.sort();
+        assert_eq!(first, [["a", "drop", "retry"], ["b", "trap", "c"]]);
+        let mut rest: Vec<String> = batches[2..].concat();
+        rest.sort();
+        assert_eq!(rest, ["b", "c", "d", "e", "retry", "trap"]);
+        assert!(batches.iter().all(|b| b.len() <= 3), "{batches:?}");
+        assert_eq!(dead.data(), ["drop"]);
+
+        let (lone, started) = (Recorder::scripted([]), std::time::Instant::now());
+        let waiting = Subscription {
+            bulk: bulk(300),
+            ..subscription("u", None, None)
+        };
+        broker.subscribe("s", waiting, lone.clone()).unwrap();
+        publisher.publish("u", message("alone")).await.unwrap();
+        idle(&broker).await;
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(*lone.batches.lock().unwrap(), [["alone"]]);
+    }
+
     /// Empty topics are invalid; after shutdown, publishes are `unavailable`.
     pub async fn shutdown_and_bad_topics<Q: Queue>(
         make: impl Fn(&ComponentMetadata) -> Arc<Broker<Q>>,
@@ -925,6 +1108,11 @@ pub(crate) mod conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn dead_letters() {
                     c::dead_letters($make).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn bulk_batches() {
+                    c::bulk_batches($make).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

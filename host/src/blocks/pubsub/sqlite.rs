@@ -341,6 +341,10 @@ mod tests {
         async fn deliver(&self, _: CloudEvent) -> anyhow::Result<EventStatus> {
             std::future::pending().await
         }
+
+        async fn deliver_bulk(&self, _: Vec<CloudEvent>) -> anyhow::Result<Vec<EventStatus>> {
+            std::future::pending().await
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,7 +46,7 @@ const dapr = new DaprClient();
 class App extends DaprApp {
   /** Asked once when the app is loaded: the topics to deliver. */
   subscriptions(): Array<Subscription> {
-    return [new Subscription(PUBSUB, TOPIC, null, [], null)];
+    return [new Subscription(PUBSUB, TOPIC, null, [], null, null)];
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   Request,
   Response,
   Subscription,
+  BulkSubscribe,
   CloudEvent,
   EventStatus,
   BindingEvent,
@@ -27,6 +28,10 @@ const STORE = "statestore";
 const PUBSUB = "pubsub";
 /** `flaky` events succeed on this attempt. */
 const FLAKY_SUCCESS_ATTEMPT: u64 = 3;
+/** The most events in a batch of topic `batched`. */
+const BATCH_SIZE: u32 = 3;
+/** How long a batch of topic `batched` waits to fill. */
+const BATCH_AWAIT_MS: u32 = 1000;
 
 const dapr = new DaprClient();
 
@@ -36,9 +41,38 @@ export class Runner extends DaprApp {
     const deadLetters: Array<string | null> = [null, "flaky-dead", "poison-dead", null, null];
     const out = new Array<Subscription>();
     for (let i = 0; i < topics.length; i++) {
-      out.push(new Subscription(PUBSUB, topics[i], null, [], deadLetters[i]));
+      out.push(new Subscription(PUBSUB, topics[i], null, [], deadLetters[i], null));
     }
+    out.push(new Subscription(PUBSUB, "batched", null, [], "batched-dead", new BulkSubscribe(BATCH_SIZE, BATCH_AWAIT_MS)));
+    out.push(new Subscription(PUBSUB, "batched-dead", null, [], null, null));
     return out;
+  }
+
+  /**
+   * `drop-*` events are dropped, `retry-*` ones retried until their second
+   * attempt; the others (and those on their second attempt) are recorded
+   * with the size of their batch.
+   */
+  onBulkTopicEvent(events: Array<CloudEvent>): Array<EventStatus> {
+    const statuses = new Array<EventStatus>();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const payload = textOf(event.data);
+      if (payload.startsWith("drop")) {
+        statuses.push(EventStatus.Drop);
+        continue;
+      }
+      if (payload.startsWith("retry")) {
+        const attempt = countAttempt(event.id);
+        if (attempt.isErr || attempt.value < 2) {
+          statuses.push(EventStatus.Retry);
+          continue;
+        }
+      }
+      const saved = save(receivedKey(event), receivedValue(event) + "|" + events.length.toString());
+      statuses.push(saved.isOk ? EventStatus.Success : EventStatus.Retry);
+    }
+    return statuses;
   }
 
   onTopicEvent(event: CloudEvent): EventStatus {
@@ -131,8 +165,20 @@ function parseCount(text: string | null): u64 {
 
 /** Records a delivered event under `received:<topic>:<data>`. */
 function record(event: CloudEvent): Result<Unit, DaprError> {
-  const payload = textOf(event.data);
-  const key = "received:" + event.topic + ":" + payload;
-  const value = event.path + "|" + event.source + "|" + event.dataContentType + "|" + payload;
+  return save(receivedKey(event), receivedValue(event));
+}
+
+/** `received:<topic>:<data>`. */
+function receivedKey(event: CloudEvent): string {
+  return "received:" + event.topic + ":" + textOf(event.data);
+}
+
+/** `<path>|<source>|<content type>|<data>`. */
+function receivedValue(event: CloudEvent): string {
+  return event.path + "|" + event.source + "|" + event.dataContentType + "|" + textOf(event.data);
+}
+
+/** Saves text `value` under `key` in the runner's store. */
+function save(key: string, value: string): Result<Unit, DaprError> {
   return dapr.state.save(STORE, KeyValue.text(key, value));
 }

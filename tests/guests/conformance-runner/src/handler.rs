@@ -8,13 +8,17 @@ use dapr_guest::state;
 use crate::Runner;
 use crate::codec::{self, text};
 use crate::exports::dapr::runtime::handler::{
-    BindingEvent, CloudEvent, EventStatus, Guest, Subscription,
+    BindingEvent, BulkSubscribe, CloudEvent, EventStatus, Guest, Subscription,
 };
 
 const STORE: &str = "statestore";
 const PUBSUB: &str = "pubsub";
 /// `flaky` events succeed on this attempt.
 const FLAKY_SUCCESS_ATTEMPT: u64 = 3;
+/// The most events in a batch of topic `batched`.
+const BATCH_SIZE: u32 = 3;
+/// How long a batch of topic `batched` waits to fill.
+const BATCH_AWAIT_MS: u32 = 1000;
 
 impl Guest for Runner {
     fn subscriptions() -> Vec<Subscription> {
@@ -32,8 +36,58 @@ impl Guest for Runner {
             route: None,
             metadata: Vec::new(),
             dead_letter_topic: dead_letter.map(str::to_owned),
+            bulk: None,
         })
+        .chain([
+            Subscription {
+                pubsub: PUBSUB.to_owned(),
+                topic: "batched".to_owned(),
+                route: None,
+                metadata: Vec::new(),
+                dead_letter_topic: Some("batched-dead".to_owned()),
+                bulk: Some(BulkSubscribe {
+                    max_messages: BATCH_SIZE,
+                    max_await_ms: BATCH_AWAIT_MS,
+                }),
+            },
+            Subscription {
+                pubsub: PUBSUB.to_owned(),
+                topic: "batched-dead".to_owned(),
+                route: None,
+                metadata: Vec::new(),
+                dead_letter_topic: None,
+                bulk: None,
+            },
+        ])
         .collect()
+    }
+
+    /// `drop-*` events are dropped, `retry-*` ones retried until their
+    /// second attempt; the others (and those on their second attempt) are
+    /// recorded with the size of their batch.
+    fn on_bulk_topic_event(events: Vec<CloudEvent>) -> Vec<EventStatus> {
+        let size = events.len();
+        events
+            .iter()
+            .map(|event| {
+                let data = text(&event.data);
+                let outcome = if data.starts_with("drop") {
+                    return EventStatus::Drop;
+                } else if data.starts_with("retry") {
+                    match count_attempt(&event.id) {
+                        Ok(attempt) if attempt < 2 => return EventStatus::Retry,
+                        Ok(_) => record_batched(event, size),
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    record_batched(event, size)
+                };
+                match outcome {
+                    Ok(()) => EventStatus::Success,
+                    Err(_) => EventStatus::Retry,
+                }
+            })
+            .collect()
     }
 
     fn on_topic_event(event: CloudEvent) -> EventStatus {
@@ -134,11 +188,28 @@ fn count(key: &str) -> dapr_guest::Result<u64> {
 
 /// Records a delivered event under `received:<topic>:<data>`.
 fn record(event: &CloudEvent) -> dapr_guest::Result<()> {
-    let data = text(&event.data);
-    let key = format!("received:{}:{data}", event.topic);
-    let value = format!(
-        "{}|{}|{}|{data}",
-        event.path, event.source, event.data_content_type
-    );
-    state::save(STORE, &key, value)
+    state::save(STORE, &received_key(event), received_value(event))
+}
+
+/// Records an event of a batch of `size` like [`record`], the size
+/// appended to the value.
+fn record_batched(event: &CloudEvent, size: usize) -> dapr_guest::Result<()> {
+    let value = format!("{}|{size}", received_value(event));
+    state::save(STORE, &received_key(event), value)
+}
+
+/// `received:<topic>:<data>`.
+fn received_key(event: &CloudEvent) -> String {
+    format!("received:{}:{}", event.topic, text(&event.data))
+}
+
+/// `<path>|<source>|<content type>|<data>`.
+fn received_value(event: &CloudEvent) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        event.path,
+        event.source,
+        event.data_content_type,
+        text(&event.data)
+    )
 }

@@ -18,14 +18,31 @@ export { Item };
 
 /**
  * Inbound traffic, exported by an app: the host calls these functions to
- * deliver pub/sub events, service invocations, input-binding events,
- * configuration updates and job triggers. Every call runs in a fresh
- * instance of the component, so nothing is shared between calls except
- * through building blocks.
+ * deliver pub/sub events (one by one or in batches), service invocations,
+ * input-binding events, configuration updates and job triggers. Every call
+ * runs in a fresh instance of the component, so nothing is shared between
+ * calls except through building blocks.
  */
 
 // Return area of this module's calls.
 const RET_AREA: usize = memory.data(32, 4);
+
+/**
+ * How a bulk subscription batches its events (Dapr's `bulkSubscribe`).
+ */
+export class BulkSubscribe {
+  constructor(
+    /**
+     * The most events in one batch (Dapr's `maxMessagesCount`; at least 1).
+     */
+    public maxMessages: u32,
+    /**
+     * The longest a due event waits for its batch to fill before the batch
+     * is delivered as it is, in milliseconds (Dapr's `maxAwaitDurationMs`).
+     */
+    public maxAwaitMs: u32,
+  ) {}
+}
 
 /**
  * A topic this app subscribes to.
@@ -54,6 +71,11 @@ export class Subscription {
      * retry; without it such events are discarded (and logged).
      */
     public deadLetterTopic: string | null,
+    /**
+     * With it, the events arrive in batches at `on-bulk-topic-event`
+     * instead of one by one at `on-topic-event`.
+     */
+    public bulk: BulkSubscribe | null,
   ) {}
 }
 
@@ -167,6 +189,15 @@ export abstract class Handler {
    */
   abstract onTopicEvent(event: CloudEvent): EventStatus;
   /**
+   * Handles a batch of events of a bulk subscription: one status per
+   * event, in the order of `events`, each settled like the answer of
+   * `on-topic-event` (acknowledged, retried or dead-lettered on its own).
+   * A list of another length, a trap or a deadline counts as `retry` for
+   * every event of the batch. Delivery is at-least-once, as for single
+   * events.
+   */
+  abstract onBulkTopicEvent(events: Array<CloudEvent>): Array<EventStatus>;
+  /**
    * Handles a service invocation addressed to this app.
    */
   abstract onInvoke(request: Request): Response;
@@ -225,6 +256,20 @@ export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mtopic_Mevent(args: u
   const result = implHandler().onTopicEvent(lift_CloudEvent(args));
   rt.freeList(args, 1);
   return <i32>result;
+}
+
+/** Export shim of `dapr:runtime/handler@0.1.0#on-bulk-topic-event`. */
+export function witexp_dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbulk_Mtopic_Mevent(p0: usize, p1: i32): usize {
+  const result = implHandler().onBulkTopicEvent(lift_ListCloudEvent(p0, p1));
+  exportMark = rt.deferMark();
+  store<i32>(RET_AREA, result.length, 4);
+  store<usize>(RET_AREA, lower_ListEventStatus(result));
+  return RET_AREA;
+}
+
+/** Post-return of `dapr:runtime/handler@0.1.0#on-bulk-topic-event`: frees the buffers of its result. */
+export function witexp_cabi__post__dapr_Cruntime_Shandler_A0_D1_D0_Hon_Mbulk_Mtopic_Mevent(ret: usize): void {
+  rt.deferRelease(exportMark);
 }
 
 /** Export shim of `dapr:runtime/handler@0.1.0#on-invoke`. */
@@ -297,13 +342,47 @@ export function lift_CloudEvent(ptr: usize): CloudEvent {
   return new CloudEvent(rt.liftString(load<usize>(ptr), <u32>load<i32>(ptr, 4)), rt.liftString(load<usize>(ptr, 8), <u32>load<i32>(ptr, 12)), rt.liftString(load<usize>(ptr, 16), <u32>load<i32>(ptr, 20)), rt.liftString(load<usize>(ptr, 24), <u32>load<i32>(ptr, 28)), rt.liftString(load<usize>(ptr, 32), <u32>load<i32>(ptr, 36)), rt.liftBytes(load<usize>(ptr, 40), load<i32>(ptr, 44)), rt.liftString(load<usize>(ptr, 48), <u32>load<i32>(ptr, 52)), rt.liftString(load<usize>(ptr, 56), <u32>load<i32>(ptr, 60)), rt.liftString(load<usize>(ptr, 64), <u32>load<i32>(ptr, 68)), rt.lift_ListTuple2StringString(load<usize>(ptr, 72), load<i32>(ptr, 76)));
 }
 
-export function lower_ListSubscription(list: Array<Subscription>): usize {
-  const ptr = rt.allocList(list.length, 48);
+export function lift_ListCloudEvent(ptr: usize, len: i32): Array<CloudEvent> {
+  const list = new Array<CloudEvent>();
+  for (let i = 0; i < len; i++) {
+    const base = ptr + <usize>i * 80;
+    list.push(lift_CloudEvent(base));
+  }
+  rt.freeList(ptr, len);
+  return list;
+}
+
+export function lower_BulkSubscribe(v: BulkSubscribe, ptr: usize): void {
+  store<i32>(ptr, <i32>v.maxMessages);
+  store<i32>(ptr, <i32>v.maxAwaitMs, 4);
+}
+
+export function lower_ListEventStatus(list: Array<EventStatus>): usize {
+  const ptr = rt.allocList(list.length, 1);
   for (let i = 0; i < list.length; i++) {
-    const base = ptr + <usize>i * 48;
+    const base = ptr + <usize>i * 1;
+    store<u8>(base, <u8><i32>unchecked(list[i]));
+  }
+  return ptr;
+}
+
+export function lower_ListSubscription(list: Array<Subscription>): usize {
+  const ptr = rt.allocList(list.length, 60);
+  for (let i = 0; i < list.length; i++) {
+    const base = ptr + <usize>i * 60;
     lower_Subscription(unchecked(list[i]), base);
   }
   return ptr;
+}
+
+export function lower_OptionBulkSubscribe(v: BulkSubscribe | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<BulkSubscribe>(v);
+    store<u8>(ptr, 1);
+    lower_BulkSubscribe(v_2, ptr + 4);
+  }
 }
 
 export function lower_Subscription(v: Subscription, ptr: usize): void {
@@ -315,4 +394,5 @@ export function lower_Subscription(v: Subscription, ptr: usize): void {
   store<i32>(ptr, v.metadata.length, 32);
   store<usize>(ptr, rt.lower_ListTuple2StringString(v.metadata), 28);
   rt.lower_OptionString(v.deadLetterTopic, ptr + 36);
+  lower_OptionBulkSubscribe(v.bulk, ptr + 48);
 }
