@@ -5,7 +5,7 @@
  * One namespace per building block, each a thin layer over the
  * `dapr:runtime` imports: {@link state}, {@link pubsub}, {@link invoke},
  * {@link bindings}, {@link secrets}, {@link configuration}, {@link lock},
- * {@link metadata}, {@link jobs} and {@link conversation}. A failed call throws a subclass of {@link DaprError}
+ * {@link metadata}, {@link jobs}, {@link conversation} and {@link crypto}. A failed call throws a subclass of {@link DaprError}
  * named after the WIT error case. {@link App} registers the handlers of an
  * app that receives events and invocations; {@link http} serves HTTP;
  * `command` (from `@wasmtime-dapr/guest-js/command`) makes the
@@ -19,6 +19,7 @@ export * as http from "./http.js";
 export * as invoke from "./invoke.js";
 export * as jobs from "./jobs.js";
 export * as conversation from "./conversation.js";
+export * as crypto from "./crypto.js";
 export * as lock from "./lock.js";
 export * as metadata from "./metadata.js";
 export * as pubsub from "./pubsub.js";

@@ -16,6 +16,7 @@ import { stringify } from "./json.js";
 export * as bindings from "dapr:runtime/bindings@0.1.0";
 export * as configuration from "dapr:runtime/configuration@0.1.0";
 export * as conversation from "dapr:runtime/conversation@0.1.0";
+export * as crypto from "dapr:runtime/crypto@0.1.0";
 export * as invoke from "dapr:runtime/invoke@0.1.0";
 export * as jobs from "dapr:runtime/jobs@0.1.0";
 export * as lock from "dapr:runtime/lock@0.1.0";

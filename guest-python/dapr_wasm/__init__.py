@@ -5,14 +5,14 @@ One module per building block, each a thin layer over the ``dapr:runtime``
 imports that componentize-py generates: :mod:`~dapr_wasm.state`,
 :mod:`~dapr_wasm.pubsub`, :mod:`~dapr_wasm.invoke`, :mod:`~dapr_wasm.bindings`,
 :mod:`~dapr_wasm.secrets`, :mod:`~dapr_wasm.configuration`,
-:mod:`~dapr_wasm.lock`, :mod:`~dapr_wasm.metadata`, :mod:`~dapr_wasm.jobs` and
-:mod:`~dapr_wasm.conversation`. A failed call raises a
+:mod:`~dapr_wasm.lock`, :mod:`~dapr_wasm.metadata`, :mod:`~dapr_wasm.jobs`,
+:mod:`~dapr_wasm.conversation` and :mod:`~dapr_wasm.crypto`. A failed call raises a
 subclass of :class:`DaprError` named after the WIT error case. :class:`App`
 registers the handlers of an app that receives events and invocations;
 :func:`command` makes the ``wasi:cli/run`` export of a run-once command.
 """
 
-from . import bindings, configuration, conversation, invoke, jobs, lock, metadata, pubsub, secrets, state
+from . import bindings, configuration, conversation, crypto, invoke, jobs, lock, metadata, pubsub, secrets, state
 from .app import App, BindingEvent, CloudEvent, EventStatus
 from .command import command
 from .configuration import ConfigurationItem
@@ -32,6 +32,7 @@ __all__ = [
     "bindings",
     "configuration",
     "conversation",
+    "crypto",
     "invoke",
     "jobs",
     "lock",

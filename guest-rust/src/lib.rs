@@ -4,8 +4,8 @@
 //! The host serves the WIT package `dapr:runtime@0.1.0`. This crate contains
 //! its bindings ([`wit`]) and a thin, idiomatic layer on top, one module per
 //! building block: [`state`], [`pubsub`], [`invoke`], [`bindings`],
-//! [`secrets`], [`configuration`], [`lock`], [`metadata`], [`jobs`] and
-//! [`conversation`]. Every function
+//! [`secrets`], [`configuration`], [`lock`], [`metadata`], [`jobs`],
+//! [`conversation`] and [`crypto`]. Every function
 //! returns [`Result`], whose error is [`Error`].
 //!
 //! ```no_run
@@ -33,6 +33,7 @@
 pub mod bindings;
 pub mod configuration;
 pub mod conversation;
+pub mod crypto;
 mod error;
 #[cfg(feature = "handler")]
 mod handler;

@@ -13,6 +13,9 @@ wasmtime::component::bindgen!({
     imports: { default: async },
     exports: { default: async },
     additional_derives: [PartialEq],
+    with: {
+        "dapr:runtime/crypto.crypto-stream": crate::blocks::crypto::OpenStream,
+    },
 });
 
 pub use self::dapr::runtime::types::{Error, Metadata};

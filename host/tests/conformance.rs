@@ -165,7 +165,18 @@ fn components_of_every_backend(dir: &Path, ticker_schedule: &str) -> Result<Vec<
             &[],
         ),
         manifest("echo", "conversation.echo", &[], &[]),
+        manifest(
+            "localkeys",
+            "crypto.dapr.localstorage",
+            &[("path", crypto_keys().display().to_string())],
+            &[],
+        ),
     ])
+}
+
+/// The folder of `localkeys`'s keys: small keys made for these tests only.
+fn crypto_keys() -> PathBuf {
+    common::repo().join("tests/conformance/crypto-keys")
 }
 
 /// The resources every embedded scenario gets (see the README's table).
@@ -273,6 +284,21 @@ fn matches(expected: &Value, actual: &Value) -> bool {
             e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| matches(ev, av))
         }
         _ => expected == actual,
+    }
+}
+
+/// Expands every `{"$repeat": TEXT, "times": N}` in `value` to the string
+/// TEXT repeated N times (large payloads without large scenario files).
+fn expand(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => match (map.get("$repeat"), map.get("times")) {
+            (Some(Value::String(text)), Some(times)) if map.len() == 2 => {
+                Value::String(text.repeat(times.as_u64().unwrap_or(0) as usize))
+            }
+            _ => Value::Object(map.iter().map(|(k, v)| (k.clone(), expand(v))).collect()),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(expand).collect()),
+        other => other.clone(),
     }
 }
 
@@ -528,7 +554,10 @@ async fn run_scenario(fixture: &Fixture, scenario: &Value) -> Result<()> {
         .context("a scenario needs steps")?;
     for (index, step) in steps.iter().enumerate() {
         let op = step["op"].as_str().context("a step needs an op")?;
-        let args = substitute(step.get("args").unwrap_or(&Value::Null), &captured);
+        let args = expand(&substitute(
+            step.get("args").unwrap_or(&Value::Null),
+            &captured,
+        ));
         let at = || format!("step {} ({op})", index + 1);
         if op.starts_with("host.") {
             fixture.host_step(op, &args).with_context(at)?;
@@ -536,9 +565,10 @@ async fn run_scenario(fixture: &Fixture, scenario: &Value) -> Result<()> {
         }
         let request = serde_json::json!({"op": op, "args": args});
         let (pattern, deadline) = match (step.get("await"), step.get("expect")) {
-            (Some(p), _) => (Some(p), step["timeout_ms"].as_u64().unwrap_or(5000)),
-            (None, p) => (p, 0),
+            (Some(p), _) => (Some(expand(p)), step["timeout_ms"].as_u64().unwrap_or(5000)),
+            (None, p) => (p.map(expand), 0),
         };
+        let pattern = pattern.as_ref();
         let started = Instant::now();
         let answer = loop {
             let answer = execute(&app, &request).await.with_context(at)?;
@@ -713,7 +743,8 @@ blocks!(
     lock,
     metadata,
     jobs,
-    conversation
+    conversation,
+    crypto
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,6 +44,10 @@ import (
 	conversationEcho "github.com/dapr/components-contrib/conversation/echo"
 	conversationLoader "github.com/dapr/dapr/pkg/components/conversation"
 
+	// Cryptography: keys in a local folder.
+	cryptoLocalStorage "github.com/dapr/components-contrib/crypto/localstorage"
+	cryptoLoader "github.com/dapr/dapr/pkg/components/crypto"
+
 	// Name resolution. mdns (daprd's standalone default) is deliberately not
 	// registered: select sqlite through a Configuration resource instead.
 	nrSqlite "github.com/dapr/components-contrib/nameresolution/sqlite"
@@ -68,6 +72,8 @@ func init() {
 	bindingsLoader.DefaultRegistry.RegisterInputBinding(bindingCron.NewCron, "cron")
 
 	conversationLoader.DefaultRegistry.RegisterComponent(conversationEcho.NewEcho, "echo")
+
+	cryptoLoader.DefaultRegistry.RegisterComponent(cryptoLocalStorage.NewLocalStorageCrypto, "dapr.localstorage")
 
 	nrLoader.DefaultRegistry.RegisterComponent(nrSqlite.NewResolver, "sqlite")
 }

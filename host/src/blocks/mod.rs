@@ -6,9 +6,9 @@
 
 mod unit;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 
 pub use unit::{
     Block, BlockUnit, Bound, Component, EmbeddedComponent, EmbeddedType, SidecarComponent,
@@ -52,6 +52,7 @@ macro_rules! component_block {
 pub mod bindings;
 pub mod configuration;
 pub mod conversation;
+pub mod crypto;
 pub mod invoke;
 pub mod jobs;
 pub mod lock;
@@ -72,6 +73,7 @@ pub static BLOCKS: &[&BlockUnit] = &[
     &metadata::UNIT,
     &jobs::UNIT,
     &conversation::UNIT,
+    &crypto::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`
@@ -109,9 +111,20 @@ pub struct DaprCtx {
     /// The largest payload (state value, message, invocation body) a call
     /// may carry, in bytes.
     pub max_body_bytes: usize,
+    /// The `dapr:runtime` resources the guest holds (crypto streams); in a
+    /// mutex only so that the context is `Sync` (it is reached through
+    /// `&mut self`, never locked).
+    pub resources: Mutex<ResourceTable>,
 }
 
 impl DaprCtx {
+    /// The table of the guest's `dapr:runtime` resources.
+    pub(crate) fn resources(&mut self) -> &mut ResourceTable {
+        self.resources
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Rejects a payload larger than the app's body limit with
     /// `invalid-argument` naming the limit and the flag that raises it.
     pub(crate) fn within_body_limit(&self, what: &str, len: usize) -> Result<(), Error> {

@@ -142,6 +142,7 @@ impl HostState {
             dapr: DaprCtx {
                 app,
                 max_body_bytes: limits.max_body_bytes,
+                resources: ResourceTable::new().into(),
             },
         })
     }

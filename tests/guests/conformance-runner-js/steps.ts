@@ -10,6 +10,7 @@ import {
   bindings,
   configuration,
   conversation,
+  crypto,
   DaprError,
   HTTP_VERBS,
   invoke,
@@ -280,7 +281,78 @@ const OPS: Record<string, (args: Fields) => unknown> = {
       })),
     };
   },
+
+  // ---- crypto ----
+  "crypto.encrypt": (args) => hex(crypto.encrypt(cryptoComponent(args), args.data("plaintext"), encryptOptions(args))),
+  "crypto.decrypt": (args) => text(crypto.decrypt(cryptoComponent(args), ciphertext(args), decryptOptions(args))),
+  "crypto.encrypt-stream": (args) => {
+    const stream = crypto.encryptStream(cryptoComponent(args), encryptOptions(args));
+    const parts = args.strings("chunks").map((chunk) => stream.write(chunk));
+    parts.push(stream.finish());
+    return hex(concat(parts));
+  },
+  "crypto.decrypt-stream": (args) => {
+    const input = ciphertext(args);
+    const size = Math.max(args.u32("chunk-size"), 1);
+    const stream = crypto.decryptStream(cryptoComponent(args), decryptOptions(args));
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < input.length; at += size) parts.push(stream.write(input.subarray(at, at + size)));
+    parts.push(stream.finish());
+    return text(concat(parts));
+  },
 };
+
+/** The crypto ops' component (in `options`). */
+function cryptoComponent(args: Fields): string {
+  return args.object("options").string("component");
+}
+
+/** `options` of an encryption, as the SDK takes them. */
+function encryptOptions(args: Fields): crypto.EncryptOptions {
+  const o = args.object("options");
+  const cipher = o.optString("data-encryption-cipher");
+  return {
+    keyName: o.string("key-name"),
+    keyWrapAlgorithm: o.string("key-wrap-algorithm"),
+    cipher: cipher === undefined ? undefined : o.case("data-encryption-cipher", crypto.CIPHERS, "aes-gcm"),
+    decryptionKeyName: o.optString("decryption-key-name"),
+    omitDecryptionKeyName: o.bool("omit-decryption-key-name"),
+  };
+}
+
+/** `options` of a decryption, as the SDK takes them. */
+function decryptOptions(args: Fields): crypto.DecryptOptions {
+  return { keyName: args.object("options").optString("key-name") };
+}
+
+/** Bytes as lowercase hexadecimal text (ciphertexts). */
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** The ciphertext given as hexadecimal text. */
+function ciphertext(args: Fields): Uint8Array {
+  const digits = args.string("ciphertext");
+  if (digits.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(digits)) {
+    throw new Invalid("`args.ciphertext` must be hexadecimal text");
+  }
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+/** Joins byte arrays. */
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 
 /** One conversation message, a variant by role. */
 function conversationMessage(fields: Fields): conversation.Message {

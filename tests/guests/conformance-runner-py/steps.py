@@ -15,6 +15,7 @@ from dapr_wasm import (
     bindings,
     configuration,
     conversation,
+    crypto,
     invoke,
     jobs,
     lock,
@@ -427,6 +428,58 @@ def conversation_converse(args: Fields) -> Any:
     }
 
 
+# ---- crypto ----
+
+
+def crypto_encrypt_options(args: Fields) -> dict[str, Any]:
+    o = args.object("options")
+    return {
+        "key_name": o.string("key-name"),
+        "key_wrap_algorithm": o.string("key-wrap-algorithm"),
+        "cipher": o.opt_string("data-encryption-cipher"),
+        "decryption_key_name": o.opt_string("decryption-key-name"),
+        "omit_decryption_key_name": o.bool("omit-decryption-key-name"),
+    }
+
+
+def crypto_component(args: Fields) -> str:
+    return args.object("options").string("component")
+
+
+def crypto_decrypt_key(args: Fields) -> str | None:
+    return args.object("options").opt_string("key-name")
+
+
+def crypto_ciphertext(args: Fields) -> bytes:
+    try:
+        return bytes.fromhex(args.string("ciphertext"))
+    except ValueError:
+        raise Invalid("`args.ciphertext` must be hexadecimal text") from None
+
+
+def crypto_encrypt(args: Fields) -> Any:
+    sealed = crypto.encrypt(crypto_component(args), args.data("plaintext"), **crypto_encrypt_options(args))
+    return sealed.hex()
+
+
+def crypto_decrypt(args: Fields) -> Any:
+    return text(crypto.decrypt(crypto_component(args), crypto_ciphertext(args), key_name=crypto_decrypt_key(args)))
+
+
+def crypto_encrypt_stream(args: Fields) -> Any:
+    with crypto.encrypt_stream(crypto_component(args), **crypto_encrypt_options(args)) as stream:
+        sealed = b"".join(stream.write(chunk) for chunk in args.strings("chunks"))
+        return (sealed + stream.finish()).hex()
+
+
+def crypto_decrypt_stream(args: Fields) -> Any:
+    ciphertext = crypto_ciphertext(args)
+    size = max(args.u32("chunk-size"), 1)
+    with crypto.decrypt_stream(crypto_component(args), key_name=crypto_decrypt_key(args)) as stream:
+        plaintext = b"".join(stream.write(ciphertext[i : i + size]) for i in range(0, len(ciphertext), size))
+        return text(plaintext + stream.finish())
+
+
 OPS: dict[str, Callable[[Fields], Any]] = {
     "state.get": state_get,
     "state.get-bulk": state_get_bulk,
@@ -450,5 +503,9 @@ OPS: dict[str, Callable[[Fields], Any]] = {
     "jobs.get": jobs_get,
     "jobs.delete": jobs_delete,
     "conversation.converse": conversation_converse,
+    "crypto.encrypt": crypto_encrypt,
+    "crypto.decrypt": crypto_decrypt,
+    "crypto.encrypt-stream": crypto_encrypt_stream,
+    "crypto.decrypt-stream": crypto_decrypt_stream,
 }
 """Every op of the step protocol, by name."""

@@ -69,6 +69,9 @@ const ANY: Row = Row {
 
 use Case::*;
 
+/// The start of daprd's message for a failed encryption or decryption.
+const CRYPTO: &str = "failed to perform operation";
+
 /// The rows, tried in order.
 #[rustfmt::skip]
 static TABLE: &[Row] = &[
@@ -141,6 +144,17 @@ static TABLE: &[Row] = &[
     // Configuration.
     Row { reason: Some("ERR_CONFIGURATION_STORE_NOT_CONFIGURED"), case: NotFound, ..ANY },
     Row { reason: Some("ERR_CONFIGURATION_STORE_NOT_FOUND"), case: NotFound, ..ANY },
+    // Cryptography: daprd wraps every failure of the scheme or the key in
+    // one message (`failed to perform operation: ...`, code `Internal`).
+    Row { text: &[CRYPTO, "document's signature"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "failed to decrypt segment"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "invalid header"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "no key name was provided"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "key type mismatch"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "key cannot"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "invalid key path"], case: InvalidArgument, ..ANY },
+    Row { text: &[CRYPTO, "not supported"], case: Unsupported, ..ANY },
+    Row { text: &[CRYPTO, "unsupported algorithm"], case: Unsupported, ..ANY },
     // Transport failures, whatever the message says.
     Row { code: Some(Code::Unavailable), case: Unavailable, ..ANY },
     Row { code: Some(Code::DeadlineExceeded), case: Unavailable, ..ANY },
@@ -298,6 +312,18 @@ mod tests {
         (Some("ERR_INVOKE_OUTPUT_BINDING"), Code::Internal, "error invoking output binding files: remove /tmp/files/a: no such file or directory", NotFound),
         (Some("ERR_CONFIGURATION_STORE_NOT_CONFIGURED"), Code::FailedPrecondition, "configuration stores not configured", NotFound),
         (Some("ERR_CONFIGURATION_STORE_NOT_FOUND"), Code::InvalidArgument, "configuration store nope not found", NotFound),
+        (None, Code::Internal, "failed to perform operation: failed to validate the document's signature", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: error processing segment 0: failed to decrypt segment", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: invalid header: unsupported scheme", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: document's manifest does not contain a key name, and no key name was provided", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: failed to wrap the file key: failed to encrypt data: key type mismatch", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: failed to wrap the file key: key cannot perform the 'wrapKey' operation", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: failed to wrap the file key: failed to retrieve the key encryption key: invalid key path: cannot contain '..'", InvalidArgument),
+        (None, Code::Internal, "failed to perform operation: option Algorithm is not valid: algorithm RSA-OAEP is not supported", Unsupported),
+        (None, Code::Internal, "failed to perform operation: failed to wrap the file key: failed to encrypt data: unsupported algorithm", Unsupported),
+        (None, Code::Internal, "failed to perform operation: failed to wrap the file key: failed to retrieve the key encryption key: failed to load key 'nope': open /keys/nope: no such file or directory", NotFound),
+        (None, Code::InvalidArgument, "crypto provider nope not found", NotFound),
+        (None, Code::Internal, "crypto providers not configured", NotFound),
         (None, Code::Unavailable, "tcp connect error: Connection refused (os error 111)", Unavailable),
         (None, Code::DeadlineExceeded, "context deadline exceeded", Unavailable),
         (None, Code::Cancelled, "operation was canceled", Unavailable),

@@ -104,6 +104,20 @@ impl<'a> Fields<'a> {
         Ok(self.string(name)?.into_bytes())
     }
 
+    /// Bytes given as hexadecimal text (default empty).
+    pub fn hex(&self, name: &str) -> Decoded<Vec<u8>> {
+        let text = self.string(name)?;
+        let digit = |c: u8| (c as char).to_digit(16);
+        if text.len() % 2 != 0 {
+            return Err(self.wrong(name, "hexadecimal text"));
+        }
+        text.as_bytes()
+            .chunks(2)
+            .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| self.wrong(name, "hexadecimal text"))
+    }
+
     /// An unsigned 32-bit integer (default 0).
     pub fn u32(&self, name: &str) -> Decoded<u32> {
         match self.get(name) {
@@ -271,6 +285,11 @@ pub fn text(data: &[u8]) -> Cow<'_, str> {
 /// A payload as JSON text.
 pub fn data(data: &[u8]) -> Value {
     text(data).into()
+}
+
+/// Bytes as lowercase hexadecimal text (ciphertexts).
+pub fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `[k, v]` pairs.

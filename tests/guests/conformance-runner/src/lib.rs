@@ -24,6 +24,7 @@ wit_bindgen::generate!({
         "dapr:runtime/metadata@0.1.0": dapr_guest::wit::dapr::runtime::metadata,
         "dapr:runtime/jobs@0.1.0": dapr_guest::wit::dapr::runtime::jobs,
         "dapr:runtime/conversation@0.1.0": dapr_guest::wit::dapr::runtime::conversation,
+        "dapr:runtime/crypto@0.1.0": dapr_guest::wit::dapr::runtime::crypto,
     },
 });
 

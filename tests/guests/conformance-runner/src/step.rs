@@ -3,7 +3,8 @@
 
 use dapr_guest::RuntimeError;
 use dapr_guest::wit::dapr::runtime::{
-    bindings, configuration, conversation, invoke, jobs, lock, metadata, pubsub, secrets, state,
+    bindings, configuration, conversation, crypto, invoke, jobs, lock, metadata, pubsub, secrets,
+    state,
 };
 use serde_json::{Value, json};
 
@@ -71,6 +72,10 @@ fn run(step: &str) -> Result<Value, Failure> {
         "jobs.get" => jobs_get(args),
         "jobs.delete" => jobs_delete(args),
         "conversation.converse" => conversation_converse(args),
+        "crypto.encrypt" => crypto_encrypt(args),
+        "crypto.decrypt" => crypto_decrypt(args),
+        "crypto.encrypt-stream" => crypto_encrypt_stream(args),
+        "crypto.decrypt-stream" => crypto_decrypt_stream(args),
         "" => Err(Invalid("the step has no `op`".into()).into()),
         other => Err(Invalid(format!("unknown op `{other}`")).into()),
     }
@@ -385,6 +390,69 @@ fn jobs_get(args: Fields) -> Result<Value, Failure> {
 fn jobs_delete(args: Fields) -> Result<Value, Failure> {
     jobs::delete(&args.string("name")?)?;
     Ok(Value::Null)
+}
+
+// ---- crypto ----
+
+const CIPHERS: &[(&str, crypto::DataCipher)] = &[
+    ("aes-gcm", crypto::DataCipher::AesGcm),
+    ("chacha20-poly1305", crypto::DataCipher::Chacha20Poly1305),
+];
+
+fn encrypt_options(args: &Fields) -> Decoded<crypto::EncryptOptions> {
+    let options = args.object("options")?;
+    let cipher = match options.opt_string("data-encryption-cipher")? {
+        None => None,
+        Some(_) => Some(options.case("data-encryption-cipher", CIPHERS, crypto::DataCipher::AesGcm)?),
+    };
+    Ok(crypto::EncryptOptions {
+        component: options.string("component")?,
+        key_name: options.string("key-name")?,
+        key_wrap_algorithm: options.string("key-wrap-algorithm")?,
+        data_encryption_cipher: cipher,
+        omit_decryption_key_name: options.bool("omit-decryption-key-name")?,
+        decryption_key_name: options.opt_string("decryption-key-name")?,
+    })
+}
+
+fn decrypt_options(args: &Fields) -> Decoded<crypto::DecryptOptions> {
+    let options = args.object("options")?;
+    Ok(crypto::DecryptOptions {
+        component: options.string("component")?,
+        key_name: options.opt_string("key-name")?,
+    })
+}
+
+fn crypto_encrypt(args: Fields) -> Result<Value, Failure> {
+    let ciphertext = crypto::encrypt(&encrypt_options(&args)?, &args.data("plaintext")?)?;
+    Ok(codec::hex(&ciphertext).into())
+}
+
+fn crypto_decrypt(args: Fields) -> Result<Value, Failure> {
+    let ciphertext = args.hex("ciphertext")?;
+    Ok(codec::data(&crypto::decrypt(&decrypt_options(&args)?, &ciphertext)?))
+}
+
+fn crypto_encrypt_stream(args: Fields) -> Result<Value, Failure> {
+    let stream = crypto::encrypt_stream(&encrypt_options(&args)?)?;
+    let mut ciphertext = Vec::new();
+    for chunk in args.strings("chunks")? {
+        ciphertext.extend(stream.write(chunk.as_bytes())?);
+    }
+    ciphertext.extend(stream.finish()?);
+    Ok(codec::hex(&ciphertext).into())
+}
+
+fn crypto_decrypt_stream(args: Fields) -> Result<Value, Failure> {
+    let ciphertext = args.hex("ciphertext")?;
+    let chunk_size = args.u32("chunk-size")?.max(1) as usize;
+    let stream = crypto::decrypt_stream(&decrypt_options(&args)?)?;
+    let mut plaintext = Vec::new();
+    for chunk in ciphertext.chunks(chunk_size) {
+        plaintext.extend(stream.write(chunk)?);
+    }
+    plaintext.extend(stream.finish()?);
+    Ok(codec::data(&plaintext))
 }
 
 // ---- conversation ----
