@@ -275,6 +275,30 @@ async fn expect_response(
     Ok(())
 }
 
+/// One `GET path_and_query` handled by `proxy` in `store`, checked to
+/// answer 200 with `body`.
+async fn handle_get(
+    store: &mut wasmtime::Store<wasmtime_dapr::runtime::HostState>,
+    proxy: &wasmtime_wasi_http::p2::bindings::Proxy,
+    path_and_query: &str,
+    body: &[u8],
+) -> Result<()> {
+    let request = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, get_request(path_and_query)?)?;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let outparam = store.data_mut().http().new_response_outparam(sender)?;
+    proxy
+        .wasi_http_incoming_handler()
+        .call_handle(&mut *store, request, outparam)
+        .await?;
+    let response = receiver
+        .await?
+        .map_err(|code| anyhow!("error code {code:?}"))?;
+    expect_response(response, body).await
+}
+
 /// Latency summary of samples in nanoseconds.
 struct Stats {
     n: usize,
@@ -491,20 +515,7 @@ fn bench_instantiate() -> Result<()> {
             let mut store = hello.new_store(&[])?;
             let proxy = proxy_pre.instantiate_async(&mut store).await?;
             let samples = time_loop!(warmup, iters, {
-                let request = store
-                    .data_mut()
-                    .http()
-                    .new_incoming_request(Scheme::Http, get_request("/")?)?;
-                let (sender, receiver) = tokio::sync::oneshot::channel();
-                let outparam = store.data_mut().http().new_response_outparam(sender)?;
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, request, outparam)
-                    .await?;
-                let response = receiver
-                    .await?
-                    .map_err(|code| anyhow!("error code {code:?}"))?;
-                expect_response(response, HELLO_BODY).await?;
+                handle_get(&mut store, &proxy, "/", HELLO_BODY).await?;
             });
             anyhow::Ok(Stats::of(samples))
         };

@@ -293,20 +293,7 @@ async fn reused_calls(app: &App, entry: Entry, warmup: usize, calls: usize) -> R
                 .instantiate_async(&mut store)
                 .await?;
             time_loop!(warmup, calls, {
-                let request = store
-                    .data_mut()
-                    .http()
-                    .new_incoming_request(Scheme::Http, get_request("/get?n=0")?)?;
-                let (sender, receiver) = tokio::sync::oneshot::channel();
-                let outparam = store.data_mut().http().new_response_outparam(sender)?;
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, request, outparam)
-                    .await?;
-                let response = receiver
-                    .await?
-                    .map_err(|code| anyhow!("error code {code:?}"))?;
-                expect_response(response, b"0").await?;
+                handle_get(&mut store, &proxy, "/get?n=0", b"0").await?;
             })
         }
         Entry::Invoke => {

@@ -646,6 +646,17 @@ mod tests {
         Ok(out)
     }
 
+    /// The length of a ciphertext's header: up to its third newline.
+    fn header_len(ct: &[u8]) -> usize {
+        ct.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(2)
+            .unwrap()
+            .0
+            + 1
+    }
+
     #[test]
     fn round_trips_at_every_size_and_chunking() {
         for size in [
@@ -661,14 +672,7 @@ mod tests {
                 for chunk in [7, 4096, SEGMENT_SIZE + 3, usize::MAX] {
                     let ct = encrypt(&plaintext, chunk.min(size.max(1)), cipher);
                     let segments = size.div_ceil(SEGMENT_SIZE);
-                    let header = ct
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, b)| **b == b'\n')
-                        .nth(2)
-                        .unwrap()
-                        .0
-                        + 1;
+                    let header = header_len(&ct);
                     assert_eq!(ct.len() - header, size + segments * SEGMENT_OVERHEAD);
                     for read in [1, 300, SEGMENT_SIZE + SEGMENT_OVERHEAD, usize::MAX] {
                         assert_eq!(decrypt(&ct, read.min(ct.len()), None).unwrap(), plaintext);
@@ -688,14 +692,7 @@ mod tests {
             decrypt(&flipped, 1000, None),
             Err(Error::InvalidArgument(_))
         ));
-        let header = ct
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .nth(2)
-            .unwrap()
-            .0
-            + 1;
+        let header = header_len(&ct);
         let cut = &ct[..header + SEGMENT_SIZE + SEGMENT_OVERHEAD];
         assert!(decrypt(cut, 1000, None).is_err());
         assert!(matches!(

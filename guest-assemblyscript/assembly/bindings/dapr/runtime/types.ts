@@ -139,6 +139,14 @@ export function lift_ResultBoolDaprError(ptr: usize): Result<bool, DaprError> {
   }
 }
 
+export function lift_ResultBytesDaprError(ptr: usize): Result<Uint8Array, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Uint8Array, DaprError>(rt.liftBytes(load<usize>(ptr, 4), load<i32>(ptr, 8)));
+    case 1: return rt.err<Uint8Array, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
 export function lift_ResultStringDaprError(ptr: usize): Result<string, DaprError> {
   switch (<i32>load<u8>(ptr)) {
     case 0: return rt.ok<string, DaprError>(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
