@@ -143,6 +143,46 @@ pub fn point_in_time(text: &str, from: DateTime<Utc>) -> Result<DateTime<Utc>> {
         .ok_or_else(too_late)
 }
 
+/// A repeating interval as Dapr reads an actor reminder's or timer's
+/// period: a Go duration (`10s`), an ISO 8601 duration of fixed length
+/// (`PT10S`, `P1D`; no months or years) or an ISO 8601 repetition
+/// (`R5/PT10S`: five times in all). Gives the interval and, for a
+/// repetition, the count.
+pub fn period(text: &str) -> Result<(Duration, Option<u32>)> {
+    let text = text.trim();
+    let (count, every) = match text.strip_prefix('R') {
+        Some(repeated) => {
+            let (count, every) = repeated
+                .split_once('/')
+                .with_context(|| format!("`{text}` is not a repetition such as R5/PT10S"))?;
+            let count: u32 = count
+                .parse()
+                .with_context(|| format!("`{text}`: the repetition count is not a whole number"))?;
+            (Some(count), every)
+        }
+        None => (None, text),
+    };
+    let interval = match go_duration(every) {
+        Ok(interval) => interval,
+        Err(_) => {
+            let (months, days, rest) = iso8601_duration(every).with_context(|| {
+                format!("`{text}` is not a Go duration, an ISO 8601 duration or a repetition")
+            })?;
+            if months > 0 {
+                bail!("period `{text}` counts months or years, which have no fixed length");
+            }
+            Duration::from_secs(days.saturating_mul(86_400)).saturating_add(rest)
+        }
+    };
+    if interval.is_zero() {
+        bail!("period `{text}` must be positive");
+    }
+    if count == Some(0) {
+        bail!("period `{text}` repeats zero times");
+    }
+    Ok((interval, count))
+}
+
 /// Parses an ISO 8601 duration `PnYnMnWnDTnHnMnS` (whole numbers, as Dapr
 /// reads them) into months, days and the rest.
 fn iso8601_duration(text: &str) -> Result<(u32, u64, Duration)> {
@@ -247,6 +287,20 @@ mod tests {
             every.next_after(at).unwrap().to_rfc3339(),
             "2026-12-02T10:01:37+00:00"
         );
+    }
+
+    #[test]
+    fn parses_periods() {
+        assert_eq!(period("10s").unwrap(), (Duration::from_secs(10), None));
+        assert_eq!(period("PT1M").unwrap(), (Duration::from_secs(60), None));
+        assert_eq!(period("P1D").unwrap(), (Duration::from_secs(86_400), None));
+        assert_eq!(
+            period("R5/PT10S").unwrap(),
+            (Duration::from_secs(10), Some(5))
+        );
+        for bad in ["", "0s", "R0/PT1S", "R/PT1S", "R5", "P1M", "soon"] {
+            assert!(period(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub use unit::{
 };
 
 use crate::config::AppComponents;
-use crate::wit::{App, Error};
+use crate::wit::{DaprHost, Error};
 
 /// Declares a block that has components: its marker type, implementing
 /// [`Block`] with the backend trait its components bind to, and its `UNIT`
@@ -49,6 +49,7 @@ macro_rules! component_block {
     };
 }
 
+pub mod actors;
 pub mod bindings;
 pub mod configuration;
 pub mod conversation;
@@ -74,6 +75,7 @@ pub static BLOCKS: &[&BlockUnit] = &[
     &jobs::UNIT,
     &conversation::UNIT,
     &crypto::UNIT,
+    &actors::UNIT,
 ];
 
 /// The block serving the Dapr component type `component_type`
@@ -115,6 +117,9 @@ pub struct DaprCtx {
     /// mutex only so that the context is `Sync` (it is reached through
     /// `&mut self`, never locked).
     pub resources: Mutex<ResourceTable>,
+    /// The actor turns this store's calls are part of (empty unless the
+    /// store is an actor's instance in a turn).
+    pub actor_chain: actors::CallChain,
 }
 
 impl DaprCtx {
@@ -140,7 +145,7 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> &mut DaprCtx,
 ) -> anyhow::Result<()> {
-    App::add_to_linker::<T, HasSelf<DaprCtx>>(linker, get)?;
+    DaprHost::add_to_linker::<T, HasSelf<DaprCtx>>(linker, get)?;
     Ok(())
 }
 

@@ -11,10 +11,14 @@ use anyhow::{Context, Result, bail};
 use super::{AppAccess, ComponentSpec};
 use crate::backend::BackendKind;
 use crate::backend::sidecar::Sidecar;
+use crate::blocks::actors::embedded::LocalActors;
+use crate::blocks::actors::sidecar::SidecarActors;
+use crate::blocks::actors::{ACTOR_STATE_STORE, ActorClient, Actors};
 use crate::blocks::configuration::ConfigurationSink;
 use crate::blocks::invoke::{Invoker, SidecarInvoker};
 use crate::blocks::jobs::sidecar::SidecarJobs;
 use crate::blocks::jobs::{Jobs, Scheduler};
+use crate::blocks::state::{StateBlock, StateStore};
 use crate::blocks::{self, Block, BlockUnit, Bound, Component};
 use crate::wit::Error;
 
@@ -42,12 +46,16 @@ pub struct Registry {
     components: Vec<Declared>,
     invoker: Arc<dyn Invoker>,
     jobs: Arc<dyn Jobs>,
+    actors: Arc<dyn Actors>,
+    /// The state store marked `actorStateStore: true`, if any.
+    actor_state_store: Option<String>,
 }
 
 impl Registry {
     /// The embedded components `specs` declare, with `invoker` for service
-    /// invocation and `jobs` for the apps' jobs. A type no block serves in-process is an error that lists
-    /// the types that are served.
+    /// invocation and `jobs` for the apps' jobs and actor reminders. A type
+    /// no block serves in-process is an error that lists the types that are
+    /// served; so is more than one state store marked `actorStateStore`.
     pub fn embedded(
         specs: Vec<ComponentSpec>,
         invoker: Arc<dyn Invoker>,
@@ -87,11 +95,14 @@ impl Registry {
                 component,
             });
         }
+        let actor_state_store = actor_state_store(&components)?;
         Ok(Registry {
             backend: BackendKind::Embedded,
             components,
             invoker,
+            actors: LocalActors::new(jobs.clone()),
             jobs,
+            actor_state_store,
         })
     }
 
@@ -121,12 +132,19 @@ impl Registry {
             components,
             invoker: Arc::new(SidecarInvoker::new(sidecar.clone())),
             jobs: SidecarJobs::new(sidecar),
+            actors: Arc::new(SidecarActors),
+            actor_state_store: None,
         }
     }
 
     /// Which backend serves the building blocks.
     pub fn backend(&self) -> BackendKind {
         self.backend
+    }
+
+    /// The actors of this host's apps.
+    pub fn actors(&self) -> &Arc<dyn Actors> {
+        &self.actors
     }
 
     /// The declared components, in declaration order.
@@ -160,7 +178,9 @@ impl Registry {
                 (d.spec.name.clone(), entry)
             })
             .collect();
+        let actor_state = self.actor_state_of(app_id, &entries);
         AppComponents {
+            actors: self.actors.clone().for_app(app_id, actor_state),
             app_id: app_id.to_string(),
             backend: self.backend,
             entries,
@@ -169,6 +189,54 @@ impl Registry {
             config_updates,
             access,
         }
+    }
+}
+
+impl Registry {
+    /// The actor state store as app `app_id` (with `entries`) reaches it,
+    /// or why it cannot.
+    fn actor_state_of(
+        &self,
+        app_id: &str,
+        entries: &BTreeMap<String, Entry>,
+    ) -> Result<Arc<dyn StateStore>, Error> {
+        let Some(name) = &self.actor_state_store else {
+            return Err(Error::NotFound(format!(
+                "no state store holds actor state; mark one with the metadata `{ACTOR_STATE_STORE}: \"true\"` in its component manifest"
+            )));
+        };
+        match entries.get(name) {
+            Some(Entry::Granted(_, _, bound)) => bound.get::<StateBlock>().cloned().ok_or_else(|| {
+                Error::Internal(format!("actor state store `{name}` is not a state store"))
+            }),
+            _ => Err(Error::Denied(format!(
+                "actor state store `{name}` is not scoped to app `{app_id}`"
+            ))),
+        }
+    }
+}
+
+/// The name of the one state store `components` mark `actorStateStore:
+/// true`, if any; more than one is an error.
+fn actor_state_store(components: &[Declared]) -> Result<Option<String>> {
+    let marked: Vec<&str> = components
+        .iter()
+        .filter(|d| d.block.name == StateBlock::unit().name)
+        .filter(|d| {
+            d.spec
+                .metadata
+                .get(ACTOR_STATE_STORE)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        })
+        .map(|d| d.spec.name.as_str())
+        .collect();
+    match marked.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.to_string())),
+        many => bail!(
+            "state stores {} are all marked `{ACTOR_STATE_STORE}: true`; mark only one",
+            many.join(", ")
+        ),
     }
 }
 
@@ -193,6 +261,8 @@ pub struct AppComponents {
     pub invoker: Arc<dyn Invoker>,
     /// This app's jobs.
     pub jobs: Arc<dyn Scheduler>,
+    /// The actors this app calls (and its actor state and reminders).
+    pub actors: Arc<dyn ActorClient>,
     /// Where configuration updates for this app go; `None` if the app does
     /// not export `handler`.
     pub config_updates: Option<Arc<dyn ConfigurationSink>>,

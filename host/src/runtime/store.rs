@@ -143,6 +143,7 @@ impl HostState {
                 app,
                 max_body_bytes: limits.max_body_bytes,
                 resources: ResourceTable::new().into(),
+                actor_chain: Default::default(),
             },
         })
     }
