@@ -582,6 +582,9 @@ fn inspect(path: &Path) -> Result<()> {
     if has("dapr:runtime/handler@") {
         worlds.push("app (serve)");
     }
+    if has("dapr:runtime/actor@") {
+        worlds.push("actor-app (serve)");
+    }
     if has("wasi:cli/run@") {
         worlds.push("client command (run)");
     }

@@ -243,6 +243,28 @@ impl Server {
         Ok(lines)
     }
 
+    /// Asks every app that exports `actor` for its actor types and hosts
+    /// them (activations through the app's handle, reminders from the
+    /// scheduler); returns a summary line per app.
+    pub async fn start_actors(&self) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        for app in self.apps().values().filter(|a| a.exports().actor) {
+            let types = app.actor_types().await?;
+            let names = self
+                .registry
+                .actors()
+                .host(
+                    app.id(),
+                    types,
+                    self.directory.handle(app.id()),
+                    app.limits().actor_idle_timeout,
+                )
+                .with_context(|| format!("app `{}`: cannot host its actors", app.id()))?;
+            lines.push(format!("{} hosts {}", app.id(), names.join(", ")));
+        }
+        Ok(lines)
+    }
+
     /// What `serve` prints about the backend, components and apps.
     pub fn summary(&self) -> Vec<String> {
         let mut lines = vec![format!(
@@ -263,10 +285,14 @@ impl Server {
         }
         for (id, app) in self.apps() {
             let e = app.exports();
-            let serves: Vec<&str> = [(e.http, "http"), (e.handler, "events, invocations")]
-                .into_iter()
-                .filter_map(|(yes, what)| yes.then_some(what))
-                .collect();
+            let serves: Vec<&str> = [
+                (e.http, "http"),
+                (e.handler, "events, invocations"),
+                (e.actor, "actors"),
+            ]
+            .into_iter()
+            .filter_map(|(yes, what)| yes.then_some(what))
+            .collect();
             lines.push(format!("  app {id}: {}", serves.join(", ")));
         }
         lines
@@ -379,13 +405,22 @@ pub async fn serve(
         report(&line);
     }
     let apps = server.apps();
-    if let Some((id, _)) = apps
-        .iter()
-        .find(|(_, app)| !app.exports().http && !app.exports().handler)
-    {
+    if let Some((id, _)) = apps.iter().find(|(_, app)| {
+        let e = app.exports();
+        !e.http && !e.handler && !e.actor
+    }) {
         bail!(
-            "app `{id}` exports neither wasi:http/incoming-handler nor dapr:runtime/handler; nothing to serve (use `run` for commands)"
+            "app `{id}` exports none of wasi:http/incoming-handler, dapr:runtime/handler and dapr:runtime/actor; nothing to serve (use `run` for commands)"
         );
+    }
+    if server.backend() == BackendKind::Sidecar {
+        for app in apps.values().filter(|a| a.exports().actor) {
+            report(&format!(
+                "  app {} exports dapr:runtime/actor, but {}: its actor types are not hosted",
+                app.id(),
+                crate::blocks::actors::sidecar::NOT_YET
+            ));
+        }
     }
     match server.backend() {
         BackendKind::Sidecar if channel.is_some() => report(
@@ -408,6 +443,9 @@ pub async fn serve(
             }
             for line in server.start_input_bindings().await? {
                 report(&format!("  input binding {line}"));
+            }
+            for line in server.start_actors().await? {
+                report(&format!("  actors: {line}"));
             }
             for id in server.start_jobs()? {
                 report(&format!(

@@ -206,9 +206,11 @@ impl Registry {
             )));
         };
         match entries.get(name) {
-            Some(Entry::Granted(_, _, bound)) => bound.get::<StateBlock>().cloned().ok_or_else(|| {
-                Error::Internal(format!("actor state store `{name}` is not a state store"))
-            }),
+            Some(Entry::Granted(_, _, bound)) => {
+                bound.get::<StateBlock>().cloned().ok_or_else(|| {
+                    Error::Internal(format!("actor state store `{name}` is not a state store"))
+                })
+            }
             _ => Err(Error::Denied(format!(
                 "actor state store `{name}` is not scoped to app `{app_id}`"
             ))),

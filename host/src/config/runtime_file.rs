@@ -8,6 +8,7 @@
 //! max-instances = 8       # instances running at once
 //! max-queued = 16         # requests waiting for an instance before 503
 //! max-body-size = "16Mi"  # bodies, state values, gRPC messages
+//! actor-idle-timeout = 600  # seconds an actor stays active without a call
 //!
 //! [apps.orders.grants]    # once present, whatever is not granted is denied
 //! state = ["statestore"]
@@ -56,6 +57,9 @@ pub struct AppSettings {
     pub max_queued: Option<u32>,
     /// The largest body, state value or gRPC message (`16Mi`, or bytes).
     pub max_body_size: Option<Size>,
+    /// Seconds an actor stays active without a call, for an actor type
+    /// that sets no idle timeout of its own.
+    pub actor_idle_timeout: Option<f64>,
     /// The names the app may use, by grant key (see [`Grants`]); once
     /// present, everything else is denied.
     pub grants: Option<BTreeMap<String, Vec<String>>>,
@@ -167,6 +171,14 @@ impl AppSettings {
                     format!("timeout = {seconds:?} is not a positive number of seconds")
                 })?;
         }
+        if let Some(seconds) = self.actor_idle_timeout {
+            limits.actor_idle_timeout = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .with_context(|| {
+                    format!("actor-idle-timeout = {seconds:?} is not a positive number of seconds")
+                })?;
+        }
         if let Some(Size(size)) = self.memory_limit {
             limits.memory_bytes = size.0;
         }
@@ -200,6 +212,7 @@ mod tests {
             max-instances = 8
             max-queued = 0
             max-body-size = 1048576
+            actor-idle-timeout = 90
             "#,
         )
         .unwrap();
@@ -210,6 +223,7 @@ mod tests {
         assert_eq!(orders.max_instances, Some(8));
         assert_eq!(orders.max_queued, 0);
         assert_eq!(orders.max_body_bytes, 1 << 20);
+        assert_eq!(orders.actor_idle_timeout, Duration::from_secs(90));
     }
 
     #[test]

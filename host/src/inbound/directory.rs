@@ -1,7 +1,8 @@
 //! The apps of this host, by id, and the one handle through which every
 //! kind of inbound traffic reaches an app: topic events, input-binding
-//! events, configuration updates, job triggers and service invocations, whether they come
-//! from the embedded broker and bindings or from daprd's app channel.
+//! events, configuration updates, job triggers, service invocations and
+//! actor activations, whether they come from the embedded broker, bindings
+//! and actors or from daprd's app channel.
 //!
 //! The directory exists before any app is loaded: components are wired to
 //! handles by app id, and an app becomes reachable when it is added. A call
@@ -14,6 +15,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use tokio::sync::watch;
 
+use crate::blocks::actors::{ActorInstance, ActorRef, ActorSource};
 use crate::blocks::bindings::{BindingEvent, BindingSubscriber};
 use crate::blocks::configuration::{ConfigurationSink, ConfigurationSubscriber, Item};
 use crate::blocks::invoke::{Invoker, Request, Response};
@@ -166,6 +168,20 @@ impl BindingSubscriber for AppHandle {
 impl JobSubscriber for AppHandle {
     async fn deliver(&self, name: &str, data: Vec<u8>) -> Result<Result<(), String>> {
         self.app()?.on_job_event(name, data).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ActorSource for AppHandle {
+    async fn activate(
+        &self,
+        actor: &ActorRef,
+        wait: bool,
+    ) -> Result<Option<Box<dyn ActorInstance>>, Error> {
+        let app = self
+            .app()
+            .map_err(|err| Error::Unavailable(failure_message(&err)))?;
+        app.activate_actor(actor, wait).await
     }
 }
 

@@ -18,6 +18,7 @@ use crate::config::AppComponents;
 use crate::telemetry;
 use crate::wit::dapr::runtime::configuration::Item;
 use crate::wit::dapr::runtime::invoke::{Request, Response};
+use crate::wit::exports::dapr::runtime::actor::GuestIndices as ActorIndices;
 use crate::wit::exports::dapr::runtime::handler::{
     BindingEvent, CloudEvent, EventStatus, GuestIndices, Subscription,
 };
@@ -32,6 +33,8 @@ pub struct Exports {
     pub handler: bool,
     /// `wasi:cli/run`.
     pub command: bool,
+    /// `dapr:runtime/actor`.
+    pub actor: bool,
 }
 
 /// A component loaded for one app id: compiled once, instantiated per call,
@@ -41,12 +44,13 @@ pub struct App {
     runtime: Arc<Runtime>,
     components: Arc<AppComponents>,
     limits: Limits,
-    admission: Admission,
+    pub(super) admission: Admission,
     exports: Exports,
     proxy: Option<ProxyPre<HostState>>,
     handler: Option<GuestIndices>,
     command: Option<CommandPre<HostState>>,
-    pre: InstancePre<HostState>,
+    pub(super) actor: Option<ActorIndices>,
+    pub(super) pre: InstancePre<HostState>,
 }
 
 impl Exports {
@@ -56,6 +60,7 @@ impl Exports {
             http: ProxyPre::new(pre.clone()).is_ok(),
             handler: GuestIndices::new(pre).is_ok(),
             command: CommandPre::new(pre.clone()).is_ok(),
+            actor: ActorIndices::new(pre).is_ok(),
         }
     }
 }
@@ -76,10 +81,12 @@ impl App {
         let proxy = ProxyPre::new(pre.clone()).ok();
         let handler = GuestIndices::new(&pre).ok();
         let command = CommandPre::new(pre.clone()).ok();
+        let actor = ActorIndices::new(&pre).ok();
         let exports = Exports {
             http: proxy.is_some(),
             handler: handler.is_some(),
             command: command.is_some(),
+            actor: actor.is_some(),
         };
         App {
             id: id.to_string(),
@@ -91,6 +98,7 @@ impl App {
             proxy,
             handler,
             command,
+            actor,
             pre,
         }
     }
@@ -149,7 +157,7 @@ impl App {
     /// store, and host calls still pending then are cancelled here. The
     /// call is one inbound call of kind `what` about `target`: traced as a
     /// child of `parent`, logged in its span, recorded in the metrics.
-    async fn bounded<T>(
+    pub(super) async fn bounded<T>(
         &self,
         what: &'static str,
         target: &str,
@@ -520,7 +528,7 @@ pub(crate) fn outcome_of<T>(result: &Result<T>) -> &'static str {
 
 /// How long a call may take in all: its deadline plus a tenth, so that the
 /// store's own interruption (a clearer error) comes first.
-fn grace(timeout: std::time::Duration) -> std::time::Duration {
+pub(super) fn grace(timeout: std::time::Duration) -> std::time::Duration {
     timeout.saturating_add(timeout / 10)
 }
 

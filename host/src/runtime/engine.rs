@@ -131,7 +131,8 @@ impl Runtime {
     /// A fresh store for one request of an app with `limits`, reaching
     /// `app`; `args` become the guest's command-line arguments. Guest code
     /// yields at every epoch tick and is interrupted once `limits.timeout`
-    /// has passed since this call.
+    /// has passed since this call (or since the store's deadline was
+    /// restarted).
     pub(crate) fn new_store(
         &self,
         limits: &Limits,
@@ -141,8 +142,7 @@ impl Runtime {
         let state = HostState::new(&self.config.sandbox, limits, app, args)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state.limits());
-        let deadline = Instant::now().checked_add(limits.timeout);
-        store.epoch_deadline_callback(move |_| match deadline {
+        store.epoch_deadline_callback(move |store| match store.data().deadline() {
             Some(deadline) if Instant::now() >= deadline => Ok(UpdateDeadline::Interrupt),
             // Tokio's own yield: the task goes to the back of the queue and
             // the worker polls for I/O before running it again, so requests

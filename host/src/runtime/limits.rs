@@ -33,6 +33,9 @@ pub struct Limits {
     /// The largest HTTP or invocation body (each way), state value and gRPC
     /// message to or from daprd, in bytes.
     pub max_body_bytes: usize,
+    /// How long an actor of this app stays active without a call, for an
+    /// actor type that sets no idle timeout of its own.
+    pub actor_idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -43,6 +46,7 @@ impl Default for Limits {
             max_instances: None,
             max_queued: 64,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            actor_idle_timeout: crate::blocks::actors::DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -145,6 +149,9 @@ pub enum Queueing {
     /// Events and binding deliveries: wait as long as it takes (the broker
     /// or trigger that produces them bounds how many there are).
     Wait,
+    /// Actor activations looking for a free slot: refused at once when
+    /// there is none (an idle actor may then make room).
+    Never,
 }
 
 /// The instance bound of one app: a fair semaphore plus a counted queue.
@@ -179,6 +186,9 @@ impl Admission {
     ) -> Result<OwnedSemaphorePermit, Overloaded> {
         if let Ok(permit) = self.permits.clone().try_acquire_owned() {
             return Ok(permit);
+        }
+        if queueing == Queueing::Never {
+            return Err(self.overloaded());
         }
         if queueing == Queueing::Wait {
             return self

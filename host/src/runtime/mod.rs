@@ -1,6 +1,7 @@
 //! The wasmtime side: engine, linker, component loading, per-request stores
 //! and their limits.
 
+mod actor;
 mod app;
 mod cache;
 mod engine;

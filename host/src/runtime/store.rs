@@ -38,6 +38,8 @@ pub struct HostState {
     http_policy: HttpPolicy,
     table: ResourceTable,
     limits: StoreLimits,
+    /// When guest code is interrupted; each actor turn sets its own.
+    deadline: Option<std::time::Instant>,
     pub(crate) dapr: DaprCtx,
 }
 
@@ -139,6 +141,7 @@ impl HostState {
                 .memories(8)
                 .trap_on_grow_failure(true)
                 .build(),
+            deadline: std::time::Instant::now().checked_add(limits.timeout),
             dapr: DaprCtx {
                 app,
                 max_body_bytes: limits.max_body_bytes,
@@ -154,6 +157,17 @@ impl HostState {
             dapr: &self.dapr,
             table: &mut self.table,
         }
+    }
+
+    /// When guest code in this store is interrupted.
+    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
+        self.deadline
+    }
+
+    /// Gives the next call `timeout` from now (an actor instance lives on
+    /// across turns, each under its own deadline).
+    pub(crate) fn restart_deadline(&mut self, timeout: std::time::Duration) {
+        self.deadline = std::time::Instant::now().checked_add(timeout);
     }
 
     /// The store's resource limiter.

@@ -42,7 +42,9 @@ impl LocalActors {
             .get(actor_type)
             .cloned()
             .ok_or_else(|| {
-                Error::NotFound(format!("no app of this host hosts actor type `{actor_type}`"))
+                Error::NotFound(format!(
+                    "no app of this host hosts actor type `{actor_type}`"
+                ))
             })
     }
 }
@@ -139,7 +141,9 @@ impl ActorClient for AppActors {
         data: Vec<u8>,
         chain: &CallChain,
     ) -> BackendResult<Vec<u8>> {
-        self.host_of(actor)?.invoke(actor, method, data, chain).await
+        self.host_of(actor)?
+            .invoke(actor, method, data, chain)
+            .await
     }
 
     async fn get_state(&self, actor: &ActorRef, key: &str) -> BackendResult<Option<Vec<u8>>> {
@@ -172,7 +176,9 @@ impl ActorClient for AppActors {
         timer: Timer,
         chain: &CallChain,
     ) -> BackendResult<()> {
-        self.host_of(actor)?.register_timer(actor, timer, chain).await
+        self.host_of(actor)?
+            .register_timer(actor, timer, chain)
+            .await
     }
 
     async fn unregister_timer(&self, actor: &ActorRef, name: &str) -> BackendResult<()> {

@@ -103,7 +103,9 @@ impl HostedActors {
         let types: HashMap<String, Duration> = types
             .iter()
             .map(|t| {
-                let idle = t.idle_timeout_ms.map_or(idle_timeout, Duration::from_millis);
+                let idle = t
+                    .idle_timeout_ms
+                    .map_or(idle_timeout, Duration::from_millis);
                 (t.name.clone(), idle)
             })
             .collect();
@@ -154,7 +156,10 @@ impl HostedActors {
         data: Vec<u8>,
         chain: &CallChain,
     ) -> BackendResult<Vec<u8>> {
-        match self.turn(actor, chain, true, Turn::Invoke(method, data)).await? {
+        match self
+            .turn(actor, chain, true, Turn::Invoke(method, data))
+            .await?
+        {
             Some(Ok(Answer::Invoked(data))) => Ok(data),
             Some(Err(message)) => Err(Error::Internal(message)),
             _ => Err(Error::Internal("the actor gave no answer".into())),
@@ -178,7 +183,11 @@ impl HostedActors {
     }
 
     /// Activates `actor` if it is not active (its turn is not on `chain`).
-    pub async fn activate(self: &Arc<Self>, actor: &ActorRef, chain: &CallChain) -> BackendResult<()> {
+    pub async fn activate(
+        self: &Arc<Self>,
+        actor: &ActorRef,
+        chain: &CallChain,
+    ) -> BackendResult<()> {
         if chain.contains(actor) {
             return Ok(());
         }
@@ -205,12 +214,23 @@ impl HostedActors {
         chain: &CallChain,
     ) -> BackendResult<()> {
         let label = format!("timer `{}` of {}", timer.name, described(actor));
-        let times = times_of(&label, &timer.due_time, timer.period.as_deref(), timer.ttl.as_deref())?;
+        let times = times_of(
+            &label,
+            &timer.due_time,
+            timer.period.as_deref(),
+            timer.ttl.as_deref(),
+        )?;
         self.activate(actor, chain).await?;
         let (stop, stopped) = oneshot::channel();
         let slot = self.slot(actor)?;
         slot.timers.lock().unwrap().insert(timer.name.clone(), stop);
-        tokio::spawn(Self::run_timer(Arc::downgrade(self), actor.clone(), timer, times, stopped));
+        tokio::spawn(Self::run_timer(
+            Arc::downgrade(self),
+            actor.clone(),
+            timer,
+            times,
+            stopped,
+        ));
         Ok(())
     }
 
@@ -243,7 +263,10 @@ impl HostedActors {
             }
             let Some(hosted) = this.upgrade() else { return };
             let turn = Turn::Timer(&timer.name, timer.callback.as_deref(), timer.data.clone());
-            match hosted.turn(&actor, &CallChain::default(), false, turn).await {
+            match hosted
+                .turn(&actor, &CallChain::default(), false, turn)
+                .await
+            {
                 Ok(Some(Ok(_))) => {}
                 Ok(None) => return,
                 Ok(Some(Err(message))) => tracing::warn!(
@@ -355,7 +378,11 @@ impl HostedActors {
             }
         }
         self.source.activate(actor, true).await?.ok_or_else(|| {
-            Error::Unavailable(format!("app `{}` has no free instance for {}", self.app_id, described(actor)))
+            Error::Unavailable(format!(
+                "app `{}` has no free instance for {}",
+                self.app_id,
+                described(actor)
+            ))
         })
     }
 
@@ -406,7 +433,10 @@ impl HostedActors {
         *activation = Activation::Retired;
         slot.stop_timers();
         let mut slots = self.slots.lock().unwrap();
-        if slots.get(&key(&slot.actor)).is_some_and(|s| Arc::ptr_eq(s, slot)) {
+        if slots
+            .get(&key(&slot.actor))
+            .is_some_and(|s| Arc::ptr_eq(s, slot))
+        {
             slots.remove(&key(&slot.actor));
         }
         live
@@ -422,7 +452,10 @@ impl HostedActors {
             for slot in slots {
                 let idle = slot.idle_for() >= slot.idle_timeout;
                 let timers = !slot.timers.lock().unwrap().is_empty();
-                if hosted.retire(&slot, |live| if live { idle } else { !timers }).await {
+                if hosted
+                    .retire(&slot, |live| if live { idle } else { !timers })
+                    .await
+                {
                     tracing::debug!(app = %hosted.app_id, actor = %described(&slot.actor), "deactivated after being idle");
                 }
             }
@@ -440,4 +473,371 @@ impl Drop for HostedActors {
 
 fn key(actor: &ActorRef) -> (String, String) {
     (actor.actor_type.clone(), actor.id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    /// What the fake instances did, in order: `activate A`, `invoke A m`,
+    /// `end A m`, `deactivate A`.
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+
+    impl Log {
+        fn push(&self, line: String) {
+            self.0.lock().unwrap().push(line);
+        }
+
+        fn lines(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    /// Activates fake actors, at most `slots` at once.
+    struct Source {
+        log: Arc<Log>,
+        slots: usize,
+        live: Arc<AtomicUsize>,
+        /// Set by the test: the actors, so a turn can call another actor.
+        hosted: Mutex<Weak<HostedActors>>,
+    }
+
+    struct Instance {
+        id: String,
+        log: Arc<Log>,
+        live: Arc<AtomicUsize>,
+        hosted: Weak<HostedActors>,
+    }
+
+    impl Drop for Instance {
+        fn drop(&mut self) {
+            self.live.fetch_sub(1, SeqCst);
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ActorSource for Source {
+        async fn activate(
+            &self,
+            actor: &ActorRef,
+            _wait: bool,
+        ) -> BackendResult<Option<Box<dyn ActorInstance>>> {
+            if self.live.load(SeqCst) >= self.slots {
+                return Ok(None);
+            }
+            self.live.fetch_add(1, SeqCst);
+            self.log.push(format!("activate {}", actor.id));
+            Ok(Some(Box::new(Instance {
+                id: actor.id.clone(),
+                log: self.log.clone(),
+                live: self.live.clone(),
+                hosted: self.hosted.lock().unwrap().clone(),
+            })))
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ActorInstance for Instance {
+        async fn invoke(
+            &mut self,
+            method: &str,
+            data: Vec<u8>,
+            chain: &CallChain,
+        ) -> BackendResult<Result<Vec<u8>, String>> {
+            self.log.push(format!("invoke {} {method}", self.id));
+            match method {
+                "trap" => return Err(Error::Internal("trapped".into())),
+                "call" => {
+                    // Calls the actor named by `data` from within this turn.
+                    let target = actor(std::str::from_utf8(&data).unwrap());
+                    let hosted = self.hosted.upgrade().unwrap();
+                    return Ok(hosted
+                        .invoke(&target, "echo", Vec::new(), chain)
+                        .await
+                        .map_err(|e| e.describe()));
+                }
+                "slow" => tokio::time::sleep(Duration::from_millis(30)).await,
+                _ => {}
+            }
+            self.log.push(format!("end {} {method}", self.id));
+            Ok(Ok(data))
+        }
+
+        async fn timer(
+            &mut self,
+            name: &str,
+            _: Option<&str>,
+            _: Vec<u8>,
+            _: &CallChain,
+        ) -> BackendResult<Result<(), String>> {
+            self.log.push(format!("timer {} {name}", self.id));
+            Ok(Ok(()))
+        }
+
+        async fn reminder(
+            &mut self,
+            name: &str,
+            _: Vec<u8>,
+            _: &CallChain,
+        ) -> BackendResult<Result<ReminderOutcome, String>> {
+            self.log.push(format!("reminder {} {name}", self.id));
+            Ok(Ok(ReminderOutcome::Keep))
+        }
+
+        async fn deactivate(&mut self) -> BackendResult<Result<(), String>> {
+            self.log.push(format!("deactivate {}", self.id));
+            Ok(Ok(()))
+        }
+    }
+
+    fn actor(id: &str) -> ActorRef {
+        ActorRef {
+            actor_type: "counter".into(),
+            id: id.into(),
+        }
+    }
+
+    /// Actors of type `counter` idle after `idle`, at most `slots` live.
+    fn hosted(slots: usize, idle: Duration) -> (Arc<HostedActors>, Arc<Log>, Arc<AtomicUsize>) {
+        let log = Arc::new(Log::default());
+        let live = Arc::new(AtomicUsize::new(0));
+        let source = Arc::new(Source {
+            log: log.clone(),
+            slots,
+            live: live.clone(),
+            hosted: Mutex::default(),
+        });
+        let types = [ActorType {
+            name: "counter".into(),
+            idle_timeout_ms: None,
+        }];
+        let hosted = HostedActors::new("app", &types, source.clone(), idle).unwrap();
+        *source.hosted.lock().unwrap() = Arc::downgrade(&hosted);
+        (hosted, log, live)
+    }
+
+    #[tokio::test]
+    async fn turns_of_one_actor_never_overlap_and_keep_their_order() {
+        let (hosted, log, _) = hosted(8, DEFAULT_IDLE_TIMEOUT);
+        let mut calls = Vec::new();
+        for n in 0..4 {
+            let hosted = hosted.clone();
+            calls.push(tokio::spawn(async move {
+                let method = format!("slow{n}");
+                let method = if n == 0 { "slow".to_string() } else { method };
+                hosted
+                    .invoke(&actor("a"), &method, Vec::new(), &CallChain::default())
+                    .await
+            }));
+            // Each call is queued before the next starts.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let (b, none) = (actor("b"), CallChain::default());
+        let other = hosted.invoke(&b, "echo", b"hi".to_vec(), &none);
+        assert_eq!(other.await.unwrap(), b"hi");
+        for call in calls {
+            call.await.unwrap().unwrap();
+        }
+        let lines: Vec<String> = log
+            .lines()
+            .into_iter()
+            .filter(|l| l.contains(" a slow"))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "invoke a slow",
+                "end a slow",
+                "invoke a slow1",
+                "end a slow1",
+                "invoke a slow2",
+                "end a slow2",
+                "invoke a slow3",
+                "end a slow3"
+            ]
+        );
+        // `b` was served while `a` was busy: one activation each.
+        assert_eq!(
+            log.lines()
+                .iter()
+                .filter(|l| l.starts_with("activate"))
+                .count(),
+            2
+        );
+        let b = log.lines().iter().position(|l| l == "end b echo").unwrap();
+        let a_done = log.lines().iter().position(|l| l == "end a slow3").unwrap();
+        assert!(b < a_done, "{:?}", log.lines());
+    }
+
+    #[tokio::test]
+    async fn a_reentrant_call_fails_instead_of_waiting() {
+        let (hosted, _, _) = hosted(8, DEFAULT_IDLE_TIMEOUT);
+        let chain = CallChain::default();
+        // a calls b: fine. a calls a, and a calls b which calls a: refused.
+        assert!(
+            hosted
+                .invoke(&actor("a"), "call", b"b".to_vec(), &chain)
+                .await
+                .is_ok()
+        );
+        let (a, b, in_a) = (actor("a"), actor("b"), chain.then(&actor("a")));
+        let direct = hosted.invoke(&a, "call", b"a".to_vec(), &chain);
+        let answer = tokio::time::timeout(Duration::from_secs(5), direct)
+            .await
+            .unwrap();
+        assert!(
+            matches!(&answer, Err(Error::Internal(m)) if m.contains("reentran")),
+            "{answer:?}"
+        );
+        // a's turn calls b, whose turn calls a.
+        let across = hosted.invoke(&b, "call", b"a".to_vec(), &in_a);
+        let answer = tokio::time::timeout(Duration::from_secs(5), across)
+            .await
+            .unwrap();
+        assert!(
+            matches!(&answer, Err(Error::Internal(m)) if m.contains("reentran")),
+            "{answer:?}"
+        );
+        let refused = hosted
+            .invoke(&actor("a"), "echo", Vec::new(), &chain.then(&actor("a")))
+            .await;
+        assert!(
+            matches!(&refused, Err(Error::Unsupported(m)) if m.contains("`counter/a`")),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_idle_actor_is_deactivated_and_a_busy_one_is_not() {
+        let (hosted, log, live) = hosted(8, Duration::from_millis(60));
+        let chain = CallChain::default();
+        hosted
+            .invoke(&actor("a"), "echo", Vec::new(), &chain)
+            .await
+            .unwrap();
+        hosted
+            .invoke(&actor("b"), "echo", Vec::new(), &chain)
+            .await
+            .unwrap();
+        for _ in 0..6 {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            hosted
+                .invoke(&actor("b"), "echo", Vec::new(), &chain)
+                .await
+                .unwrap();
+        }
+        assert!(
+            log.lines().contains(&"deactivate a".to_string()),
+            "{:?}",
+            log.lines()
+        );
+        assert!(
+            !log.lines().contains(&"deactivate b".to_string()),
+            "{:?}",
+            log.lines()
+        );
+        assert_eq!(live.load(SeqCst), 1);
+        // The next call activates `a` afresh.
+        hosted
+            .invoke(&actor("a"), "echo", Vec::new(), &chain)
+            .await
+            .unwrap();
+        assert_eq!(log.lines().iter().filter(|l| *l == "activate a").count(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_least_recently_used_idle_actor_makes_room() {
+        let (hosted, log, live) = hosted(2, DEFAULT_IDLE_TIMEOUT);
+        let chain = CallChain::default();
+        for id in ["a", "b", "a", "c"] {
+            hosted
+                .invoke(&actor(id), "echo", Vec::new(), &chain)
+                .await
+                .unwrap();
+        }
+        assert_eq!(live.load(SeqCst), 2);
+        assert!(
+            log.lines().contains(&"deactivate b".to_string()),
+            "{:?}",
+            log.lines()
+        );
+        assert!(
+            !log.lines().contains(&"deactivate a".to_string()),
+            "{:?}",
+            log.lines()
+        );
+        assert_eq!(hosted.active(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_turn_drops_only_that_actor() {
+        let (hosted, log, live) = hosted(8, DEFAULT_IDLE_TIMEOUT);
+        let chain = CallChain::default();
+        hosted
+            .invoke(&actor("b"), "echo", Vec::new(), &chain)
+            .await
+            .unwrap();
+        let failed = hosted.invoke(&actor("a"), "trap", Vec::new(), &chain).await;
+        assert!(matches!(failed, Err(Error::Internal(_))), "{failed:?}");
+        assert_eq!(live.load(SeqCst), 1);
+        hosted
+            .invoke(&actor("a"), "echo", Vec::new(), &chain)
+            .await
+            .unwrap();
+        assert_eq!(log.lines().iter().filter(|l| *l == "activate a").count(), 2);
+        assert_eq!(log.lines().iter().filter(|l| *l == "activate b").count(), 1);
+    }
+
+    #[tokio::test]
+    async fn timers_fire_until_stopped_and_end_with_the_activation() {
+        let (hosted, log, _) = hosted(8, DEFAULT_IDLE_TIMEOUT);
+        let chain = CallChain::default();
+        let timer = |name: &str| Timer {
+            name: name.into(),
+            due_time: "0s".into(),
+            period: Some("20ms".into()),
+            ttl: None,
+            callback: None,
+            data: Vec::new(),
+        };
+        hosted
+            .register_timer(&actor("a"), timer("t"), &chain)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(70)).await;
+        hosted.unregister_timer(&actor("a"), "t");
+        let fired = log.lines().iter().filter(|l| *l == "timer a t").count();
+        assert!(fired >= 2, "{:?}", log.lines());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(
+            log.lines().iter().filter(|l| *l == "timer a t").count(),
+            fired
+        );
+        hosted
+            .register_timer(&actor("a"), timer("u"), &chain)
+            .await
+            .unwrap();
+        assert!(hosted.deactivate(&actor("a")).await);
+        let after = log.lines().len();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(log.lines().len(), after, "{:?}", log.lines());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_type_is_not_found() {
+        let (hosted, _, _) = hosted(8, DEFAULT_IDLE_TIMEOUT);
+        let other = ActorRef {
+            actor_type: "cart".into(),
+            id: "a".into(),
+        };
+        let answer = hosted
+            .invoke(&other, "echo", Vec::new(), &CallChain::default())
+            .await;
+        assert!(
+            matches!(&answer, Err(Error::NotFound(m)) if m.contains("`cart`")),
+            "{answer:?}"
+        );
+    }
 }

@@ -80,69 +80,113 @@ impl Host for DaprCtx {
         actor: ActorRef,
         operations: Vec<ActorStateOperation>,
     ) -> Result<(), Error> {
-        observed(&self.app, "actors", "transact-state", &target(&actor), async {
-            self.check_actor(&actor)?;
-            let mut bytes = 0;
-            for operation in &operations {
-                match operation {
-                    ActorStateOperation::Upsert(u) => {
-                        non_empty("key", &u.key)?;
-                        bytes += u.value.len();
+        observed(
+            &self.app,
+            "actors",
+            "transact-state",
+            &target(&actor),
+            async {
+                self.check_actor(&actor)?;
+                let mut bytes = 0;
+                for operation in &operations {
+                    match operation {
+                        ActorStateOperation::Upsert(u) => {
+                            non_empty("key", &u.key)?;
+                            bytes += u.value.len();
+                        }
+                        ActorStateOperation::Delete(key) => non_empty("key", key)?,
                     }
-                    ActorStateOperation::Delete(key) => non_empty("key", key)?,
                 }
-            }
-            self.within_body_limit("the actor state values", bytes)?;
-            self.app.actors.transact_state(&actor, operations).await
-        })
+                self.within_body_limit("the actor state values", bytes)?;
+                self.app.actors.transact_state(&actor, operations).await
+            },
+        )
         .await
     }
 
-    async fn register_reminder(&mut self, actor: ActorRef, reminder: Reminder) -> Result<(), Error> {
-        observed(&self.app, "actors", "register-reminder", &target(&actor), async {
-            self.check_actor(&actor)?;
-            non_empty("reminder name", &reminder.name)?;
-            self.within_body_limit("the reminder data", reminder.data.len())?;
-            self.app.actors.register_reminder(&actor, reminder).await
-        })
+    async fn register_reminder(
+        &mut self,
+        actor: ActorRef,
+        reminder: Reminder,
+    ) -> Result<(), Error> {
+        observed(
+            &self.app,
+            "actors",
+            "register-reminder",
+            &target(&actor),
+            async {
+                self.check_actor(&actor)?;
+                non_empty("reminder name", &reminder.name)?;
+                self.within_body_limit("the reminder data", reminder.data.len())?;
+                self.app.actors.register_reminder(&actor, reminder).await
+            },
+        )
         .await
     }
 
-    async fn get_reminder(&mut self, actor: ActorRef, name: String) -> Result<Option<Reminder>, Error> {
-        observed(&self.app, "actors", "get-reminder", &target(&actor), async {
-            self.check_actor(&actor)?;
-            non_empty("reminder name", &name)?;
-            self.app.actors.get_reminder(&actor, &name).await
-        })
+    async fn get_reminder(
+        &mut self,
+        actor: ActorRef,
+        name: String,
+    ) -> Result<Option<Reminder>, Error> {
+        observed(
+            &self.app,
+            "actors",
+            "get-reminder",
+            &target(&actor),
+            async {
+                self.check_actor(&actor)?;
+                non_empty("reminder name", &name)?;
+                self.app.actors.get_reminder(&actor, &name).await
+            },
+        )
         .await
     }
 
     async fn unregister_reminder(&mut self, actor: ActorRef, name: String) -> Result<(), Error> {
-        observed(&self.app, "actors", "unregister-reminder", &target(&actor), async {
-            self.check_actor(&actor)?;
-            non_empty("reminder name", &name)?;
-            self.app.actors.unregister_reminder(&actor, &name).await
-        })
+        observed(
+            &self.app,
+            "actors",
+            "unregister-reminder",
+            &target(&actor),
+            async {
+                self.check_actor(&actor)?;
+                non_empty("reminder name", &name)?;
+                self.app.actors.unregister_reminder(&actor, &name).await
+            },
+        )
         .await
     }
 
     async fn register_timer(&mut self, actor: ActorRef, timer: Timer) -> Result<(), Error> {
-        observed(&self.app, "actors", "register-timer", &target(&actor), async {
-            self.check_actor(&actor)?;
-            non_empty("timer name", &timer.name)?;
-            self.within_body_limit("the timer data", timer.data.len())?;
-            let chain = self.actor_chain.clone();
-            self.app.actors.register_timer(&actor, timer, &chain).await
-        })
+        observed(
+            &self.app,
+            "actors",
+            "register-timer",
+            &target(&actor),
+            async {
+                self.check_actor(&actor)?;
+                non_empty("timer name", &timer.name)?;
+                self.within_body_limit("the timer data", timer.data.len())?;
+                let chain = self.actor_chain.clone();
+                self.app.actors.register_timer(&actor, timer, &chain).await
+            },
+        )
         .await
     }
 
     async fn unregister_timer(&mut self, actor: ActorRef, name: String) -> Result<(), Error> {
-        observed(&self.app, "actors", "unregister-timer", &target(&actor), async {
-            self.check_actor(&actor)?;
-            non_empty("timer name", &name)?;
-            self.app.actors.unregister_timer(&actor, &name).await
-        })
+        observed(
+            &self.app,
+            "actors",
+            "unregister-timer",
+            &target(&actor),
+            async {
+                self.check_actor(&actor)?;
+                non_empty("timer name", &name)?;
+                self.app.actors.unregister_timer(&actor, &name).await
+            },
+        )
         .await
     }
 }

@@ -157,3 +157,66 @@ impl JobSubscriber for Delivery {
         Ok(outcome.map(drop))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blocks::jobs::sqlite::SqliteScheduler;
+
+    #[tokio::test]
+    async fn reminders_live_in_their_own_namespace_as_registered() {
+        let jobs: Arc<dyn Jobs> = SqliteScheduler::in_memory().unwrap();
+        let reminders = Reminders::of(&jobs, "shop");
+        let cart = ActorRef {
+            actor_type: "cart".into(),
+            id: "alice".into(),
+        };
+        let reminder = Reminder {
+            name: "expire".into(),
+            due_time: "1h".into(),
+            period: Some("R2/PT1M".into()),
+            ttl: None,
+            data: vec![0, 159, 255],
+        };
+        reminders.register(&cart, reminder.clone()).await.unwrap();
+        assert_eq!(
+            reminders.get(&cart, "expire").await.unwrap(),
+            Some(reminder)
+        );
+        // Not one of the app's own jobs, and apart from another actor's.
+        assert!(
+            jobs.clone()
+                .for_app("shop")
+                .get("cart||alice||expire")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let stored = jobs
+            .clone()
+            .for_app(&namespace("shop"))
+            .get("cart||alice||expire")
+            .await
+            .unwrap();
+        assert_eq!(stored.unwrap().repeats, Some(2));
+        let bob = ActorRef {
+            id: "bob".into(),
+            ..cart.clone()
+        };
+        assert!(reminders.get(&bob, "expire").await.unwrap().is_none());
+        reminders.unregister(&cart, "expire").await.unwrap();
+        assert!(reminders.get(&cart, "expire").await.unwrap().is_none());
+        let bad = Reminder {
+            name: "bad".into(),
+            due_time: "soon".into(),
+            period: None,
+            ttl: None,
+            data: Vec::new(),
+        };
+        let err = reminders.register(&cart, bad).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument(m) if m.starts_with("reminder `bad` of actor `cart/alice`")),
+            "{err:?}"
+        );
+    }
+}

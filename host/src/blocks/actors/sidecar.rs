@@ -46,7 +46,13 @@ fn not_yet<T>() -> BackendResult<T> {
 
 #[async_trait::async_trait]
 impl ActorClient for SidecarActors {
-    async fn invoke(&self, _: &ActorRef, _: &str, _: Vec<u8>, _: &CallChain) -> BackendResult<Vec<u8>> {
+    async fn invoke(
+        &self,
+        _: &ActorRef,
+        _: &str,
+        _: Vec<u8>,
+        _: &CallChain,
+    ) -> BackendResult<Vec<u8>> {
         not_yet()
     }
 

@@ -82,8 +82,14 @@ mod tests {
         let once = job_of("r", "1m", None, None, Vec::new()).unwrap();
         assert!(once.schedule.is_none());
         let err = times_of("timer `t`", "1s", Some("soon"), None).unwrap_err();
-        assert!(matches!(&err, Error::InvalidArgument(m) if m.starts_with("timer `t`")), "{err:?}");
+        assert!(
+            matches!(&err, Error::InvalidArgument(m) if m.starts_with("timer `t`")),
+            "{err:?}"
+        );
         let err = times_of("timer `t`", "1s", None, Some("1m")).unwrap_err();
-        assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("TTL")), "{err:?}");
+        assert!(
+            matches!(&err, Error::InvalidArgument(m) if m.contains("TTL")),
+            "{err:?}"
+        );
     }
 }
