@@ -16,11 +16,13 @@ build-host:
     cargo build --release -p wasmtime-dapr
 
 # Every guest component into target/wasm32-wasip2/release. `order-store`
-# and `event-sink` enable the SDK's `handler` feature, which must not be
-# unified into the other components, so they get their own cargo invocation.
+# and `event-sink` enable the SDK's `handler` feature and `cart-actor` its
+# `actors` feature, which must not be unified into the other components, so
+# they get cargo invocations of their own.
 build-guests:
-    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store --exclude event-sink
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} --workspace --exclude order-store --exclude event-sink --exclude cart-actor
     cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p order-store -p event-sink
+    cargo build --release --target {{guest_target}} --manifest-path {{guests}} -p cart-actor
 
 # The AssemblyScript SDK's dependencies and the AssemblyScript examples
 # (asc, then `wasmtime-dapr componentize`).
@@ -53,6 +55,12 @@ build-js:
 build-c: build-host
     test -x target/c-tools/bin/wit-bindgen || cargo install --locked wit-bindgen-cli@0.62.0 --no-default-features --features c --root target/c-tools
     make -C examples/seed-demo-c
+
+# Serve the cart actor example (examples/cart-actor) on the embedded backend
+# at http://127.0.0.1:8080/carts/USER; carts expire `expiry` after their last
+# addition.
+cart-actor expiry="30m": build-host build-guests
+    target/release/wasmtime-dapr serve cart=target/wasm32-wasip2/release/cart_actor.wasm --env CART_EXPIRY={{expiry}}
 
 # Run the demo on the embedded backend: the seed demo, the counter and the orders flow.
 demo: build

@@ -365,6 +365,7 @@ fn options(
         max_instances: common.max_instances,
         max_queued: common.max_queued,
         max_body_bytes: common.max_body_size.0,
+        ..Limits::default()
     };
     let runtime_file = match &common.runtime_config {
         Some(path) => RuntimeFile::load(path)?,

@@ -188,7 +188,10 @@ fn write_resources(dir: &Path) -> Result<()> {
         manifest(
             "statestore",
             "state.sqlite",
-            &[("connectionString", db.display().to_string())],
+            &[
+                ("connectionString", db.display().to_string()),
+                ("actorStateStore", "true".into()),
+            ],
             &[],
         ),
         manifest(
@@ -414,6 +417,7 @@ impl Fixture {
         host.start_subscriptions().await?;
         host.start_input_bindings().await?;
         host.start_jobs()?;
+        host.start_actors().await?;
         Ok(Fixture {
             host,
             dir,
@@ -569,6 +573,22 @@ async fn run_scenario(fixture: &Fixture, scenario: &Value) -> Result<()> {
             (None, p) => (p.map(expand), 0),
         };
         let pattern = pattern.as_ref();
+        if let Some(times) = step.get("concurrently").and_then(Value::as_u64) {
+            let mut calls = tokio::task::JoinSet::new();
+            for _ in 0..times {
+                let (app, request) = (app.clone(), request.clone());
+                calls.spawn(async move { execute(&app, &request).await });
+            }
+            while let Some(answer) = calls.join_next().await {
+                let answer = answer?.with_context(at)?;
+                if let Some(p) = pattern
+                    && !matches(p, &answer)
+                {
+                    bail!("{}: expected {p} from every call, got {answer}", at());
+                }
+            }
+            continue;
+        }
         let started = Instant::now();
         let answer = loop {
             let answer = execute(&app, &request).await.with_context(at)?;
@@ -744,7 +764,8 @@ blocks!(
     metadata,
     jobs,
     conversation,
-    crypto
+    crypto,
+    actors
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,8 +19,9 @@ pub use runtime_file::{AppSettings, RuntimeFile};
 use crate::blocks::invoke::Invoker;
 use crate::blocks::jobs::sqlite::SqliteScheduler;
 
-/// The components `dapr init` would give: a persistent `statestore` and a
-/// durable `pubsub`, both kept in `data_dir` (`state.db`, `pubsub.db`).
+/// The components `dapr init` would give: a persistent `statestore` (which
+/// also holds actor state) and a durable `pubsub`, both kept in `data_dir`
+/// (`state.db`, `pubsub.db`).
 pub fn default_components(data_dir: &Path) -> Vec<ComponentSpec> {
     let db = data_dir.join("state.db");
     let events = data_dir.join("pubsub.db");
@@ -28,7 +29,10 @@ pub fn default_components(data_dir: &Path) -> Vec<ComponentSpec> {
         ComponentSpec::builtin(
             "statestore",
             "state.sqlite",
-            &[("connectionString", &db.to_string_lossy())],
+            &[
+                ("connectionString", &db.to_string_lossy()),
+                (crate::blocks::actors::ACTOR_STATE_STORE, "true"),
+            ],
         ),
         ComponentSpec::builtin(
             "pubsub",

@@ -29,9 +29,9 @@ fn build_guests() {
     let manifest = repo().join("examples/Cargo.toml");
     let target = repo().join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // `order-store` and `event-sink` enable the SDK's `handler` feature,
-    // which must not be unified into the other components: they get their
-    // own invocation.
+    // `order-store` and `event-sink` enable the SDK's `handler` feature and
+    // `cart-actor` its `actors` feature, which must not be unified into the
+    // other components: they get invocations of their own.
     for selection in [
         &[
             "--workspace",
@@ -39,8 +39,11 @@ fn build_guests() {
             "order-store",
             "--exclude",
             "event-sink",
+            "--exclude",
+            "cart-actor",
         ][..],
         &["-p", "order-store", "-p", "event-sink"][..],
+        &["-p", "cart-actor"][..],
     ] {
         let status = Command::new(&cargo)
             .args([

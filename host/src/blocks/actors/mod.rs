@@ -16,8 +16,7 @@ mod timing;
 
 pub use backend::*;
 pub use hosting::DEFAULT_IDLE_TIMEOUT;
-pub use reminders::namespace as reminder_namespace;
-pub use state::{ACTOR_STATE_STORE, key_of as state_key};
+pub use state::ACTOR_STATE_STORE;
 
 use super::{BlockUnit, DaprCtx, non_empty, observed};
 use crate::wit::Error;

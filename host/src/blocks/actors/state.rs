@@ -1,20 +1,31 @@
 //! Actor state in the app's actor state store, in Dapr's key layout: the
 //! store scopes keys to the hosting app (`<appId>||`, its default
 //! `keyPrefix`), and each actor's keys follow as
-//! `<actorType>||<actorId>||<key>`.
+//! `<actorType>||<actorId>||<key>`, in a nested view of the store (an app's
+//! own keys cannot contain `||`, so they never meet an actor's).
+
+use std::sync::Arc;
 
 use super::backend::{ActorRef, ActorStateOperation};
 use crate::backend::BackendResult;
 use crate::blocks::state::{
     Concurrency, Consistency, DeleteItem, Operation, SaveItem, StateStore, WriteOptions,
 };
+use crate::wit::Error;
 
 /// The component metadata that marks the state store holding actor state.
 pub const ACTOR_STATE_STORE: &str = "actorStateStore";
 
 /// The key of `actor`'s `key` within the app's keys.
-pub fn key_of(actor: &ActorRef, key: &str) -> String {
+fn key_of(actor: &ActorRef, key: &str) -> String {
     format!("{}||{}||{key}", actor.actor_type, actor.id)
+}
+
+/// `store` as `actor` sees it: its keys only.
+fn of_actor(store: &dyn StateStore, actor: &ActorRef) -> BackendResult<Arc<dyn StateStore>> {
+    store.nested(&key_of(actor, "")).ok_or_else(|| {
+        Error::Unsupported("the actor state store cannot hold actor state".to_string())
+    })
 }
 
 /// The value of `actor`'s `key`.
@@ -23,8 +34,8 @@ pub async fn get(
     actor: &ActorRef,
     key: &str,
 ) -> BackendResult<Option<Vec<u8>>> {
-    let value = store
-        .get(&key_of(actor, key), Consistency::Strong, &Vec::new())
+    let value = of_actor(store, actor)?
+        .get(key, Consistency::Strong, &Vec::new())
         .await?;
     Ok(value.map(|v| v.data))
 }
@@ -43,7 +54,7 @@ pub async fn transact(
         .into_iter()
         .map(|operation| match operation {
             ActorStateOperation::Upsert(upsert) => Operation::Upsert(SaveItem {
-                key: key_of(actor, &upsert.key),
+                key: upsert.key,
                 data: upsert.value,
                 etag: None,
                 options,
@@ -53,12 +64,14 @@ pub async fn transact(
                     .unwrap_or_default(),
             }),
             ActorStateOperation::Delete(key) => Operation::Delete(DeleteItem {
-                key: key_of(actor, &key),
+                key,
                 etag: None,
                 options,
                 metadata: Vec::new(),
             }),
         })
         .collect();
-    store.transact(operations, &Vec::new()).await
+    of_actor(store, actor)?
+        .transact(operations, &Vec::new())
+        .await
 }

@@ -73,6 +73,14 @@ pub trait StateStore: Send + Sync {
         })
     }
 
+    /// This store as seen under `prefix` within this app's keys (actor
+    /// state: `TYPE||ID||`, which an app's own keys cannot reach since they
+    /// may not contain `||`); `None` when the store cannot nest keys.
+    fn nested(&self, prefix: &str) -> Option<std::sync::Arc<dyn StateStore>> {
+        let _ = prefix;
+        None
+    }
+
     /// Replaces the value of `key` with `data` if its current etag is
     /// `expected` (`None`: only if the key is missing); `false` if the key
     /// changed since. Writes with last-write concurrency.

@@ -198,6 +198,11 @@ impl<E: RowStore> StateStore for AppView<E> {
         })
     }
 
+    fn nested(&self, prefix: &str) -> Option<Arc<dyn StateStore>> {
+        let prefix = format!("{}{prefix}", self.prefix);
+        Some(Arc::new(AppView::new(self.engine.clone(), prefix)))
+    }
+
     /// Atomic: the etag check and the write happen in one scope.
     async fn swap(&self, key: &str, expected: Option<&str>, data: Vec<u8>) -> BackendResult<bool> {
         let key = scoped(&self.prefix, key)?;

@@ -3,14 +3,17 @@
 //!
 //! `execute` translates one JSON step to a `dapr:runtime` call and its
 //! outcome back to JSON ([`step`]); the `handler` export records what the
-//! host delivers in `statestore` so scenarios can observe it ([`handler`]).
+//! host delivers in `statestore` so scenarios can observe it ([`handler`]);
+//! the `actor` export hosts the test actor type `conformance-actor`
+//! ([`actor`]).
 
+mod actor;
 mod codec;
 mod handler;
 mod step;
 
 wit_bindgen::generate!({
-    world: "dapr:conformance/runner",
+    world: "dapr:conformance/actor-runner",
     path: ["../../../wit", "../../conformance/wit"],
     with: {
         "dapr:runtime/types@0.1.0": dapr_guest::wit::dapr::runtime::types,
@@ -25,10 +28,11 @@ wit_bindgen::generate!({
         "dapr:runtime/jobs@0.1.0": dapr_guest::wit::dapr::runtime::jobs,
         "dapr:runtime/conversation@0.1.0": dapr_guest::wit::dapr::runtime::conversation,
         "dapr:runtime/crypto@0.1.0": dapr_guest::wit::dapr::runtime::crypto,
+        "dapr:runtime/actors@0.1.0": dapr_guest::wit::dapr::runtime::actors,
     },
 });
 
-/// The component: `execute` plus the `handler` export.
+/// The component: `execute` plus the `handler` and `actor` exports.
 struct Runner;
 
 impl Guest for Runner {

@@ -3,8 +3,8 @@
 
 use dapr_guest::RuntimeError;
 use dapr_guest::wit::dapr::runtime::{
-    bindings, configuration, conversation, crypto, invoke, jobs, lock, metadata, pubsub, secrets,
-    state,
+    actors, bindings, configuration, conversation, crypto, invoke, jobs, lock, metadata, pubsub,
+    secrets, state,
 };
 use serde_json::{Value, json};
 
@@ -76,6 +76,14 @@ fn run(step: &str) -> Result<Value, Failure> {
         "crypto.decrypt" => crypto_decrypt(args),
         "crypto.encrypt-stream" => crypto_encrypt_stream(args),
         "crypto.decrypt-stream" => crypto_decrypt_stream(args),
+        "actors.invoke" => actors_invoke(args),
+        "actors.get-state" => actors_get_state(args),
+        "actors.transact-state" => actors_transact_state(args),
+        "actors.register-reminder" => actors_register_reminder(args),
+        "actors.get-reminder" => actors_get_reminder(args),
+        "actors.unregister-reminder" => actors_unregister_reminder(args),
+        "actors.register-timer" => actors_register_timer(args),
+        "actors.unregister-timer" => actors_unregister_timer(args),
         "" => Err(Invalid("the step has no `op`".into()).into()),
         other => Err(Invalid(format!("unknown op `{other}`")).into()),
     }
@@ -392,6 +400,103 @@ fn jobs_delete(args: Fields) -> Result<Value, Failure> {
     Ok(Value::Null)
 }
 
+// ---- actors ----
+
+/// `actor`: `{actor-type, id}`.
+fn actor_ref(args: &Fields) -> Result<actors::ActorRef, Failure> {
+    let actor = args.object("actor")?;
+    Ok(actors::ActorRef {
+        actor_type: actor.string("actor-type")?,
+        id: actor.string("id")?,
+    })
+}
+
+fn actors_invoke(args: Fields) -> Result<Value, Failure> {
+    let answer = actors::invoke(
+        &actor_ref(&args)?,
+        &args.string("method")?,
+        &args.data("data")?,
+    )?;
+    Ok(codec::data(&answer))
+}
+
+fn actors_get_state(args: Fields) -> Result<Value, Failure> {
+    let value = actors::get_state(&actor_ref(&args)?, &args.string("key")?)?;
+    Ok(value.map_or(Value::Null, |v| codec::data(&v)))
+}
+
+fn actors_transact_state(args: Fields) -> Result<Value, Failure> {
+    let operations = args
+        .array("operations")?
+        .iter()
+        .map(|operation| match operation.get("delete") {
+            Some(Value::String(key)) => Ok(actors::ActorStateOperation::Delete(key.clone())),
+            _ => match Fields::of(Some(operation), "operations[]")?.variant()? {
+                ("upsert", upsert) => Ok(actors::ActorStateOperation::Upsert(
+                    actors::ActorStateUpsert {
+                        key: upsert.string("key")?,
+                        value: upsert.data("value")?,
+                        ttl_seconds: upsert.opt_u32("ttl-seconds")?,
+                    },
+                )),
+                (other, _) => Err(Invalid(format!("unknown actor state operation `{other}`"))),
+            },
+        })
+        .collect::<Result<Vec<_>, Invalid>>()?;
+    actors::transact_state(&actor_ref(&args)?, &operations)?;
+    Ok(Value::Null)
+}
+
+fn actors_register_reminder(args: Fields) -> Result<Value, Failure> {
+    let reminder = args.object("reminder")?;
+    let reminder = actors::Reminder {
+        name: reminder.string("name")?,
+        due_time: reminder.string("due-time")?,
+        period: reminder.opt_string("period")?,
+        ttl: reminder.opt_string("ttl")?,
+        data: reminder.data("data")?,
+    };
+    actors::register_reminder(&actor_ref(&args)?, &reminder)?;
+    Ok(Value::Null)
+}
+
+fn actors_get_reminder(args: Fields) -> Result<Value, Failure> {
+    let reminder = actors::get_reminder(&actor_ref(&args)?, &args.string("name")?)?;
+    Ok(reminder.map_or(Value::Null, |r| {
+        json!({
+            "name": r.name,
+            "due-time": r.due_time,
+            "period": r.period,
+            "ttl": r.ttl,
+            "data": codec::data(&r.data),
+        })
+    }))
+}
+
+fn actors_unregister_reminder(args: Fields) -> Result<Value, Failure> {
+    actors::unregister_reminder(&actor_ref(&args)?, &args.string("name")?)?;
+    Ok(Value::Null)
+}
+
+fn actors_register_timer(args: Fields) -> Result<Value, Failure> {
+    let timer = args.object("timer")?;
+    let timer = actors::Timer {
+        name: timer.string("name")?,
+        due_time: timer.string("due-time")?,
+        period: timer.opt_string("period")?,
+        ttl: timer.opt_string("ttl")?,
+        callback: timer.opt_string("callback")?,
+        data: timer.data("data")?,
+    };
+    actors::register_timer(&actor_ref(&args)?, &timer)?;
+    Ok(Value::Null)
+}
+
+fn actors_unregister_timer(args: Fields) -> Result<Value, Failure> {
+    actors::unregister_timer(&actor_ref(&args)?, &args.string("name")?)?;
+    Ok(Value::Null)
+}
+
 // ---- crypto ----
 
 const CIPHERS: &[(&str, crypto::DataCipher)] = &[
@@ -403,7 +508,11 @@ fn encrypt_options(args: &Fields) -> Decoded<crypto::EncryptOptions> {
     let options = args.object("options")?;
     let cipher = match options.opt_string("data-encryption-cipher")? {
         None => None,
-        Some(_) => Some(options.case("data-encryption-cipher", CIPHERS, crypto::DataCipher::AesGcm)?),
+        Some(_) => Some(options.case(
+            "data-encryption-cipher",
+            CIPHERS,
+            crypto::DataCipher::AesGcm,
+        )?),
     };
     Ok(crypto::EncryptOptions {
         component: options.string("component")?,
@@ -430,7 +539,10 @@ fn crypto_encrypt(args: Fields) -> Result<Value, Failure> {
 
 fn crypto_decrypt(args: Fields) -> Result<Value, Failure> {
     let ciphertext = args.hex("ciphertext")?;
-    Ok(codec::data(&crypto::decrypt(&decrypt_options(&args)?, &ciphertext)?))
+    Ok(codec::data(&crypto::decrypt(
+        &decrypt_options(&args)?,
+        &ciphertext,
+    )?))
 }
 
 fn crypto_encrypt_stream(args: Fields) -> Result<Value, Failure> {
