@@ -169,6 +169,14 @@ export function lift_ListU32(ptr: usize, len: i32): Array<u32> {
   return list;
 }
 
+export function lift_OptionBytes(ptr: usize): Uint8Array | null {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return null;
+    case 1: return liftBytes(load<usize>(ptr, 4), load<i32>(ptr, 8));
+    default: return unreachable();
+  }
+}
+
 export function lift_OptionString(ptr: usize): string | null {
   switch (<i32>load<u8>(ptr)) {
     case 0: return null;

@@ -147,6 +147,14 @@ export function lift_ResultBytesDaprError(ptr: usize): Result<Uint8Array, DaprEr
   }
 }
 
+export function lift_ResultOptionBytesDaprError(ptr: usize): Result<Uint8Array | null, DaprError> {
+  switch (<i32>load<u8>(ptr)) {
+    case 0: return rt.ok<Uint8Array | null, DaprError>(rt.lift_OptionBytes(ptr + 4));
+    case 1: return rt.err<Uint8Array | null, DaprError>(lift_DaprError(ptr + 4));
+    default: return unreachable();
+  }
+}
+
 export function lift_ResultStringDaprError(ptr: usize): Result<string, DaprError> {
   switch (<i32>load<u8>(ptr)) {
     case 0: return rt.ok<string, DaprError>(rt.liftString(load<usize>(ptr, 4), <u32>load<i32>(ptr, 8)));
