@@ -126,25 +126,6 @@ impl Reminder {
             data: Vec::new(),
         }
     }
-
-    /// Fires again every `period` (`10s`, `PT10S`, or `R5/PT10S` for five
-    /// times in all).
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.period = Some(period.into());
-        self
-    }
-
-    /// Stops firing at `ttl` (as the due time reads it).
-    pub fn ttl(mut self, ttl: impl Into<String>) -> Self {
-        self.ttl = Some(ttl.into());
-        self
-    }
-
-    /// Carries `data` to `on_reminder`.
-    pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
-        self.data = data.into();
-        self
-    }
 }
 
 impl Timer {
@@ -160,27 +141,38 @@ impl Timer {
         }
     }
 
-    /// Fires again every `period` (as a reminder's).
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.period = Some(period.into());
-        self
-    }
-
-    /// Stops firing at `ttl` (as the due time reads it).
-    pub fn ttl(mut self, ttl: impl Into<String>) -> Self {
-        self.ttl = Some(ttl.into());
-        self
-    }
-
     /// Hands `callback` to `on_timer`.
     pub fn callback(mut self, callback: impl Into<String>) -> Self {
         self.callback = Some(callback.into());
         self
     }
-
-    /// Carries `data` to `on_timer`.
-    pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
-        self.data = data.into();
-        self
-    }
 }
+
+/// The builder methods reminders and timers share (their times and data).
+macro_rules! repeating {
+    ($ty:ty, $handler:literal) => {
+        impl $ty {
+            /// Fires again every `period` (`10s`, `PT10S`, or `R5/PT10S` for
+            /// five times in all).
+            pub fn period(mut self, period: impl Into<String>) -> Self {
+                self.period = Some(period.into());
+                self
+            }
+
+            /// Stops firing at `ttl` (as the due time reads it).
+            pub fn ttl(mut self, ttl: impl Into<String>) -> Self {
+                self.ttl = Some(ttl.into());
+                self
+            }
+
+            #[doc = concat!("Carries `data` to `", $handler, "`.")]
+            pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
+                self.data = data.into();
+                self
+            }
+        }
+    };
+}
+
+repeating!(Reminder, "on_reminder");
+repeating!(Timer, "on_timer");

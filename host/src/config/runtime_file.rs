@@ -164,20 +164,10 @@ impl AppSettings {
     pub fn apply(&self, defaults: &Limits) -> Result<Limits> {
         let mut limits = defaults.clone();
         if let Some(seconds) = self.timeout {
-            limits.timeout = Duration::try_from_secs_f64(seconds)
-                .ok()
-                .filter(|t| !t.is_zero())
-                .with_context(|| {
-                    format!("timeout = {seconds:?} is not a positive number of seconds")
-                })?;
+            limits.timeout = positive_seconds("timeout", seconds)?;
         }
         if let Some(seconds) = self.actor_idle_timeout {
-            limits.actor_idle_timeout = Duration::try_from_secs_f64(seconds)
-                .ok()
-                .filter(|t| !t.is_zero())
-                .with_context(|| {
-                    format!("actor-idle-timeout = {seconds:?} is not a positive number of seconds")
-                })?;
+            limits.actor_idle_timeout = positive_seconds("actor-idle-timeout", seconds)?;
         }
         if let Some(Size(size)) = self.memory_limit {
             limits.memory_bytes = size.0;
@@ -196,6 +186,15 @@ impl AppSettings {
         }
         Ok(limits)
     }
+}
+
+/// `seconds` of setting `name` as a duration; zero, negative or too many
+/// seconds are an error naming the setting.
+fn positive_seconds(name: &str, seconds: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .with_context(|| format!("{name} = {seconds:?} is not a positive number of seconds"))
 }
 
 #[cfg(test)]

@@ -13,15 +13,14 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use dapr_guest::actors::{self, ActorRef, Timer};
-use dapr_guest::state;
 
 use crate::Runner;
 use crate::codec::text;
 use crate::exports::dapr::runtime::actor::{ActorType, Guest, ReminderOutcome};
+use crate::handler::tally;
 
 /// The hosted type.
 const TYPE: &str = "conformance-actor";
-const STORE: &str = "statestore";
 
 thread_local! {
     /// The calls of `count` in this instance.
@@ -92,7 +91,7 @@ impl Guest for Runner {
         data: Vec<u8>,
     ) -> Result<(), String> {
         let data = format!("{}:{}", callback.unwrap_or_default(), text(&data));
-        record(&format!("actor-timer:{}:{name}", actor.id), &data).map_err(|e| e.to_string())
+        tally(&format!("actor-timer:{}:{name}", actor.id), &data).map_err(|e| e.to_string())
     }
 
     fn on_reminder(
@@ -100,7 +99,7 @@ impl Guest for Runner {
         name: String,
         data: Vec<u8>,
     ) -> Result<ReminderOutcome, String> {
-        record(&format!("actor-reminder:{}:{name}", actor.id), &text(&data))
+        tally(&format!("actor-reminder:{}:{name}", actor.id), &text(&data))
             .map_err(|e| e.to_string())?;
         Ok(if data == b"cancel" {
             ReminderOutcome::Cancel
@@ -136,17 +135,4 @@ fn add(actor: &ActorRef, key: &str) -> dapr_guest::Result<u64> {
         + 1;
     set(actor, key, count.to_string().as_bytes())?;
     Ok(count)
-}
-
-/// Counts one delivery under `key` in `statestore` as `<count>|<data>`.
-fn record(key: &str, data: &str) -> dapr_guest::Result<()> {
-    let done = state::get(STORE, key)?
-        .and_then(|v| {
-            text(&v)
-                .split('|')
-                .next()
-                .and_then(|n| n.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
-    state::save(STORE, key, format!("{}|{data}", done + 1))
 }

@@ -157,18 +157,21 @@ impl Guest for Runner {
         {
             return Err(format!("job `{name}` fails attempt {attempt}"));
         }
-        let key = format!("job:{name}");
-        let done = state::get(STORE, &key)
-            .map_err(|e| e.to_string())?
-            .and_then(|v| {
-                text(&v)
-                    .split('|')
-                    .next()
-                    .and_then(|n| n.parse::<u64>().ok())
-            })
-            .unwrap_or(0);
-        state::save(STORE, &key, format!("{}|{}", done + 1, text(&data))).map_err(|e| e.to_string())
+        tally(&format!("job:{name}"), &text(&data)).map_err(|e| e.to_string())
     }
+}
+
+/// Counts one delivery under `key` in `statestore` as `<count>|<data>`.
+pub(crate) fn tally(key: &str, data: &str) -> dapr_guest::Result<()> {
+    let done = state::get(STORE, key)?
+        .and_then(|v| {
+            text(&v)
+                .split('|')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    state::save(STORE, key, format!("{}|{data}", done + 1))
 }
 
 /// Increments the attempt counter of event `id` and returns the new count.
