@@ -265,6 +265,25 @@ impl Server {
         Ok(lines)
     }
 
+    /// Hosts the actor types of every app that exports `actor` (as
+    /// [`Server::start_actors`]) and registers them with daprd through
+    /// `sidecar`'s actor stream, which serves them until `stopped`
+    /// resolves; returns a summary line per app.
+    pub async fn start_actor_stream(
+        &self,
+        sidecar: &Sidecar,
+        stopped: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<Vec<String>> {
+        let Some(actors) = self.registry.sidecar_actors() else {
+            bail!("the actor stream needs a Dapr sidecar");
+        };
+        let lines = self.start_actors().await?;
+        if !lines.is_empty() {
+            crate::inbound::actor_stream::serve(sidecar, actors.clone(), stopped).await?;
+        }
+        Ok(lines)
+    }
+
     /// What `serve` prints about the backend, components and apps.
     pub fn summary(&self) -> Vec<String> {
         let mut lines = vec![format!(
@@ -413,13 +432,10 @@ pub async fn serve(
             "app `{id}` exports none of wasi:http/incoming-handler, dapr:runtime/handler and dapr:runtime/actor; nothing to serve (use `run` for commands)"
         );
     }
-    if server.backend() == BackendKind::Sidecar {
-        for app in apps.values().filter(|a| a.exports().actor) {
-            report(&format!(
-                "  app {} exports dapr:runtime/actor, but {}: its actor types are not hosted",
-                app.id(),
-                crate::blocks::actors::sidecar::NOT_YET
-            ));
+    if let Some(options) = options.sidecar.as_ref().filter(|_| server.backend() == BackendKind::Sidecar) {
+        let sidecar = Sidecar::new(options)?;
+        for line in server.start_actor_stream(&sidecar, stopped()).await? {
+            report(&format!("  actors: {line} (registered with daprd through its actor stream)"));
         }
     }
     match server.backend() {

@@ -338,6 +338,7 @@ struct Fixture {
     dir: tempfile::TempDir,
     daprd: Option<common::dapr::Daprd>,
     _channel: Option<tokio::sync::oneshot::Sender<()>>,
+    _actors: Option<tokio::sync::oneshot::Sender<()>>,
     _hello: Option<SidecarApp>,
     /// Placement and scheduler, for the blocks that need them (dropped last).
     _plane: Option<common::dapr::ControlPlane>,
@@ -349,6 +350,8 @@ struct SidecarApp {
     host: Server,
     daprd: common::dapr::Daprd,
     _channel: tokio::sync::oneshot::Sender<()>,
+    /// Ends the actor stream, for an app that hosts actors.
+    _actors: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl SidecarApp {
@@ -381,10 +384,23 @@ impl SidecarApp {
             &daprd.endpoint(),
         ));
         let host = Server::load_into(&options, directory).await?;
+        let mut actors = None;
+        if host.app(id)?.exports().actor {
+            let sidecar = wasmtime_dapr::backend::sidecar::Sidecar::new(
+                options.sidecar.as_ref().expect("a sidecar"),
+            )?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            host.start_actor_stream(&sidecar, async move {
+                let _ = stopped.await;
+            })
+            .await?;
+            actors = Some(stop);
+        }
         Ok(SidecarApp {
             host,
             daprd,
             _channel: stop,
+            _actors: actors,
         })
     }
 }
@@ -423,6 +439,7 @@ impl Fixture {
             dir,
             daprd: None,
             _channel: None,
+            _actors: None,
             _hello: None,
             _plane: None,
         })
@@ -492,6 +509,7 @@ impl Fixture {
             dir,
             daprd: Some(runner.daprd),
             _channel: Some(runner._channel),
+            _actors: runner._actors,
             _hello: Some(hello),
             _plane: plane,
         })

@@ -47,6 +47,8 @@ pub struct Registry {
     invoker: Arc<dyn Invoker>,
     jobs: Arc<dyn Jobs>,
     actors: Arc<dyn Actors>,
+    /// The same actors as daprd's, with a sidecar.
+    sidecar_actors: Option<Arc<SidecarActors>>,
     /// The state store marked `actorStateStore: true`, if any.
     actor_state_store: Option<String>,
 }
@@ -101,6 +103,7 @@ impl Registry {
             components,
             invoker,
             actors: LocalActors::new(jobs.clone()),
+            sidecar_actors: None,
             jobs,
             actor_state_store,
         })
@@ -127,12 +130,14 @@ impl Registry {
                 block,
             });
         }
+        let sidecar_actors = SidecarActors::new(sidecar);
         Registry {
             backend: BackendKind::Sidecar,
             components,
             invoker: Arc::new(SidecarInvoker::new(sidecar.clone())),
             jobs: SidecarJobs::new(sidecar),
-            actors: Arc::new(SidecarActors),
+            actors: sidecar_actors.clone(),
+            sidecar_actors: Some(sidecar_actors),
             actor_state_store: None,
         }
     }
@@ -145,6 +150,12 @@ impl Registry {
     /// The actors of this host's apps.
     pub fn actors(&self) -> &Arc<dyn Actors> {
         &self.actors
+    }
+
+    /// The actors served through daprd (with a sidecar), for the actor
+    /// stream that serves the hosted types.
+    pub fn sidecar_actors(&self) -> Option<&Arc<SidecarActors>> {
+        self.sidecar_actors.as_ref()
     }
 
     /// The declared components, in declaration order.

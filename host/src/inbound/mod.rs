@@ -1,9 +1,10 @@
 //! How inbound traffic reaches guests: the app directory and its handles
 //! (topic events, input bindings, configuration updates, invocations),
-//! HTTP requests (`wasi:http`), daprd's app channel and its streamed topic
-//! subscriptions, and the operations
-//! listener (metrics and health probes).
+//! HTTP requests (`wasi:http`), daprd's app channel, its streamed topic
+//! subscriptions and its actor stream, and the operations listener
+//! (metrics and health probes).
 
+pub mod actor_stream;
 pub mod app_channel;
 pub mod directory;
 pub mod http;

@@ -304,7 +304,7 @@ impl Daprd {
     }
 
     /// Like [`Daprd::start`], using the placement and scheduler of `plane`
-    /// (actors and jobs).
+    /// (actors and jobs), with `statestore` as the actor state store.
     pub fn start_with_control_plane(
         app_id: &str,
         app_port: u16,
@@ -312,14 +312,25 @@ impl Daprd {
         plane: &ControlPlane,
     ) -> Daprd {
         let mut daprd = Self::prepare_alone(app_id, app_port, extra, FAST_REDELIVERY);
-        daprd.control_plane = vec![
+        daprd.use_control_plane(plane);
+        daprd.spawn();
+        daprd
+    }
+
+    /// Makes daprd use the placement and scheduler of `plane`, with
+    /// `statestore` as the actor state store; before [`Daprd::spawn`].
+    pub fn use_control_plane(&mut self, plane: &ControlPlane) {
+        let components = self.dir.path().join("resources/components.yaml");
+        let text = std::fs::read_to_string(&components).unwrap();
+        let store = "  name: statestore\nspec:\n  type: state.redis\n  version: v1\n  metadata:\n";
+        let marked = format!("{store}  - name: actorStateStore\n    value: \"true\"\n");
+        std::fs::write(&components, text.replacen(store, &marked, 1)).unwrap();
+        self.control_plane = vec![
             "--placement-host-address".into(),
             plane.placement.clone(),
             "--scheduler-host-address".into(),
             plane.scheduler.clone(),
         ];
-        daprd.spawn();
-        daprd
     }
 
     /// Starts a second daprd for another app next to `first`: the same redis

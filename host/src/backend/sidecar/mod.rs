@@ -18,6 +18,7 @@ use tonic::transport::{Channel, Endpoint};
 use super::Metadata;
 use crate::runtime::DEFAULT_MAX_BODY_BYTES;
 
+pub mod actor_events;
 mod errors;
 pub mod json;
 
@@ -91,10 +92,16 @@ fn normalize(endpoint: &str) -> String {
     }
 }
 
+/// The channel to daprd with the [`SidecarInterceptor`], for the RPCs the
+/// generated [`Client`] lacks.
+pub type Service = InterceptedService<Channel, SidecarInterceptor>;
+
 /// A connection to one daprd.
 #[derive(Clone)]
 pub struct Sidecar {
     client: Client,
+    service: Service,
+    max_message_bytes: usize,
     endpoint: String,
 }
 
@@ -108,14 +115,24 @@ impl Sidecar {
             .connect_lazy();
         let token = ApiTokenInterceptor::try_new(options.api_token.clone())
             .map_err(|e| anyhow::anyhow!("invalid DAPR_API_TOKEN: {e}"))?;
-        let interceptor = SidecarInterceptor { token };
-        let client = DaprClient::with_interceptor(channel, interceptor)
+        let service = InterceptedService::new(channel, SidecarInterceptor { token });
+        let client = DaprClient::new(service.clone())
             .max_decoding_message_size(options.max_message_bytes)
             .max_encoding_message_size(options.max_message_bytes);
         Ok(Sidecar {
             client,
+            service,
+            max_message_bytes: options.max_message_bytes,
             endpoint: options.endpoint.clone(),
         })
+    }
+
+    /// A plain gRPC client on the shared channel (same interceptor and
+    /// message limits), for an RPC the generated client lacks.
+    pub fn grpc(&self) -> tonic::client::Grpc<Service> {
+        tonic::client::Grpc::new(self.service.clone())
+            .max_decoding_message_size(self.max_message_bytes)
+            .max_encoding_message_size(self.max_message_bytes)
     }
 
     /// A client handle sharing the channel.

@@ -26,6 +26,41 @@ impl CallChain {
             .any(|(t, id)| *t == actor.actor_type && *id == actor.id)
     }
 
+    /// `unsupported` if `actor`'s turn is on this chain: a call to it would
+    /// wait for itself forever.
+    pub fn refuse_reentry(&self, actor: &ActorRef) -> Result<(), Error> {
+        if !self.contains(actor) {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "{} is already in a turn on this call chain; a reentrant call would wait for itself forever (actor reentrancy is not supported)",
+            super::timing::described(actor)
+        )))
+    }
+
+    /// The chain as one line (`type/id` of each turn, `,`-separated, each
+    /// part percent-encoded), to carry it across daprd.
+    pub fn encode(&self) -> String {
+        let part = |s: &str| s.replace('%', "%25").replace('/', "%2F").replace(',', "%2C");
+        self.0
+            .iter()
+            .map(|(t, id)| format!("{}/{}", part(t), part(id)))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The chain [`CallChain::encode`] wrote (parts it cannot read are
+    /// skipped).
+    pub fn decode(line: &str) -> CallChain {
+        let part = |s: &str| s.replace("%2C", ",").replace("%2F", "/").replace("%25", "%");
+        let turns = line
+            .split(',')
+            .filter_map(|turn| turn.split_once('/'))
+            .map(|(t, id)| (part(t), part(id)))
+            .collect();
+        CallChain(Arc::new(turns))
+    }
+
     /// This chain continued by a turn of `actor`.
     pub fn then(&self, actor: &ActorRef) -> CallChain {
         let mut chain = (*self.0).clone();

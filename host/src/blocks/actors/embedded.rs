@@ -2,18 +2,16 @@
 //! (its [`HostedActors`]), in-process calls to them, and their reminders in
 //! the host's jobs scheduler.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
-
-use anyhow::bail;
 
 use super::backend::{
     ActorClient, ActorRef, ActorSource, ActorStateOperation, ActorType, Actors, CallChain,
     Reminder, Timer,
 };
-use super::hosting::HostedActors;
+use super::hosting::{HostedActors, IdlePolicy};
 use super::reminders::Reminders;
+use super::table::HostedTypes;
 use crate::backend::BackendResult;
 use crate::blocks::jobs::Jobs;
 use crate::blocks::state::StateStore;
@@ -21,7 +19,7 @@ use crate::wit::Error;
 
 /// The actors of every app of this host, by type.
 pub struct LocalActors {
-    hosted: RwLock<HashMap<String, Arc<HostedActors>>>,
+    hosted: HostedTypes,
     jobs: Arc<dyn Jobs>,
 }
 
@@ -29,19 +27,14 @@ impl LocalActors {
     /// No actor types yet; reminders are jobs of `jobs`.
     pub fn new(jobs: Arc<dyn Jobs>) -> Arc<Self> {
         Arc::new(LocalActors {
-            hosted: RwLock::default(),
+            hosted: HostedTypes::default(),
             jobs,
         })
     }
 
     /// The app hosting `actor_type`; `not-found` naming it if none does.
     fn host_of(&self, actor_type: &str) -> BackendResult<Arc<HostedActors>> {
-        self.hosted
-            .read()
-            .unwrap()
-            .get(actor_type)
-            .cloned()
-            .ok_or_else(|| {
+        self.hosted.get(actor_type).ok_or_else(|| {
                 Error::NotFound(format!(
                     "no app of this host hosts actor type `{actor_type}`"
                 ))
@@ -69,25 +62,15 @@ impl Actors for LocalActors {
         source: Arc<dyn ActorSource>,
         idle_timeout: Duration,
     ) -> anyhow::Result<Vec<String>> {
-        let mut hosted = self.hosted.write().unwrap();
-        for t in &types {
-            if t.name.is_empty() {
-                bail!("app `{app_id}` names an actor type with an empty name");
-            }
-            if let Some(other) = hosted.get(&t.name) {
-                bail!(
-                    "actor type `{}` is hosted by both `{}` and `{app_id}`; an actor type has one hosting app",
-                    t.name,
-                    other.app_id()
-                );
-            }
-        }
-        let actors = HostedActors::new(app_id, &types, source, idle_timeout)?;
-        Reminders::of(&self.jobs, app_id).start_delivery(&actors)?;
-        for name in actors.type_names() {
-            hosted.insert(name, actors.clone());
-        }
-        Ok(actors.type_names())
+        let jobs = &self.jobs;
+        self.hosted.add(
+            app_id,
+            types,
+            source,
+            idle_timeout,
+            IdlePolicy::Deactivate,
+            |actors| Reminders::of(jobs, app_id).start_delivery(actors),
+        )
     }
 }
 

@@ -6,8 +6,10 @@
 //! - a turn holds its actor's lock (a fair queue), so calls to one actor
 //!   never overlap and run in arrival order; other actors are not held up;
 //! - a call that would wait for a turn of its own chain is refused;
-//! - an actor idle past its type's timeout is deactivated, and when the
-//!   app has no free instance slot the least recently used idle actor is;
+//! - an actor idle past its type's timeout is deactivated (by this host,
+//!   or with daprd by daprd's `deactivate` request: [`IdlePolicy`]), and
+//!   when the app has no free instance slot the least recently used idle
+//!   actor is;
 //! - a failed instance (a trap, the deadline) is dropped with its timers.
 
 use std::collections::HashMap;
@@ -28,9 +30,21 @@ use crate::wit::Error;
 /// settings set none: 60 minutes, as in Dapr.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
+/// Who deactivates an actor idle past its type's timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdlePolicy {
+    /// This host does (the embedded backend).
+    Deactivate,
+    /// daprd does, through its `deactivate` request: it is the authority on
+    /// which actors are active, so this host deactivates an actor only to
+    /// make room for another (least recently used first).
+    LeaveToSidecar,
+}
+
 /// The actors of one hosting app.
 pub struct HostedActors {
     app_id: String,
+    idle: IdlePolicy,
     /// The hosted types and their idle timeouts.
     types: HashMap<String, Duration>,
     source: Arc<dyn ActorSource>,
@@ -90,13 +104,15 @@ impl Slot {
 
 impl HostedActors {
     /// The actors of app `app_id` hosting `types`, activated through
-    /// `source`; a type without its own idle timeout gets `idle_timeout`.
-    /// Needs a Tokio runtime (for the idle sweep).
+    /// `source`; a type without its own idle timeout gets `idle_timeout`;
+    /// `idle` says who deactivates idle actors. Needs a Tokio runtime (for
+    /// the idle sweep).
     pub fn new(
         app_id: &str,
         types: &[ActorType],
         source: Arc<dyn ActorSource>,
         idle_timeout: Duration,
+        idle: IdlePolicy,
     ) -> anyhow::Result<Arc<Self>> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| anyhow::anyhow!("hosting actors needs a Tokio runtime"))?;
@@ -112,6 +128,7 @@ impl HostedActors {
         let shortest = types.values().copied().min().unwrap_or(idle_timeout);
         let hosted = Arc::new(HostedActors {
             app_id: app_id.to_string(),
+            idle,
             types,
             source,
             slots: Mutex::default(),
@@ -133,6 +150,14 @@ impl HostedActors {
         let mut names: Vec<String> = self.types.keys().cloned().collect();
         names.sort();
         names
+    }
+
+    /// The hosted types with their idle timeouts, by name.
+    pub fn idle_timeouts(&self) -> Vec<(String, Duration)> {
+        let mut timeouts: Vec<(String, Duration)> =
+            self.types.iter().map(|(t, d)| (t.clone(), *d)).collect();
+        timeouts.sort();
+        timeouts
     }
 
     /// How many actors are active now.
@@ -182,6 +207,24 @@ impl HostedActors {
         }
     }
 
+    /// Delivers timer `name` (with its `callback` and `data`) to `actor`,
+    /// activating it if needed (daprd's timers outlive this host's view of
+    /// the activation): `Ok(Err(..))` is the actor's own failure.
+    pub async fn fire_timer(
+        self: &Arc<Self>,
+        actor: &ActorRef,
+        name: &str,
+        callback: Option<&str>,
+        data: Vec<u8>,
+    ) -> BackendResult<Result<(), String>> {
+        let turn = Turn::Timer(name, callback, data);
+        match self.turn(actor, &CallChain::default(), true, turn).await? {
+            Some(Ok(_)) => Ok(Ok(())),
+            Some(Err(message)) => Ok(Err(message)),
+            None => Err(Error::Internal("the actor gave no answer".into())),
+        }
+    }
+
     /// Activates `actor` if it is not active (its turn is not on `chain`).
     pub async fn activate(
         self: &Arc<Self>,
@@ -202,6 +245,15 @@ impl HostedActors {
         match slot {
             Some(slot) => self.retire(&slot, |_| true).await,
             None => false,
+        }
+    }
+
+    /// Deactivates every active actor not in a turn (the sidecar that
+    /// placed them here is gone, and another host may activate them).
+    pub async fn deactivate_all(&self) {
+        let slots: Vec<Arc<Slot>> = self.slots.lock().unwrap().values().cloned().collect();
+        for slot in slots {
+            self.retire(&slot, |_| true).await;
         }
     }
 
@@ -319,12 +371,7 @@ impl HostedActors {
         activate: bool,
         turn: Turn<'_>,
     ) -> BackendResult<Option<Result<Answer, String>>> {
-        if chain.contains(actor) {
-            return Err(Error::Unsupported(format!(
-                "{} is already in a turn on this call chain; a reentrant call would wait for itself forever (actor reentrancy is not supported)",
-                described(actor)
-            )));
-        }
+        chain.refuse_reentry(actor)?;
         loop {
             let slot = self.slot(actor)?;
             let mut activation = slot.activation.lock().await;
@@ -450,7 +497,8 @@ impl HostedActors {
             let Some(hosted) = this.upgrade() else { return };
             let slots: Vec<Arc<Slot>> = hosted.slots.lock().unwrap().values().cloned().collect();
             for slot in slots {
-                let idle = slot.idle_for() >= slot.idle_timeout;
+                let idle = hosted.idle == IdlePolicy::Deactivate
+                    && slot.idle_for() >= slot.idle_timeout;
                 let timers = !slot.timers.lock().unwrap().is_empty();
                 if hosted
                     .retire(&slot, |live| if live { idle } else { !timers })
@@ -613,7 +661,8 @@ mod tests {
             name: "counter".into(),
             idle_timeout_ms: None,
         }];
-        let hosted = HostedActors::new("app", &types, source.clone(), idle).unwrap();
+        let hosted =
+            HostedActors::new("app", &types, source.clone(), idle, IdlePolicy::Deactivate).unwrap();
         *source.hosted.lock().unwrap() = Arc::downgrade(&hosted);
         (hosted, log, live)
     }

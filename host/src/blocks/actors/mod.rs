@@ -3,8 +3,9 @@
 //! has no components: the embedded backend hosts the actor types of this
 //! host's apps ([`embedded::LocalActors`], [`hosting::HostedActors`]),
 //! keeps actor state in the state store marked `actorStateStore: true`
-//! and reminders in the jobs scheduler. Through daprd it is not served
-//! yet ([`sidecar`]).
+//! and reminders in the jobs scheduler. Through daprd ([`sidecar`]) the
+//! calls are daprd's Actors API, and the hosted types are served over
+//! daprd's actor stream ([`crate::inbound::actor_stream`]).
 
 mod backend;
 pub mod embedded;
@@ -12,10 +13,11 @@ pub mod hosting;
 mod reminders;
 pub mod sidecar;
 mod state;
+pub mod table;
 mod timing;
 
 pub use backend::*;
-pub use hosting::DEFAULT_IDLE_TIMEOUT;
+pub use hosting::{DEFAULT_IDLE_TIMEOUT, HostedActors, IdlePolicy};
 pub use state::ACTOR_STATE_STORE;
 
 use super::{BlockUnit, DaprCtx, non_empty, observed};
