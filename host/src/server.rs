@@ -432,10 +432,22 @@ pub async fn serve(
             "app `{id}` exports none of wasi:http/incoming-handler, dapr:runtime/handler and dapr:runtime/actor; nothing to serve (use `run` for commands)"
         );
     }
-    if let Some(options) = options.sidecar.as_ref().filter(|_| server.backend() == BackendKind::Sidecar) {
+    if let Some(options) = options
+        .sidecar
+        .as_ref()
+        .filter(|_| server.backend() == BackendKind::Sidecar)
+    {
         let sidecar = Sidecar::new(options)?;
-        for line in server.start_actor_stream(&sidecar, stopped()).await? {
-            report(&format!("  actors: {line} (registered with daprd through its actor stream)"));
+        match server.start_actor_stream(&sidecar, stopped()).await {
+            Ok(lines) => {
+                for line in lines {
+                    report(&format!(
+                        "  actors: {line} (registered with daprd through its actor stream)"
+                    ));
+                }
+            }
+            // The app's other traffic is still served.
+            Err(err) => report(&format!("  actors: not hosted: {err:#}")),
         }
     }
     match server.backend() {

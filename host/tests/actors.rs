@@ -2,12 +2,17 @@
 //! added and read back through the actor, state surviving a deactivation,
 //! the `expire` reminder clearing a cart, and a reminder registered before
 //! the host stopped firing after a new `serve` starts on the same data
-//! directory.
+//! directory; then the same through a real daprd (with placement and
+//! scheduler): the Python Dapr SDK calling the cart hosted in Wasm, and a
+//! reminder firing after the host and daprd restarted.
 
 mod common;
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::dapr::{ControlPlane, Daprd, FAST_REDELIVERY, free_port, python_with_dapr_sdk};
 use common::serve::Serve;
 use wasmtime_dapr::blocks::actors::{ActorClient, ActorRef, CallChain};
 use wasmtime_dapr::runtime::{Limits, RuntimeConfig, Sandbox};
@@ -132,5 +137,128 @@ fn a_reminder_fires_after_a_restart() {
             String::from_utf8_lossy(&body)
         );
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A daprd for app `id` with the placement and scheduler of `plane` and
+/// no app channel (actors come through the actor stream).
+fn daprd_for_actors(plane: &ControlPlane, id: &str) -> Daprd {
+    let mut daprd = Daprd::alone(id, free_port(), FAST_REDELIVERY);
+    daprd.without_app_channel();
+    daprd.use_control_plane(plane);
+    daprd.spawn();
+    daprd
+}
+
+/// `serve` for the cart example as app `shop` behind `daprd`: idle carts
+/// are deactivated after a second, carts expire `expiry` after their last
+/// addition; the actor stream's debug lines are logged.
+fn serve_cart(daprd: &Daprd, dir: &Path, expiry: &str) -> Serve {
+    let config = dir.join("runtime.toml");
+    std::fs::write(&config, "[apps.shop]\nactor-idle-timeout = 1\n").unwrap();
+    let cart = common::guest("cart_actor.wasm");
+    let serve = Serve::start_with_env(
+        &[
+            &format!("shop={}", cart.display()),
+            "--dapr-grpc-endpoint",
+            &daprd.endpoint(),
+            "--runtime-config",
+            config.to_str().unwrap(),
+            "--env",
+            &format!("CART_EXPIRY={expiry}"),
+        ],
+        &[(
+            "RUST_LOG",
+            "info,wasmtime_dapr::inbound::actor_stream=debug",
+        )],
+    );
+    let registered = "actors: shop hosts cart (registered with daprd through its actor stream)";
+    assert!(
+        serve.startup.iter().any(|l| l.contains(registered)),
+        "{:?}\n{}",
+        serve.startup,
+        daprd.log()
+    );
+    serve
+}
+
+/// Runs `tests/python-client/cart.py` with `args` against `daprd`; its output.
+fn python_cart(daprd: &Daprd, args: &[&str]) -> String {
+    let out = Command::new(python_with_dapr_sdk())
+        .arg(common::repo().join("tests/python-client/cart.py"))
+        .args(args)
+        .env("DAPR_HTTP_PORT", daprd.http_port.to_string())
+        .env_remove("DAPR_API_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cart.py {args:?} failed: {}\ndaprd: {}",
+        String::from_utf8_lossy(&out.stderr),
+        daprd.log()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The Python Dapr SDK's actor client calls the cart hosted in Wasm
+/// through daprd, and the cart keeps its items across the deactivation
+/// daprd decides after the idle timeout.
+#[test]
+fn the_python_sdk_calls_a_wasm_actor_whose_state_survives_deactivation() {
+    let dir = tempfile::tempdir().unwrap();
+    let plane = ControlPlane::start();
+    let daprd = daprd_for_actors(&plane, "shop");
+    let serve = serve_cart(&daprd, dir.path(), "1h");
+    assert_eq!(
+        python_cart(&daprd, &["add", "alice", "apple", "pear"]),
+        "1\n2\n"
+    );
+    // Idle past its second: daprd deactivates the cart (it says so down
+    // the stream, and the host logs it).
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        python_cart(&daprd, &["items", "alice"]),
+        "[\"apple\",\"pear\"]\n"
+    );
+    let (_, log) = serve.stop("-TERM");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("deactivated by daprd") && l.contains("cart/alice")),
+        "no deactivation in the log:\n{log}"
+    );
+}
+
+/// A cart's `expire` reminder, registered through daprd, fires after the
+/// host and daprd were stopped past its due time and started again
+/// (daprd's scheduler keeps it).
+#[test]
+fn a_reminder_fires_after_the_host_and_daprd_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let plane = ControlPlane::start();
+    let mut daprd = daprd_for_actors(&plane, "shop");
+    let first = serve_cart(&daprd, dir.path(), "3s");
+    assert_eq!(first.request("POST", "/carts/alice", b"apple").0, 200);
+    let (status, body) = first.request("GET", "/carts/alice", b"");
+    assert_eq!((status, body.as_slice()), (200, br#"["apple"]"#.as_slice()));
+    first.stop("-KILL");
+    daprd.kill();
+    // Down past the reminder's due time.
+    std::thread::sleep(Duration::from_secs(4));
+    daprd.spawn();
+    let second = serve_cart(&daprd, dir.path(), "3s");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = second.request("GET", "/carts/alice", b"");
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        if body == b"[]" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reminder never fired after the restart: {}\n{}",
+            String::from_utf8_lossy(&body),
+            daprd.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -356,11 +356,14 @@ struct SidecarApp {
 
 impl SidecarApp {
     /// Serves `component` as app `id` behind the daprd `start_daprd` starts
-    /// for the given app-channel port.
+    /// for the given app-channel port; with `host_actors` (a daprd with a
+    /// placement service), registers its actor types through daprd's actor
+    /// stream.
     async fn start(
         id: &str,
         component: PathBuf,
         dir: &Path,
+        host_actors: bool,
         start_daprd: impl FnOnce(u16) -> common::dapr::Daprd,
     ) -> Result<SidecarApp> {
         use wasmtime_dapr::inbound::{AppDirectory, app_channel};
@@ -385,7 +388,7 @@ impl SidecarApp {
         ));
         let host = Server::load_into(&options, directory).await?;
         let mut actors = None;
-        if host.app(id)?.exports().actor {
+        if host_actors && host.app(id)?.exports().actor {
             let sidecar = wasmtime_dapr::backend::sidecar::Sidecar::new(
                 options.sidecar.as_ref().expect("a sidecar"),
             )?;
@@ -454,19 +457,19 @@ impl Fixture {
         let extra = daprd_extra_resources(dir.path());
         let plane =
             control_plane.then(|| tokio::task::block_in_place(common::dapr::ControlPlane::start));
-        let runner =
-            SidecarApp::start(
-                "runner",
-                language.runner.clone(),
-                dir.path(),
-                |port| match &plane {
-                    Some(plane) => {
-                        common::dapr::Daprd::start_with_control_plane("runner", port, &extra, plane)
-                    }
-                    None => common::dapr::Daprd::start("runner", port, &extra),
-                },
-            )
-            .await?;
+        let runner = SidecarApp::start(
+            "runner",
+            language.runner.clone(),
+            dir.path(),
+            control_plane,
+            |port| match &plane {
+                Some(plane) => {
+                    common::dapr::Daprd::start_with_control_plane("runner", port, &extra, plane)
+                }
+                None => common::dapr::Daprd::start("runner", port, &extra),
+            },
+        )
+        .await?;
         let daprd = &runner.daprd;
         // configuration.redis watches keys through keyspace notifications.
         daprd
@@ -481,9 +484,13 @@ impl Fixture {
             .redis
             .set_in_db(CONFIGURATION_DB, &seed)
             .context("seeding the configuration")?;
-        let hello = SidecarApp::start("hello", common::guest("hello.wasm"), dir.path(), |port| {
-            common::dapr::Daprd::start_next_to(daprd, "hello", port)
-        })
+        let hello = SidecarApp::start(
+            "hello",
+            common::guest("hello.wasm"),
+            dir.path(),
+            false,
+            |port| common::dapr::Daprd::start_next_to(daprd, "hello", port),
+        )
         .await?;
         // Wait until daprd has asked the app for its subscriptions (a
         // runner without `handler`, such as the WASI ones, has none).

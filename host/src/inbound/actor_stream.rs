@@ -10,6 +10,10 @@
 //! restarted) is opened again with backoff; the actors active until then
 //! are deactivated first, since daprd may have placed them elsewhere.
 //!
+//! A reminder the actor cancels is unregistered through daprd's API as
+//! well as answered with `cancel`, since daprd 1.18's scheduler takes that
+//! answer as a success and fires the reminder again.
+//!
 //! The actor's own failure is answered as `request_failed` rather than an
 //! `invoke_response` marked `error`: daprd hands an `error` response to a
 //! gRPC caller as a successful answer carrying the payload, while a failed
@@ -25,10 +29,13 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::backend::sidecar::Sidecar;
 use crate::backend::sidecar::actor_events::{self as wire, Incoming, Outgoing};
-use crate::blocks::actors::sidecar::{CALL_CHAIN_METADATA, SidecarActors};
+use crate::blocks::actors::sidecar::{
+    CALL_CHAIN_METADATA, SidecarActors, data_from_daprd, reminder_data_from_daprd,
+};
 use crate::blocks::actors::table::HostedTypes;
-use crate::blocks::actors::{ActorRef, CallChain, HostedActors, ReminderOutcome};
-use crate::blocks::jobs::sidecar::data_from_any;
+use crate::blocks::actors::{
+    ActorClient, ActorRef, CallChain, HostedActors, ReminderOutcome, described,
+};
 use crate::wit::Error;
 
 /// The first wait before opening a broken stream again; it doubles up to
@@ -37,6 +44,9 @@ const REOPEN_AFTER: Duration = Duration::from_millis(500);
 
 /// The longest wait between two attempts to open the stream.
 const REOPEN_AT_MOST: Duration = Duration::from_secs(10);
+
+/// How long daprd may take to accept the registration.
+const OPEN_WITHIN: Duration = Duration::from_secs(30);
 
 /// How many answers may wait to be sent to daprd.
 const QUEUED_ANSWERS: usize = 64;
@@ -56,7 +66,13 @@ pub async fn serve(
     actors: Arc<SidecarActors>,
     stopped: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let stream = open(sidecar, actors.hosted()).await?;
+    let stream = tokio::time::timeout(OPEN_WITHIN, open(sidecar, actors.hosted()))
+        .await
+        .map_err(|_| {
+            anyhow!(
+                "daprd did not accept the actor types within {OPEN_WITHIN:?} (does it run with --placement-host-address?)"
+            )
+        })??;
     let sidecar = sidecar.clone();
     tokio::spawn(async move {
         tokio::select! {
@@ -128,7 +144,7 @@ async fn deliver(sidecar: &Sidecar, actors: &Arc<SidecarActors>, mut stream: Str
             };
             let (actors, answers) = (actors.clone(), stream.answers.clone());
             tokio::spawn(async move {
-                if let Some(answer) = answer(actors.hosted(), request).await {
+                if let Some(answer) = answer(&actors, request).await {
                     let _ = answers
                         .send(wire::Request {
                             request_type: Some(answer),
@@ -188,7 +204,8 @@ fn failed(id: String, error: Error) -> Outgoing {
 fn hosting(hosted: &HostedTypes, actor_type: &str) -> Result<Arc<HostedActors>, Error> {
     hosted.get(actor_type).ok_or_else(|| {
         Error::NotFound(format!(
-            "no app of this host hosts actor type `{actor_type}`"
+            "no app hosts actor type `{actor_type}` here (this host's apps host {})",
+            hosted.names().join(", ")
         ))
     })
 }
@@ -211,7 +228,8 @@ fn reminded(
 }
 
 /// Serves one request from daprd; `None` for one that needs no answer.
-async fn answer(hosted: &HostedTypes, request: Incoming) -> Option<Outgoing> {
+async fn answer(actors: &SidecarActors, request: Incoming) -> Option<Outgoing> {
+    let hosted = actors.hosted();
     let actor = |actor_type: &str, id: &str| ActorRef {
         actor_type: actor_type.to_string(),
         id: id.to_string(),
@@ -241,9 +259,22 @@ async fn answer(hosted: &HostedTypes, request: Incoming) -> Option<Outgoing> {
         Incoming::Reminder(r) => {
             let target = actor(&r.actor_type, &r.actor_id);
             let outcome = match hosting(hosted, &r.actor_type) {
-                Ok(actors) => actors.remind(&target, &r.name, data_from_any(r.data)).await,
+                Ok(hosting) => {
+                    let data = reminder_data_from_daprd(r.data);
+                    hosting.remind(&target, &r.name, data).await
+                }
                 Err(error) => Err(error),
             };
+            if let Ok(Ok(ReminderOutcome::Cancel)) = outcome {
+                // daprd 1.18's scheduler takes `cancel` as a success and
+                // keeps the reminder: unregister it here.
+                if let Err(err) = actors.unregister_reminder(&target, &r.name).await {
+                    tracing::warn!(
+                        actor = %described(&target), reminder = %r.name,
+                        "cannot unregister the cancelled reminder: {}", err.describe()
+                    );
+                }
+            }
             reminded(r.id, outcome, Outgoing::Reminder)
         }
         Incoming::Timer(r) => {
@@ -251,7 +282,7 @@ async fn answer(hosted: &HostedTypes, request: Incoming) -> Option<Outgoing> {
             let callback = Some(r.callback.as_str()).filter(|c| !c.is_empty());
             let outcome = match hosting(hosted, &r.actor_type) {
                 Ok(actors) => actors
-                    .fire_timer(&target, &r.name, callback, data_from_any(r.data))
+                    .fire_timer(&target, &r.name, callback, data_from_daprd(r.data))
                     .await
                     .map(|done| done.map(|()| ReminderOutcome::Keep)),
                 Err(error) => Err(error),
@@ -262,7 +293,7 @@ async fn answer(hosted: &HostedTypes, request: Incoming) -> Option<Outgoing> {
             if let Some(actors) = hosted.get(&r.actor_type) {
                 let target = actor(&r.actor_type, &r.actor_id);
                 if actors.deactivate(&target).await {
-                    tracing::debug!(app = actors.app_id(), actor = %format!("{}/{}", r.actor_type, r.actor_id), "deactivated by daprd");
+                    tracing::debug!(app = actors.app_id(), actor = %described(&target), "deactivated by daprd");
                 }
             }
             Outgoing::Deactivate(wire::DeactivateResponse { id: r.id })
@@ -291,7 +322,11 @@ mod tests {
 
     #[test]
     fn a_reminder_that_cancels_itself_answers_cancel() {
-        let answer = reminded("1".into(), Ok(Ok(ReminderOutcome::Cancel)), Outgoing::Reminder);
+        let answer = reminded(
+            "1".into(),
+            Ok(Ok(ReminderOutcome::Cancel)),
+            Outgoing::Reminder,
+        );
         assert_eq!(
             answer,
             Outgoing::Reminder(wire::ReminderResponse {

@@ -538,3 +538,22 @@ impl Daprd {
         self.http("GET", path, b"")
     }
 }
+
+/// The Python of a virtual environment with the Python Dapr SDK
+/// (`tests/python-client/venv.sh`, made once per machine).
+pub fn python_with_dapr_sdk() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let out = Command::new(repo().join("tests/python-client/venv.sh"))
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("running tests/python-client/venv.sh");
+            assert!(
+                out.status.success(),
+                "installing the Python Dapr SDK failed"
+            );
+            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        })
+        .clone()
+}

@@ -72,6 +72,9 @@ use Case::*;
 /// The start of daprd's message for a failed encryption or decryption.
 const CRYPTO: &str = "failed to perform operation";
 
+/// What daprd puts before the message of an actor host's failure.
+const ACTOR_FAILURE: &str = "error from actor service: ";
+
 /// The rows, tried in order.
 #[rustfmt::skip]
 static TABLE: &[Row] = &[
@@ -144,6 +147,28 @@ static TABLE: &[Row] = &[
     // Configuration.
     Row { reason: Some("ERR_CONFIGURATION_STORE_NOT_CONFIGURED"), case: NotFound, ..ANY },
     Row { reason: Some("ERR_CONFIGURATION_STORE_NOT_FOUND"), case: NotFound, ..ANY },
+    // Actors (`pkg/actors`): the actor host's own failure (the actor's
+    // message, after daprd's prefix), an actor type no sidecar hosts, and
+    // daprd's rules on where reminders and actor state are written.
+    Row { text: &[ACTOR_FAILURE], case: Internal, explain: Some(explain_actor_failure), ..ANY },
+    Row {
+        text: &["did not find address for actor"],
+        case: NotFound,
+        explain: Some(explain_no_actor_host),
+        ..ANY
+    },
+    Row {
+        text: &["only possible on hosted actor types"],
+        case: NotFound,
+        explain: Some(|_| "the actor type is not hosted behind this daprd, and daprd keeps the reminders of its own app's actor types only".to_string()),
+        ..ANY
+    },
+    Row {
+        text: &["actor instance is missing"],
+        case: Unsupported,
+        explain: Some(|_| "the actor is not active behind this daprd, and daprd writes the state of an active actor only (call the actor first, or write from its turn)".to_string()),
+        ..ANY
+    },
     // Cryptography: daprd wraps every failure of the scheme or the key in
     // one message (`failed to perform operation: ...`, code `Internal`).
     Row { text: &[CRYPTO, "document's signature"], case: InvalidArgument, ..ANY },
@@ -230,6 +255,30 @@ pub fn error_from_status(status: tonic::Status) -> Error {
     }
 }
 
+/// The actor's own message, without daprd's prefix.
+fn explain_actor_failure(message: &str) -> String {
+    match message.split_once(ACTOR_FAILURE) {
+        Some((_, own)) => own.to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// daprd's `did not find address for actor 'TYPE/ID'` as which type no app
+/// hosts.
+fn explain_no_actor_host(message: &str) -> String {
+    let actor = message
+        .split_once("for actor '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(actor, _)| actor);
+    match actor.and_then(|a| a.split_once('/')) {
+        Some((actor_type, _)) => format!(
+            "no app hosts actor type `{actor_type}` (daprd's placement service knows no host for `{}`)",
+            actor.unwrap_or_default()
+        ),
+        None => message.to_string(),
+    }
+}
+
 /// gRPC's size error (`received message larger than max (SIZE vs. LIMIT)`)
 /// with the limit and how to raise it.
 fn explain_size_limit(message: &str) -> String {
@@ -294,6 +343,10 @@ mod tests {
         (Some("DAPR_STATE_QUERY_FAILED"), Code::Internal, "state store statestore query failed: key not found in index", Internal),
         (Some("ERR_NOT_SUPPORTED_STATE_OPERATION"), Code::Unimplemented, "operation type merge not supported", Unsupported),
         (Some("DAPR_PUBSUB_NAME_EMPTY"), Code::InvalidArgument, "pubsub name is empty", InvalidArgument),
+        (Some("ERR_ACTOR_INVOKE_METHOD"), Code::Internal, "error invoke actor method: error from actor service: cart has no method `x`", Internal),
+        (Some("ERR_ACTOR_INVOKE_METHOD"), Code::Internal, "error invoke actor method: failed to lookup actor: api error: code = FailedPrecondition desc = did not find address for actor 'nope/x'", NotFound),
+        (None, Code::PermissionDenied, "operations on actor reminders are only possible on hosted actor types", NotFound),
+        (None, Code::Internal, "actor instance is missing", Unsupported),
         (Some("DAPR_PUBSUB_TOPIC_NAME_EMPTY"), Code::InvalidArgument, "topic is empty in pubsub pubsub", InvalidArgument),
         (Some("DAPR_PUBSUB_NOT_FOUND"), Code::InvalidArgument, "pubsub nope is not found", NotFound),
         (Some("DAPR_PUBSUB_TEST_NOT_FOUND"), Code::NotFound, "pubsub 'nope' not found", NotFound),
@@ -364,6 +417,27 @@ mod tests {
             Error::Unsupported(_) => Unsupported,
             Error::Internal(_) => Internal,
         }
+    }
+
+    #[test]
+    fn actor_errors_name_the_actor_and_keep_its_own_message() {
+        let own = status(
+            Some("ERR_ACTOR_INVOKE_METHOD"),
+            Code::Internal,
+            "error invoke actor method: error from actor service: cart has no method `x`",
+        );
+        assert_eq!(
+            error_from_status(own),
+            Error::Internal("cart has no method `x`".into())
+        );
+        let nowhere = status(
+            None,
+            Code::Internal,
+            "failed to lookup actor: did not find address for actor 'nope/x'",
+        );
+        assert!(
+            matches!(error_from_status(nowhere), Error::NotFound(m) if m.starts_with("no app hosts actor type `nope`"))
+        );
     }
 
     #[test]

@@ -41,7 +41,11 @@ impl CallChain {
     /// The chain as one line (`type/id` of each turn, `,`-separated, each
     /// part percent-encoded), to carry it across daprd.
     pub fn encode(&self) -> String {
-        let part = |s: &str| s.replace('%', "%25").replace('/', "%2F").replace(',', "%2C");
+        let part = |s: &str| {
+            s.replace('%', "%25")
+                .replace('/', "%2F")
+                .replace(',', "%2C")
+        };
         self.0
             .iter()
             .map(|(t, id)| format!("{}/{}", part(t), part(id)))
@@ -52,7 +56,11 @@ impl CallChain {
     /// The chain [`CallChain::encode`] wrote (parts it cannot read are
     /// skipped).
     pub fn decode(line: &str) -> CallChain {
-        let part = |s: &str| s.replace("%2C", ",").replace("%2F", "/").replace("%25", "%");
+        let part = |s: &str| {
+            s.replace("%2C", ",")
+                .replace("%2F", "/")
+                .replace("%25", "%")
+        };
         let turns = line
             .split(',')
             .filter_map(|turn| turn.split_once('/'))

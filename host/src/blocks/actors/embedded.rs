@@ -35,10 +35,10 @@ impl LocalActors {
     /// The app hosting `actor_type`; `not-found` naming it if none does.
     fn host_of(&self, actor_type: &str) -> BackendResult<Arc<HostedActors>> {
         self.hosted.get(actor_type).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "no app of this host hosts actor type `{actor_type}`"
-                ))
-            })
+            Error::NotFound(format!(
+                "no app hosts actor type `{actor_type}` (none of this host's apps does)"
+            ))
+        })
     }
 }
 

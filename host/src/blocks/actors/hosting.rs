@@ -497,8 +497,8 @@ impl HostedActors {
             let Some(hosted) = this.upgrade() else { return };
             let slots: Vec<Arc<Slot>> = hosted.slots.lock().unwrap().values().cloned().collect();
             for slot in slots {
-                let idle = hosted.idle == IdlePolicy::Deactivate
-                    && slot.idle_for() >= slot.idle_timeout;
+                let idle =
+                    hosted.idle == IdlePolicy::Deactivate && slot.idle_for() >= slot.idle_timeout;
                 let timers = !slot.timers.lock().unwrap().is_empty();
                 if hosted
                     .retire(&slot, |live| if live { idle } else { !timers })

@@ -16,6 +16,8 @@ mod state;
 pub mod table;
 mod timing;
 
+pub use timing::described;
+
 pub use backend::*;
 pub use hosting::{DEFAULT_IDLE_TIMEOUT, HostedActors, IdlePolicy};
 pub use state::ACTOR_STATE_STORE;

@@ -28,9 +28,10 @@ fn job_name(actor: &ActorRef, name: &str) -> String {
     format!("{}||{}||{name}", actor.actor_type, actor.id)
 }
 
-/// A reminder as its job carries it.
+/// A reminder as its job (or daprd's reminder) carries it, so it reads
+/// back exactly as registered.
 #[derive(Serialize, Deserialize)]
-struct Stored {
+pub(super) struct Stored {
     actor_type: String,
     actor_id: String,
     name: String,
@@ -42,7 +43,8 @@ struct Stored {
 }
 
 impl Stored {
-    fn of(actor: &ActorRef, reminder: &Reminder) -> Self {
+    /// `reminder` of `actor`, to store.
+    pub(super) fn of(actor: &ActorRef, reminder: &Reminder) -> Self {
         Stored {
             actor_type: actor.actor_type.clone(),
             actor_id: actor.id.clone(),
@@ -54,7 +56,8 @@ impl Stored {
         }
     }
 
-    fn decode(data: &[u8]) -> Result<(ActorRef, Reminder), String> {
+    /// The actor and reminder stored as `data` (JSON).
+    pub(super) fn decode(data: &[u8]) -> Result<(ActorRef, Reminder), String> {
         let stored: Stored =
             serde_json::from_slice(data).map_err(|e| format!("not a stored reminder: {e}"))?;
         let data = base64::engine::general_purpose::STANDARD

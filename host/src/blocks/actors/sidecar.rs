@@ -17,7 +17,9 @@ use super::backend::{
     Reminder, Timer,
 };
 use super::hosting::IdlePolicy;
+use super::reminders::Stored;
 use super::table::HostedTypes;
+use super::timing::{described, times_of};
 use crate::backend::BackendResult;
 use crate::backend::sidecar::{Sidecar, error_from_status};
 use crate::blocks::jobs::sidecar::data_from_any;
@@ -27,9 +29,6 @@ use crate::wit::Error;
 /// The invocation metadata that carries the caller's [`CallChain`] through
 /// daprd to the actor stream, so a reentrant call is refused there too.
 pub const CALL_CHAIN_METADATA: &str = "wasmtime-dapr-actor-chain";
-
-/// What daprd puts before an actor host's failure message.
-const ACTOR_FAILURE: &str = "error from actor service: ";
 
 /// The actors of a host served by daprd.
 pub struct SidecarActors {
@@ -80,13 +79,37 @@ impl Actors for SidecarActors {
     }
 }
 
-/// daprd's answer to a failed actor call as the WIT error: the actor's own
-/// failure is `internal` with exactly its message, as in the embedded
-/// backend; anything else goes through the one error table.
-fn invoke_error(status: tonic::Status) -> Error {
-    match status.message().split_once(ACTOR_FAILURE) {
-        Some((_, message)) => Error::Internal(message.to_string()),
-        None => error_from_status(status),
+/// Actor data as daprd hands it back: a gRPC client's bytes come as a
+/// JSON string of their base64 (daprd marshals them), anything else (such
+/// as JSON an HTTP client registered) as it is.
+pub fn data_from_daprd(any: Option<prost_types::Any>) -> Vec<u8> {
+    use base64::Engine;
+    let data = data_from_any(any);
+    serde_json::from_slice::<String>(&data)
+        .ok()
+        .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+        .unwrap_or(data)
+}
+
+/// A reminder's data as daprd delivers it: the payload of the reminder
+/// this host registered ([`Stored`]), or another client's data as it is.
+pub fn reminder_data_from_daprd(any: Option<prost_types::Any>) -> Vec<u8> {
+    let data = data_from_daprd(any);
+    match Stored::decode(&data) {
+        Ok((_, reminder)) => reminder.data,
+        Err(_) => data,
+    }
+}
+
+/// `not-found` unless an app of this host hosts `actor`'s type: daprd keeps
+/// actor state under the hosting app's id, so only that app reaches it.
+fn hosted_here(hosted: &HostedTypes, actor: &ActorRef) -> BackendResult<()> {
+    match hosted.get(&actor.actor_type) {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound(format!(
+            "no app hosts actor type `{}` here; actor state belongs to the hosting app (daprd keeps it under that app's id)",
+            actor.actor_type
+        ))),
     }
 }
 
@@ -119,11 +142,12 @@ impl ActorClient for SidecarActors {
         };
         match self.client().invoke_actor(request).await {
             Ok(response) => Ok(response.into_inner().data),
-            Err(status) => Err(invoke_error(status)),
+            Err(status) => Err(error_from_status(status)),
         }
     }
 
     async fn get_state(&self, actor: &ActorRef, key: &str) -> BackendResult<Option<Vec<u8>>> {
+        hosted_here(&self.hosted, actor)?;
         let request = proto::GetActorStateRequest {
             actor_type: actor.actor_type.clone(),
             actor_id: actor.id.clone(),
@@ -144,6 +168,7 @@ impl ActorClient for SidecarActors {
         actor: &ActorRef,
         operations: Vec<ActorStateOperation>,
     ) -> BackendResult<()> {
+        hosted_here(&self.hosted, actor)?;
         let operations = operations
             .into_iter()
             .map(|op| match op {
@@ -180,13 +205,20 @@ impl ActorClient for SidecarActors {
     }
 
     async fn register_reminder(&self, actor: &ActorRef, reminder: Reminder) -> BackendResult<()> {
+        let label = format!("reminder `{}` of {}", reminder.name, described(actor));
+        let (due, period, ttl) = (&reminder.due_time, &reminder.period, &reminder.ttl);
+        times_of(&label, due, period.as_deref(), ttl.as_deref())?;
+        // The reminder as registered travels as its data, so that it reads
+        // back as registered (daprd rewrites the period, `R3/PT1S` to
+        // `@every 1s`) and delivers its own payload.
+        let stored = serde_json::to_vec(&Stored::of(actor, &reminder)).map_err(Error::internal)?;
         let request = proto::RegisterActorReminderRequest {
             actor_type: actor.actor_type.clone(),
             actor_id: actor.id.clone(),
             name: reminder.name,
             due_time: reminder.due_time,
             period: reminder.period.unwrap_or_default(),
-            data: reminder.data,
+            data: stored,
             ttl: reminder.ttl.unwrap_or_default(),
             overwrite: None,
             failure_policy: None,
@@ -207,13 +239,19 @@ impl ActorClient for SidecarActors {
         match self.client().get_actor_reminder(request).await {
             Ok(response) => {
                 let r = response.into_inner();
-                Ok(Some(Reminder {
-                    name: name.to_string(),
-                    due_time: r.due_time.unwrap_or_default(),
-                    period: r.period.filter(|p| !p.is_empty()),
-                    ttl: r.ttl.filter(|t| !t.is_empty()),
-                    data: data_from_any(r.data),
-                }))
+                let data = data_from_daprd(r.data);
+                // Another client's reminder: as daprd describes it.
+                let reminder = Stored::decode(&data).map_or_else(
+                    |_| Reminder {
+                        name: name.to_string(),
+                        due_time: r.due_time.unwrap_or_default(),
+                        period: r.period.filter(|p| !p.is_empty()),
+                        ttl: r.ttl.filter(|t| !t.is_empty()),
+                        data: data.clone(),
+                    },
+                    |(_, reminder)| reminder,
+                );
+                Ok(Some(reminder))
             }
             Err(status) if is_missing(&status) => Ok(None),
             Err(status) => Err(error_from_status(status)),
@@ -239,6 +277,9 @@ impl ActorClient for SidecarActors {
         timer: Timer,
         _chain: &CallChain,
     ) -> BackendResult<()> {
+        let label = format!("timer `{}` of {}", timer.name, described(actor));
+        let (due, period, ttl) = (&timer.due_time, &timer.period, &timer.ttl);
+        times_of(&label, due, period.as_deref(), ttl.as_deref())?;
         let request = proto::RegisterActorTimerRequest {
             actor_type: actor.actor_type.clone(),
             actor_id: actor.id.clone(),

@@ -20,6 +20,13 @@ impl HostedTypes {
         self.0.read().unwrap().get(actor_type).cloned()
     }
 
+    /// The hosted types' names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.0.read().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
     /// Every hosting app's actors (each once).
     pub fn all(&self) -> Vec<Arc<HostedActors>> {
         let mut all: Vec<Arc<HostedActors>> = Vec::new();
