@@ -20,25 +20,29 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The path the repository script `script` prints last (it builds or
+/// installs something, cached across runs), panicking if it fails.
+fn made_by(script: &str) -> PathBuf {
+    let out = Command::new(repo().join(script))
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("running {script}: {e}"));
+    assert!(out.status.success(), "{script} failed");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .unwrap_or_else(|| panic!("{script} prints a path"))
+            .trim(),
+    )
+}
+
 /// The daprd binary, built (or taken from the cache) once per test process.
 pub fn daprd() -> PathBuf {
     static DAPRD: OnceLock<PathBuf> = OnceLock::new();
     DAPRD
-        .get_or_init(|| {
-            let out = Command::new(repo().join("tests/daprd/build.sh"))
-                .stderr(Stdio::inherit())
-                .output()
-                .expect("running tests/daprd/build.sh");
-            assert!(out.status.success(), "building daprd failed");
-            let stdout = String::from_utf8(out.stdout).unwrap();
-            PathBuf::from(
-                stdout
-                    .lines()
-                    .last()
-                    .expect("build.sh prints the binary path")
-                    .trim(),
-            )
-        })
+        .get_or_init(|| made_by("tests/daprd/build.sh"))
         .clone()
 }
 
@@ -544,16 +548,6 @@ impl Daprd {
 pub fn python_with_dapr_sdk() -> PathBuf {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON
-        .get_or_init(|| {
-            let out = Command::new(repo().join("tests/python-client/venv.sh"))
-                .stderr(Stdio::inherit())
-                .output()
-                .expect("running tests/python-client/venv.sh");
-            assert!(
-                out.status.success(),
-                "installing the Python Dapr SDK failed"
-            );
-            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-        })
+        .get_or_init(|| made_by("tests/python-client/venv.sh"))
         .clone()
 }

@@ -199,12 +199,11 @@ impl HostedActors {
         name: &str,
         data: Vec<u8>,
     ) -> BackendResult<Result<ReminderOutcome, String>> {
-        let turn = Turn::Reminder(name, data);
-        match self.turn(actor, &CallChain::default(), true, turn).await? {
-            Some(Ok(Answer::Reminded(outcome))) => Ok(Ok(outcome)),
-            Some(Err(message)) => Ok(Err(message)),
-            _ => Err(Error::Internal("the actor gave no answer".into())),
-        }
+        let answer = self.deliver(actor, Turn::Reminder(name, data)).await?;
+        Ok(answer.and_then(|answer| match answer {
+            Answer::Reminded(outcome) => Ok(outcome),
+            _ => Err("the actor gave no reminder outcome".to_string()),
+        }))
     }
 
     /// Delivers timer `name` (with its `callback` and `data`) to `actor`,
@@ -217,12 +216,22 @@ impl HostedActors {
         callback: Option<&str>,
         data: Vec<u8>,
     ) -> BackendResult<Result<(), String>> {
-        let turn = Turn::Timer(name, callback, data);
-        match self.turn(actor, &CallChain::default(), true, turn).await? {
-            Some(Ok(_)) => Ok(Ok(())),
-            Some(Err(message)) => Ok(Err(message)),
-            None => Err(Error::Internal("the actor gave no answer".into())),
-        }
+        let answer = self
+            .deliver(actor, Turn::Timer(name, callback, data))
+            .await?;
+        Ok(answer.map(|_| ()))
+    }
+
+    /// Runs `turn` of `actor` outside any call chain (a delivery of the
+    /// scheduler or of daprd), activating it if needed.
+    async fn deliver(
+        self: &Arc<Self>,
+        actor: &ActorRef,
+        turn: Turn<'_>,
+    ) -> BackendResult<Result<Answer, String>> {
+        self.turn(actor, &CallChain::default(), true, turn)
+            .await?
+            .ok_or_else(|| Error::Internal("the actor gave no answer".into()))
     }
 
     /// Activates `actor` if it is not active (its turn is not on `chain`).
