@@ -91,9 +91,9 @@ function run(text: string): Outcome {
   if (op == "actors.transact-state") return actorsTransactState(args);
   if (op == "actors.register-reminder") return actorsRegisterReminder(args);
   if (op == "actors.get-reminder") return actorsGetReminder(args);
-  if (op == "actors.unregister-reminder") return actorsUnregisterReminder(args);
+  if (op == "actors.unregister-reminder") return actorsUnregister(args, actorsApi.unregisterReminder);
   if (op == "actors.register-timer") return actorsRegisterTimer(args);
-  if (op == "actors.unregister-timer") return actorsUnregisterTimer(args);
+  if (op == "actors.unregister-timer") return actorsUnregister(args, actorsApi.unregisterTimer);
   if (op == "") fail("the step has no `op`");
   else fail("unknown op `" + op + "`");
   return invalidStep();
@@ -514,11 +514,12 @@ function actorsGetReminder(args: Fields): Outcome {
   );
 }
 
-function actorsUnregisterReminder(args: Fields): Outcome {
+/** An op taking `actor` and `name` and answering nothing: `unregister` (reminder or timer). */
+function actorsUnregister(args: Fields, unregister: (actor: actorsApi.ActorRef, name: string) => Result<Unit, DaprError>): Outcome {
   const actor = actorRef(args);
   const name = args.str("name");
   if (failed()) return invalidStep();
-  return unit(actorsApi.unregisterReminder(actor, name));
+  return unit(unregister(actor, name));
 }
 
 function actorsRegisterTimer(args: Fields): Outcome {
@@ -536,12 +537,6 @@ function actorsRegisterTimer(args: Fields): Outcome {
   return unit(actorsApi.registerTimer(actor, timer));
 }
 
-function actorsUnregisterTimer(args: Fields): Outcome {
-  const actor = actorRef(args);
-  const name = args.str("name");
-  if (failed()) return invalidStep();
-  return unit(actorsApi.unregisterTimer(actor, name));
-}
 
 // ---- conversation ----
 
