@@ -4,7 +4,8 @@
 #   guest-python/build.sh [--world WORLD] [--wit PATH]... [-p DIR]... MODULE -o OUT.wasm
 #
 # WORLD is `command` (a run-once command, the default), `app` (exports
-# dapr:runtime/handler), `http-app` (exports wasi:http/incoming-handler), or
+# dapr:runtime/handler), `http-app` (exports wasi:http/incoming-handler),
+# `actor-app` (exports dapr:runtime/actor), `app-actors` (both of those), or
 # any world name the WIT defines (such as `dapr:conformance/runner`, with
 # `--wit` naming its file). MODULE is found in the current directory and the
 # `-p` directories (or is a `.py` file path); dapr_wasm is always on the path.
@@ -50,6 +51,8 @@ case "$world" in
     command) world=dapr:python/command ;;
     app) world=dapr:runtime/app ;;
     http-app) world=dapr:runtime/http-app ;;
+    actor-app) world=dapr:runtime/actor-app ;;
+    app-actors) world=dapr:python/app-actors ;;
 esac
 
 dapr_wit="${DAPR_WIT:-$repo/wit}"

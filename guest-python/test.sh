@@ -9,7 +9,7 @@ componentize="${COMPONENTIZE_PY:-$repo/target/python-venv/bin/componentize-py}"
 stubs="$repo/target/python-stubs"
 rm -rf "$stubs"
 "$componentize" -d "$repo/wit" -d "$sdk/wit/worlds.wit" -d "$repo/tests/conformance/wit" \
-    -w dapr:conformance/runner -w dapr:python/command bindings "$stubs"
+    -w dapr:conformance/actor-runner -w dapr:python/command bindings "$stubs"
 runner="$repo/tests/guests/conformance-runner-py"
 export PYTHONPATH="$stubs:$sdk:$runner"
 python3 -m unittest discover -s "$sdk/tests" -t "$sdk/tests" "$@"

@@ -52,5 +52,5 @@ build examples/seed-demo-ts build/seed-demo-ts.wasm seed-demo.ts
 build examples/counter-ts build/counter-ts.wasm --world http-app counter.ts
 build examples/orders-ts build/orders-ts.wasm --world http-app orders.ts
 build tests/guests/conformance-runner-js build/conformance-runner-js.wasm \
-    --world dapr:conformance/runner --wit ../../conformance/wit runner.ts
+    --world dapr:conformance/actor-runner --wit ../../conformance/wit runner.ts
 build tests/guests/state-loop-js build/state-loop-js.wasm --world http-app state-loop.ts

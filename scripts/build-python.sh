@@ -37,5 +37,5 @@ build examples/seed-demo-py build/seed-demo-py.wasm seed_demo.py
 build examples/counter-py build/counter-py.wasm --world http-app counter.py
 build examples/order-store-py build/order-store-py.wasm --world app order_store.py
 build tests/guests/conformance-runner-py build/conformance-runner-py.wasm \
-    --world dapr:conformance/runner --wit ../../conformance/wit runner.py
+    --world dapr:conformance/actor-runner --wit ../../conformance/wit runner.py
 build tests/guests/state-loop-py build/state-loop-py.wasm --world http-app state_loop.py

@@ -24,8 +24,10 @@ import * as metadataApi from "./bindings/dapr/runtime/metadata";
 import * as jobsApi from "./bindings/dapr/runtime/jobs";
 import * as conversationApi from "./bindings/dapr/runtime/conversation";
 import * as handlerApi from "./bindings/dapr/runtime/handler";
+import * as actorsApi from "./bindings/dapr/runtime/actors";
+import * as actorApi from "./bindings/dapr/runtime/actor";
 import { DaprError, Metadata } from "./bindings/dapr/runtime/types";
-import { Result, Tuple2, Unit, ok, err } from "./bindings/rt";
+import { Box, Result, Tuple2, Unit, ok, err } from "./bindings/rt";
 
 export { cabi_realloc, Result, Tuple2, Unit, Box, ok, err } from "./bindings/rt";
 export { DaprError, Metadata } from "./bindings/dapr/runtime/types";
@@ -62,6 +64,8 @@ export {
   Usage as ConversationUsage,
 } from "./bindings/dapr/runtime/conversation";
 export { setHandler, Subscription, BulkSubscribe, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
+export { ActorRef, ActorStateOperation, ActorStateUpsert, Reminder, Timer } from "./bindings/dapr/runtime/actors";
+export { setActor, ReminderOutcome } from "./bindings/dapr/runtime/actor";
 
 /** The error as one line: its case, then its message (`not-found: ...`). */
 export function describe(e: DaprError): string {
@@ -332,6 +336,68 @@ export class ConversationClient {
   }
 }
 
+/**
+ * Virtual actors, the client side: call an actor, read and write the state
+ * of an actor this app hosts, and schedule its reminders and timers.
+ */
+export class ActorsClient {
+  /**
+   * Calls `method` of `actor` with `data` and returns its answer (the actor
+   * is activated if needed); the actor's own failure is `internal` with its
+   * message.
+   */
+  invoke(actor: actorsApi.ActorRef, method: string, data: Uint8Array = new Uint8Array(0)): Result<Uint8Array, DaprError> {
+    return actorsApi.invoke(actor, method, data);
+  }
+
+  /** The value of `key` in `actor`'s state (a type this app hosts), or `null`. */
+  getState(actor: actorsApi.ActorRef, key: string): Result<Uint8Array | null, DaprError> {
+    return actorsApi.getState(actor, key);
+  }
+
+  /** Applies `operations` to `actor`'s state, all or none. */
+  transactState(actor: actorsApi.ActorRef, operations: Array<actorsApi.ActorStateOperation>): Result<Unit, DaprError> {
+    return actorsApi.transactState(actor, operations);
+  }
+
+  /** Stores `value` under `key` in `actor`'s state; `ttlSeconds` < 0: it never expires. */
+  saveState(actor: actorsApi.ActorRef, key: string, value: Uint8Array, ttlSeconds: i64 = -1): Result<Unit, DaprError> {
+    const ttl: Box<u32> | null = ttlSeconds < 0 ? null : new Box<u32>(<u32>ttlSeconds);
+    const upsert = actorsApi.ActorStateOperation.upsert(new actorsApi.ActorStateUpsert(key, value, ttl));
+    return actorsApi.transactState(actor, [upsert]);
+  }
+
+  /** Deletes `key` from `actor`'s state (a missing key succeeds). */
+  deleteState(actor: actorsApi.ActorRef, key: string): Result<Unit, DaprError> {
+    return actorsApi.transactState(actor, [actorsApi.ActorStateOperation.delete_(key)]);
+  }
+
+  /** Registers `reminder` for `actor`, replacing one of the same name. */
+  registerReminder(actor: actorsApi.ActorRef, reminder: actorsApi.Reminder): Result<Unit, DaprError> {
+    return actorsApi.registerReminder(actor, reminder);
+  }
+
+  /** The reminder `name` of `actor` as registered, or `null`. */
+  getReminder(actor: actorsApi.ActorRef, name: string): Result<actorsApi.Reminder | null, DaprError> {
+    return actorsApi.getReminder(actor, name);
+  }
+
+  /** Unregisters the reminder `name` of `actor` (a missing one succeeds). */
+  unregisterReminder(actor: actorsApi.ActorRef, name: string): Result<Unit, DaprError> {
+    return actorsApi.unregisterReminder(actor, name);
+  }
+
+  /** Starts `timer` for `actor`, for as long as its activation lasts. */
+  registerTimer(actor: actorsApi.ActorRef, timer: actorsApi.Timer): Result<Unit, DaprError> {
+    return actorsApi.registerTimer(actor, timer);
+  }
+
+  /** Stops the timer `name` of `actor` (a missing one succeeds). */
+  unregisterTimer(actor: actorsApi.ActorRef, name: string): Result<Unit, DaprError> {
+    return actorsApi.unregisterTimer(actor, name);
+  }
+}
+
 /** Every building block, the way Dapr's SDKs group them. */
 export class DaprClient {
   /** State management. */
@@ -352,6 +418,8 @@ export class DaprClient {
   readonly jobs: JobsClient = new JobsClient();
   /** Conversations with language models. */
   readonly conversation: ConversationClient = new ConversationClient();
+  /** Virtual actors. */
+  readonly actors: ActorsClient = new ActorsClient();
 
   /** The app's id, runtime and components. */
   metadata(): Result<metadataApi.AppMetadata, DaprError> {
@@ -409,5 +477,140 @@ export class DaprApp extends handlerApi.Handler {
   /** Handles one trigger of a job this app scheduled: `ok` completes it, `err` fails it. */
   onJobEvent(name: string, data: Uint8Array): Result<Unit, string> {
     return err<Unit, string>("no handler for job " + name);
+  }
+}
+
+/**
+ * One actor type's behaviour: extend it, implement `onInvoke`, and register
+ * a function making it with `DaprActors.register`. The object lives as long
+ * as the actor's activation (the host keeps one instance of the component
+ * per active actor), so its fields carry over from one call to the next.
+ * The other hooks have defaults: no-op activation, deactivation and timers;
+ * reminders are kept. An `err` is the actor's failure, handed to the caller.
+ */
+export abstract class DaprActor {
+  /** The actor this object is. */
+  readonly ref: actorsApi.ActorRef;
+
+  constructor(ref: actorsApi.ActorRef) {
+    this.ref = ref;
+  }
+
+  /** Runs once when the actor is activated, before any call; `err` refuses the activation. */
+  onActivate(): Result<Unit, string> {
+    return ok<Unit, string>(new Unit());
+  }
+
+  /** Handles `method` called with `data`. */
+  abstract onInvoke(method: string, data: Uint8Array): Result<Uint8Array, string>;
+
+  /** Handles timer `name` firing (with its callback and data); does nothing by default. */
+  onTimer(name: string, callback: string | null, data: Uint8Array): Result<Unit, string> {
+    return ok<Unit, string>(new Unit());
+  }
+
+  /** Handles reminder `name` firing; keeps it by default (`Cancel` unregisters it). */
+  onReminder(name: string, data: Uint8Array): Result<actorApi.ReminderOutcome, string> {
+    return ok<actorApi.ReminderOutcome, string>(actorApi.ReminderOutcome.Keep);
+  }
+
+  /** Runs before the actor is deactivated. */
+  onDeactivate(): Result<Unit, string> {
+    return ok<Unit, string>(new Unit());
+  }
+
+  /** The failure of a call of a method this type does not have: `<type> has no method `<method>``. */
+  noMethod(method: string): Result<Uint8Array, string> {
+    return err<Uint8Array, string>(this.ref.actorType + " has no method `" + method + "`");
+  }
+}
+
+/** Makes the actor `ref` of one type, at its activation. */
+export type ActorFactory = (ref: actorsApi.ActorRef) => DaprActor;
+
+/** One registered actor type. */
+class ActorKind {
+  constructor(
+    public name: string,
+    public make: ActorFactory,
+    public idleTimeoutMs: i64,
+  ) {}
+}
+
+/**
+ * The `dapr:runtime/actor` export over registered actor types: register
+ * each type, then pass it to `setActor` at start-up (the entry file must
+ * also `export * from ".../bindings/exports-actor-app"`):
+ *
+ *   setActor(new DaprActors().register("cart", (ref) => new Cart(ref)));
+ */
+export class DaprActors extends actorApi.Actor {
+  private kinds: Array<ActorKind> = [];
+  private live: DaprActor | null = null;
+
+  /**
+   * Hosts the actor type `name`, whose actors `make` makes;
+   * `idleTimeoutMs` < 0: the host's idle timeout (60 minutes by default).
+   */
+  register(name: string, make: ActorFactory, idleTimeoutMs: i64 = -1): DaprActors {
+    if (this.kind(name) !== null) abort("actor type " + name + " is registered twice");
+    this.kinds.push(new ActorKind(name, make, idleTimeoutMs));
+    return this;
+  }
+
+  private kind(name: string): ActorKind | null {
+    for (let i = 0; i < this.kinds.length; i++) if (this.kinds[i].name == name) return this.kinds[i];
+    return null;
+  }
+
+  /** The live actor `ref`, activated if this instance has none. */
+  private actor(ref: actorsApi.ActorRef): Result<DaprActor, string> {
+    const live = this.live;
+    if (live !== null && live.ref.actorType == ref.actorType && live.ref.id == ref.id) return ok<DaprActor, string>(live);
+    this.live = null;
+    const kind = this.kind(ref.actorType);
+    if (kind === null) return err<DaprActor, string>("this component does not host actor type `" + ref.actorType + "`");
+    const actor = kind.make(ref);
+    const activated = actor.onActivate();
+    if (activated.isErr) return err<DaprActor, string>(activated.error);
+    this.live = actor;
+    return ok<DaprActor, string>(actor);
+  }
+
+  actorTypes(): Array<actorApi.ActorType> {
+    const types = new Array<actorApi.ActorType>();
+    for (let i = 0; i < this.kinds.length; i++) {
+      const k = this.kinds[i];
+      const timeout: Box<u64> | null = k.idleTimeoutMs < 0 ? null : new Box<u64>(<u64>k.idleTimeoutMs);
+      types.push(new actorApi.ActorType(k.name, timeout));
+    }
+    return types;
+  }
+
+  onActivate(ref: actorsApi.ActorRef): Result<Unit, string> {
+    this.live = null;
+    const actor = this.actor(ref);
+    return actor.isErr ? err<Unit, string>(actor.error) : ok<Unit, string>(new Unit());
+  }
+
+  onInvoke(ref: actorsApi.ActorRef, method: string, data: Uint8Array): Result<Uint8Array, string> {
+    const actor = this.actor(ref);
+    return actor.isErr ? err<Uint8Array, string>(actor.error) : actor.value.onInvoke(method, data);
+  }
+
+  onTimer(ref: actorsApi.ActorRef, name: string, callback: string | null, data: Uint8Array): Result<Unit, string> {
+    const actor = this.actor(ref);
+    return actor.isErr ? err<Unit, string>(actor.error) : actor.value.onTimer(name, callback, data);
+  }
+
+  onReminder(ref: actorsApi.ActorRef, name: string, data: Uint8Array): Result<actorApi.ReminderOutcome, string> {
+    const actor = this.actor(ref);
+    return actor.isErr ? err<actorApi.ReminderOutcome, string>(actor.error) : actor.value.onReminder(name, data);
+  }
+
+  onDeactivate(ref: actorsApi.ActorRef): Result<Unit, string> {
+    const actor = this.actor(ref);
+    this.live = null;
+    return actor.isErr ? err<Unit, string>(actor.error) : actor.value.onDeactivate();
   }
 }

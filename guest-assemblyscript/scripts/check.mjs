@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Compiles an app that calls every binding through the client and
 // implements the handler, then componentizes it for world `app`; then an
-// HTTP app (every part of `./http`) for world `http-app`: `npm run check`.
+// HTTP app (every part of `./http`) for world `http-app`; then an app
+// hosting an actor type (`DaprActors`, the actors client) for world
+// `actor-app`: `npm run check`.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,6 +64,36 @@ function handle(request: Request): Response {
 serveHttp(handle);
 `;
 
+const ACTOR_APP = `
+export * from "./bindings/exports-actor-app";
+import { ActorRef, DaprActor, DaprActors, DaprClient, Reminder, Timer, Result, ReminderOutcome, fromUtf8, ok, setActor, utf8 } from "./dapr";
+
+class Counter extends DaprActor {
+  calls: i32 = 0;
+
+  onInvoke(method: string, data: Uint8Array): Result<Uint8Array, string> {
+    if (method != "count") return this.noMethod(method);
+    this.calls++;
+    const a = new DaprClient().actors;
+    a.saveState(this.ref, "calls", utf8(this.calls.toString()), 60);
+    a.getState(this.ref, "calls");
+    a.deleteState(this.ref, "old");
+    a.registerReminder(this.ref, new Reminder("r", "1h", "PT1M", null, data));
+    a.getReminder(this.ref, "r");
+    a.unregisterReminder(this.ref, "r");
+    a.registerTimer(this.ref, new Timer("t", "0s", "1s", null, "tick", data));
+    a.unregisterTimer(this.ref, "t");
+    a.invoke(new ActorRef("counter", "other"), "count");
+    return ok<Uint8Array, string>(utf8(this.calls.toString()));
+  }
+
+  onReminder(name: string, data: Uint8Array): Result<ReminderOutcome, string> {
+    return ok<ReminderOutcome, string>(fromUtf8(data) == "stop" ? ReminderOutcome.Cancel : ReminderOutcome.Keep);
+  }
+}
+setActor(new DaprActors().register("counter", (ref: ActorRef): DaprActor => new Counter(ref), 60000));
+`;
+
 /** Compiles `source` as an entry and componentizes it for `world`; exits on failure. */
 function check(name, source, world) {
   const entry = join(pkg, "assembly", `${name}-entry.ts`);
@@ -83,3 +115,4 @@ function check(name, source, world) {
 
 check("check", APP, "app");
 check("check-http", HTTP_APP, "http-app");
+check("check-actor", ACTOR_APP, "actor-app");

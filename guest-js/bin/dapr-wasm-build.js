@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds a JavaScript or TypeScript module into a wasmtime-dapr component.
 //
-//   dapr-wasm-build [--world command|app|http-app|WORLD] [--wit PATH]... [--dapr-wit DIR] ENTRY -o OUT.wasm
+//   dapr-wasm-build [--world command|app|http-app|actor-app|app-actors|WORLD] [--wit PATH]... [--dapr-wit DIR] ENTRY -o OUT.wasm
 //
 // ENTRY (`.js`, `.mjs`, `.ts`, `.mts`) is bundled with esbuild (TypeScript
 // types are stripped, not checked: run `tsc --noEmit` for that), imports of
@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { SDK, stageWit, daprWit, UserError, WORLDS } from "../lib/stage.js";
 
 const USAGE =
-  "usage: dapr-wasm-build [--world command|app|http-app|WORLD] [--wit PATH]... [--dapr-wit DIR] ENTRY -o OUT.wasm";
+  "usage: dapr-wasm-build [--world command|app|http-app|actor-app|app-actors|WORLD] [--wit PATH]... [--dapr-wit DIR] ENTRY -o OUT.wasm";
 
 function options() {
   let parsed;
@@ -72,7 +72,7 @@ async function main() {
   if (!existsSync(entry)) throw new UserError(`${opts.entry}: no such file`);
   const world = WORLDS[opts.world] ?? opts.world;
   if (!world.includes(":")) {
-    throw new UserError(`unknown world \`${opts.world}\`: command, app, http-app, or a qualified name such as dapr:conformance/runner`, 2);
+    throw new UserError(`unknown world \`${opts.world}\`: command, app, http-app, actor-app, app-actors, or a qualified name such as dapr:conformance/runner`, 2);
   }
   const stage = stageWit({ dapr: daprWit(opts["dapr-wit"]), extra: opts.wit });
   try {

@@ -31,6 +31,8 @@ export const WORLDS = {
   command: "dapr:js/command",
   app: "dapr:runtime/app",
   "http-app": "dapr:js/http-app",
+  "actor-app": "dapr:runtime/actor-app",
+  "app-actors": "dapr:js/app-actors",
 };
 
 /** A user error: printed as one line, exit code 1 (or 2 for usage). */

@@ -263,12 +263,21 @@ export class App {
    * app.handler();`), built with `--world app` (or a world including it).
    */
   handler(): HandlerExport {
-    const exports: Record<string, unknown> = {};
-    for (const [name, implementation] of Object.entries(HANDLER)) {
-      exports[name] = (...args: unknown[]) => (implementation as (app: App, ...a: unknown[]) => unknown)(this, ...args);
-    }
-    return exports as HandlerExport;
+    return bindExport<App, HandlerExport>(HANDLER, this);
   }
+}
+
+/**
+ * An export's functions, as the bindings call them, from its table of
+ * implementations taking `target` first (`HANDLER`, the actor export's).
+ * @internal
+ */
+export function bindExport<T, E>(table: Record<string, (target: T, ...args: never[]) => unknown>, target: T): E {
+  const exports: Record<string, unknown> = {};
+  for (const [name, implementation] of Object.entries(table)) {
+    exports[name] = (...args: unknown[]) => (implementation as (target: T, ...a: unknown[]) => unknown)(target, ...args);
+  }
+  return exports as E;
 }
 
 /** A topic handler's answer as a WIT status: nothing is success, anything but a status is a retry. */

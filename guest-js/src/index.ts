@@ -5,14 +5,17 @@
  * One namespace per building block, each a thin layer over the
  * `dapr:runtime` imports: {@link state}, {@link pubsub}, {@link invoke},
  * {@link bindings}, {@link secrets}, {@link configuration}, {@link lock},
- * {@link metadata}, {@link jobs}, {@link conversation} and {@link crypto}. A failed call throws a subclass of {@link DaprError}
+ * {@link metadata}, {@link jobs}, {@link conversation}, {@link crypto} and
+ * {@link actors}. A failed call throws a subclass of {@link DaprError}
  * named after the WIT error case. {@link App} registers the handlers of an
- * app that receives events and invocations; {@link http} serves HTTP;
+ * app that receives events and invocations; {@link Actor} and
+ * {@link hostActors} host actor types; {@link http} serves HTTP;
  * `command` (from `@wasmtime-dapr/guest-js/command`) makes the
  * `wasi:cli/run` export of a run-once command.
  * @module
  */
 
+export * as actors from "./actors.js";
 export * as bindings from "./bindings.js";
 export * as configuration from "./configuration.js";
 export * as http from "./http.js";
@@ -26,6 +29,9 @@ export * as pubsub from "./pubsub.js";
 export * as secrets from "./secrets.js";
 export * as state from "./state.js";
 
+export { Actor, ActorCall, hostActors, REMINDER_OUTCOMES, ReminderEvent, TimerEvent } from "./actor.js";
+export type { ActorClass, ActorExport, ReminderOutcome } from "./actor.js";
+export type { ActorRef } from "./actors.js";
 export { App, BindingEvent, CloudEvent, EVENT_STATUSES, JobEvent } from "./app.js";
 export type {
   BindingHandler,

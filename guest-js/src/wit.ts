@@ -13,6 +13,7 @@
 import { DaprError, type WitError } from "./errors.js";
 import { stringify } from "./json.js";
 
+export * as actors from "dapr:runtime/actors@0.1.0";
 export * as bindings from "dapr:runtime/bindings@0.1.0";
 export * as configuration from "dapr:runtime/configuration@0.1.0";
 export * as conversation from "dapr:runtime/conversation@0.1.0";

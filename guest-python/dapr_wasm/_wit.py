@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from componentize_py_types import Err, Ok
 from wit_world.imports import (
+    actors,
     bindings,
     configuration,
     conversation,
@@ -34,6 +35,7 @@ from wit_world.imports import (
 from .errors import DaprError
 
 __all__ = [
+    "actors",
     "bindings",
     "configuration",
     "conversation",

@@ -337,6 +337,100 @@ class Jobs(unittest.TestCase):
             self.assertIsNone(jobs.get("j"))
 
 
+class Actors(unittest.TestCase):
+    def test_client_calls_convert_both_ways(self):
+        from dapr_wasm import actors
+        from wit_world.imports import actors as wit_actors
+
+        cart = dapr_wasm.ActorRef("cart", "alice")
+        invoke = Recorder(b'{"n":1}')
+        transact = Recorder()
+        register = Recorder()
+        timer = Recorder()
+        with (
+            mock.patch.object(wit_actors, "invoke", invoke),
+            mock.patch.object(wit_actors, "transact_state", transact),
+            mock.patch.object(wit_actors, "register_reminder", register),
+            mock.patch.object(wit_actors, "register_timer", timer),
+            mock.patch.object(wit_actors, "get_state", Recorder(b"[1]")),
+        ):
+            self.assertEqual(actors.invoke_json(cart, "echo", {"n": 1}), {"n": 1})
+            self.assertEqual(actors.get_state_json(cart, "k"), [1])
+            actors.save_state(cart, "k", "v", ttl_seconds=5)
+            actors.delete_state(cart, "k")
+            actors.register_reminder(cart, actors.Reminder("r", "1h", period="PT1M"))
+            actors.register_timer(cart, actors.Timer("t", "0s", callback="tick", data="x"))
+        [(ref, method, data)] = invoke.calls
+        self.assertEqual((ref.actor_type, ref.id, method, data), ("cart", "alice", "echo", b'{"n":1}'))
+        [(_, [upsert]), (_, [delete])] = transact.calls
+        self.assertEqual((upsert.value.key, upsert.value.value, upsert.value.ttl_seconds), ("k", b"v", 5))
+        self.assertEqual(delete.value, "k")
+        [(_, reminder)] = register.calls
+        self.assertEqual((reminder.period, reminder.ttl, reminder.data), ("PT1M", None, b""))
+        [(_, wit_timer)] = timer.calls
+        self.assertEqual((wit_timer.callback, wit_timer.data), ("tick", b"x"))
+        stored = wit_actors.Reminder("r", "1h", None, None, b"d")
+        with mock.patch.object(wit_actors, "get_reminder", Recorder(stored)):
+            got = actors.get_reminder(cart, "r")
+        self.assertEqual((got.name, got.due_time, got.text()), ("r", "1h", "d"))
+        with mock.patch.object(wit_actors, "get_state", Recorder(None)):
+            self.assertEqual(actors.get_state_json(cart, "missing", default=7), 7)
+        with mock.patch.object(wit_actors, "invoke", Recorder(error=wit_types.Error_NotFound("no"))):
+            with self.assertRaises(NotFound):
+                actors.invoke(cart, "m")
+
+    def test_the_export_dispatches_to_the_live_actor(self):
+        from wit_world.exports import actor as wit_actor
+        from wit_world.imports import actors as wit_actors
+
+        class Counter(dapr_wasm.Actor):
+            actor_type = "counter"
+            idle_timeout_ms = 1000
+
+            def on_activate(self):
+                self._calls = 0
+
+            def count(self, call):
+                self._calls += 1
+                return f"{self.ref.id}:{self._calls}"
+
+            def add_item(self, call):
+                return call.data
+
+            def fail(self, call):
+                raise ValueError("no luck")
+
+        class Quiet(dapr_wasm.Actor):
+            actor_type = "quiet"
+
+        export = dapr_wasm.host_actors(Counter, Quiet)()
+        self.assertEqual(
+            [(t.name, t.idle_timeout_ms) for t in export.actor_types()], [("counter", 1000), ("quiet", None)]
+        )
+        ref = wit_actors.ActorRef("counter", "c1")
+        export.on_activate(ref)
+        self.assertEqual(export.on_invoke(ref, "count", b""), b"c1:1")
+        self.assertEqual(export.on_invoke(ref, "count", b""), b"c1:2")
+        self.assertEqual(export.on_invoke(ref, "add-item", b"x"), b"x")
+        with self.assertRaises(Err) as failed:
+            export.on_invoke(ref, "fail", b"")
+        self.assertEqual(failed.exception.value, "no luck")
+        for hidden in ["fly", "on_activate", "_calls", "__init__", "actor_type", "ref"]:
+            with self.assertRaises(Err) as failed:
+                export.on_invoke(ref, hidden, b"")
+            self.assertEqual(failed.exception.value, f"counter has no method `{hidden}`")
+        export.on_timer(ref, "t", None, b"")
+        self.assertEqual(export.on_reminder(ref, "r", b""), wit_actor.ReminderOutcome.KEEP)
+        export.on_deactivate(ref)
+        self.assertEqual(export.on_invoke(ref, "count", b""), b"c1:1")
+        with self.assertRaises(Err):
+            export.on_activate(wit_actors.ActorRef("other", "1"))
+        with self.assertRaises(TypeError):
+            dapr_wasm.host_actors(dapr_wasm.Actor)
+        with self.assertRaises(ValueError):
+            dapr_wasm.host_actors(Counter, Counter)
+
+
 class Command(unittest.TestCase):
     def run_main(self, main, arguments=("app.wasm", "x")):
         with mock.patch.object(environment, "get_arguments", Recorder(list(arguments))):

@@ -69,12 +69,13 @@ enum Command {
         /// Where to write the component.
         #[arg(short, long)]
         out: PathBuf,
-        /// The world the module implements: app, client or http-app (or a
-        /// world of the package in --wit).
+        /// The world the module implements: app, client, http-app or
+        /// actor-app (or a world of the package in --wit).
         #[arg(long, default_value = "app")]
         world: String,
         /// A WIT package directory defining --world (it may include the
-        /// dapr:runtime worlds), for worlds beyond app, client and http-app.
+        /// dapr:runtime worlds), for worlds beyond app, client, http-app and
+        /// actor-app.
         #[arg(long, value_name = "DIR")]
         wit: Option<PathBuf>,
         /// The string encoding of the module's canonical ABI: utf16 (AssemblyScript) or utf8.
@@ -90,7 +91,7 @@ enum BindgenLanguage {
         /// Directory to write the bindings into.
         #[arg(long)]
         out: PathBuf,
-        /// The world: app, client or http-app. Several (`--world app --world
+        /// The world: app, client, http-app or actor-app. Several (`--world app --world
         /// http-app`, or `--world app,http-app`) share one set of bindings:
         /// the first world's exports go to exports.ts, each other world's to
         /// exports-WORLD.ts.

@@ -418,7 +418,7 @@ fn checked_in_assemblyscript_bindings_are_up_to_date() {
         "--out",
         path(dir.path()),
         "--world",
-        "app,http-app",
+        "app,http-app,actor-app",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let checked_in = common::repo().join("guest-assemblyscript/assembly/bindings");

@@ -271,6 +271,16 @@ export function lower_OptionU32(v: Box<u32> | null, ptr: usize): void {
   }
 }
 
+export function lower_OptionU64(v: Box<u64> | null, ptr: usize): void {
+  if (v === null) {
+    store<u8>(ptr, 0);
+  } else {
+    const v_2 = changetype<Box<u64>>(v).value;
+    store<u8>(ptr, 1);
+    store<i64>(ptr, <i64>v_2, 8);
+  }
+}
+
 export function lower_ResultBytesString(v: Result<Uint8Array, string>, ptr: usize): void {
   if (v.isOk) {
     const v_1 = v.value;

@@ -54,9 +54,10 @@ impl From<Encoding> for wit_component::StringEncoding {
 }
 
 /// The `dapr:runtime` worlds a module can be componentized for.
-pub const WORLDS: &[&str] = &["app", "client", "http-app"];
+pub const WORLDS: &[&str] = &["app", "client", "http-app", "actor-app"];
 
-/// Builds a component of the world `world` ("app", "client" or "http-app")
+/// Builds a component of the world `world` ("app", "client", "http-app" or
+/// "actor-app")
 /// of the `dapr:runtime` package `wit` from the core module `module`, whose
 /// strings use `encoding`.
 pub fn componentize(

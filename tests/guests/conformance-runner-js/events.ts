@@ -27,6 +27,15 @@ function count(key: string): number {
   return attempt;
 }
 
+/**
+ * Counts one more delivery under `key` with its data: the value becomes
+ * `<count>|<data>` (job triggers, actor timers and reminders).
+ */
+export function tally(key: string, data: string): void {
+  const done = Number.parseInt(state.get(STORE, key)?.text().split("|")[0] ?? "", 10);
+  state.save(STORE, key, `${(Number.isNaN(done) ? 0 : done) + 1}|${data}`);
+}
+
 /** The runner's handlers. */
 export const app = new App();
 
@@ -96,7 +105,5 @@ app.job("*", (event) => {
   if (event.name.startsWith("failing-") || (event.name.startsWith("flaky-") && attempt < FLAKY_SUCCESS_ATTEMPT)) {
     throw new Error(`job \`${event.name}\` fails attempt ${attempt}`);
   }
-  const key = `job:${event.name}`;
-  const done = Number.parseInt(state.get(STORE, key)?.text().split("|")[0] ?? "", 10);
-  state.save(STORE, key, `${(Number.isNaN(done) ? 0 : done) + 1}|${event.text()}`);
+  tally(`job:${event.name}`, event.text());
 });

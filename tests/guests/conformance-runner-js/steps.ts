@@ -7,6 +7,7 @@
  */
 
 import {
+  actors,
   bindings,
   configuration,
   conversation,
@@ -99,6 +100,32 @@ function encodePolicy(policy: jobs.FailurePolicy | undefined): unknown {
   if (policy === undefined) return null;
   if (policy.kind === "drop") return { drop: null };
   return { constant: { "interval-ms": policy.intervalMs, "max-retries": policy.maxRetries ?? null } };
+}
+
+/** `actor`: `{actor-type, id}`. */
+function actorRef(args: Fields): actors.ActorRef {
+  const actor = args.object("actor");
+  return actors.ref(actor.string("actor-type"), actor.string("id"));
+}
+
+/** `{"upsert": {key, value, ttl-seconds}}` or `{"delete": key}`. */
+function actorStateOperation(op: unknown): actors.StateOperation {
+  const deleted = new Fields(op, "operations[]").optString("delete");
+  if (deleted !== undefined) return { delete: deleted };
+  const [name, upsert] = new Fields(op, "operations[]").variant();
+  if (name !== "upsert") throw new Invalid(`unknown actor state operation \`${name}\``);
+  return { upsert: { key: upsert.string("key"), value: upsert.data("value"), ttlSeconds: upsert.optU32("ttl-seconds") } };
+}
+
+/** The fields reminders and timers share. */
+function schedule(fields: Fields): actors.ReminderInit {
+  return {
+    name: fields.string("name"),
+    dueTime: fields.string("due-time"),
+    period: fields.optString("period"),
+    ttl: fields.optString("ttl"),
+    data: fields.data("data"),
+  };
 }
 
 /** Every op of the step protocol, by name. */
@@ -236,6 +263,33 @@ const OPS: Record<string, (args: Fields) => unknown> = {
     };
   },
   "jobs.delete": (args) => jobs.delete(args.string("name")),
+
+  // ---- actors ----
+  "actors.invoke": (args) => text(actors.invoke(actorRef(args), args.string("method"), args.data("data"))),
+  "actors.get-state": (args) => {
+    const value = actors.getState(actorRef(args), args.string("key"));
+    return value === undefined ? null : text(value);
+  },
+  "actors.transact-state": (args) =>
+    actors.transactState(actorRef(args), args.array("operations").map(actorStateOperation)),
+  "actors.register-reminder": (args) => actors.registerReminder(actorRef(args), schedule(args.object("reminder"))),
+  "actors.get-reminder": (args) => {
+    const reminder = actors.getReminder(actorRef(args), args.string("name"));
+    if (reminder === undefined) return null;
+    return {
+      name: reminder.name,
+      "due-time": reminder.dueTime,
+      period: reminder.period ?? null,
+      ttl: reminder.ttl ?? null,
+      data: text(reminder.data),
+    };
+  },
+  "actors.unregister-reminder": (args) => actors.unregisterReminder(actorRef(args), args.string("name")),
+  "actors.register-timer": (args) => {
+    const timer = args.object("timer");
+    actors.registerTimer(actorRef(args), { ...schedule(timer), callback: timer.optString("callback") });
+  },
+  "actors.unregister-timer": (args) => actors.unregisterTimer(actorRef(args), args.string("name")),
 
   // ---- conversation ----
   "conversation.converse": (args) => {

@@ -128,10 +128,15 @@ def on_job(name: str, data: bytes) -> None:
         name.startswith("flaky-") and attempt < FLAKY_SUCCESS_ATTEMPT
     ):
         raise RuntimeError(f"job `{name}` fails attempt {attempt}")
-    key = f"job:{name}"
+    tally(f"job:{name}", data.decode("utf-8", errors="replace"))
+
+
+def tally(key: str, data: str) -> None:
+    """Counts one more delivery under ``key`` with its data: the value becomes
+    ``<count>|<data>`` (job triggers, actor timers and reminders)."""
     item = state.get(STORE, key)
     try:
         done = int(item.text().split("|")[0]) if item else 0
     except ValueError:
         done = 0
-    state.save(STORE, key, f"{done + 1}|{data.decode('utf-8', errors='replace')}")
+    state.save(STORE, key, f"{done + 1}|{data}")

@@ -11,7 +11,9 @@ from typing import Any
 
 from codec import Fields, Invalid, each, error, pairs, parse, text
 from dapr_wasm import (
+    ActorRef,
     DaprError,
+    actors,
     bindings,
     configuration,
     conversation,
@@ -336,6 +338,83 @@ def jobs_delete(args: Fields) -> None:
     jobs.delete(args.string("name"))
 
 
+# ---- actors ----
+
+
+def actor_ref(args: Fields) -> ActorRef:
+    """``actor``: ``{actor-type, id}``."""
+    actor = args.object("actor")
+    return ActorRef(actor.string("actor-type"), actor.string("id"))
+
+
+def actor_state_operation(op: Any) -> actors.StateOperation:
+    """``{"upsert": {key, value, ttl-seconds}}`` or ``{"delete": key}``."""
+    deleted = Fields(op, "operations[]").opt_string("delete")
+    if deleted is not None:
+        return actors.Delete(deleted)
+    case, upsert = Fields(op, "operations[]").variant()
+    if case != "upsert":
+        raise Invalid(f"unknown actor state operation `{case}`")
+    return actors.Upsert(upsert.string("key"), upsert.data("value"), upsert.opt_u32("ttl-seconds"))
+
+
+def schedule(fields: Fields) -> dict[str, Any]:
+    """The fields reminders and timers share, as keyword arguments."""
+    return {
+        "name": fields.string("name"),
+        "due_time": fields.string("due-time"),
+        "period": fields.opt_string("period"),
+        "ttl": fields.opt_string("ttl"),
+        "data": fields.data("data"),
+    }
+
+
+def actors_invoke(args: Fields) -> Any:
+    return text(actors.invoke(actor_ref(args), args.string("method"), args.data("data")))
+
+
+def actors_get_state(args: Fields) -> Any:
+    value = actors.get_state(actor_ref(args), args.string("key"))
+    return None if value is None else text(value)
+
+
+def actors_transact_state(args: Fields) -> None:
+    operations = [actor_state_operation(op) for op in args.array("operations")]
+    actors.transact_state(actor_ref(args), operations)
+
+
+def actors_register_reminder(args: Fields) -> None:
+    actors.register_reminder(actor_ref(args), actors.Reminder(**schedule(args.object("reminder"))))
+
+
+def actors_get_reminder(args: Fields) -> Any:
+    reminder = actors.get_reminder(actor_ref(args), args.string("name"))
+    if reminder is None:
+        return None
+    return {
+        "name": reminder.name,
+        "due-time": reminder.due_time,
+        "period": reminder.period,
+        "ttl": reminder.ttl,
+        "data": reminder.text(),
+    }
+
+
+def actors_unregister_reminder(args: Fields) -> None:
+    actors.unregister_reminder(actor_ref(args), args.string("name"))
+
+
+def actors_register_timer(args: Fields) -> None:
+    timer = args.object("timer")
+    actors.register_timer(
+        actor_ref(args), actors.Timer(**schedule(timer), callback=timer.opt_string("callback"))
+    )
+
+
+def actors_unregister_timer(args: Fields) -> None:
+    actors.unregister_timer(actor_ref(args), args.string("name"))
+
+
 # ---- conversation ----
 
 
@@ -507,5 +586,13 @@ OPS: dict[str, Callable[[Fields], Any]] = {
     "crypto.decrypt": crypto_decrypt,
     "crypto.encrypt-stream": crypto_encrypt_stream,
     "crypto.decrypt-stream": crypto_decrypt_stream,
+    "actors.invoke": actors_invoke,
+    "actors.get-state": actors_get_state,
+    "actors.transact-state": actors_transact_state,
+    "actors.register-reminder": actors_register_reminder,
+    "actors.get-reminder": actors_get_reminder,
+    "actors.unregister-reminder": actors_unregister_reminder,
+    "actors.register-timer": actors_register_timer,
+    "actors.unregister-timer": actors_unregister_timer,
 }
 """Every op of the step protocol, by name."""

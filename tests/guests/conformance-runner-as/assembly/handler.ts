@@ -123,15 +123,22 @@ export class Runner extends DaprApp {
     if (name.startsWith("failing-") || (name.startsWith("flaky-") && attempt.value < FLAKY_SUCCESS_ATTEMPT)) {
       return err<Unit, string>("job `" + name + "` fails attempt " + attempt.value.toString());
     }
-    const key = "job:" + name;
-    const previous = dapr.state.getText(STORE, key);
-    if (previous.isErr) return err<Unit, string>(describe(previous.error));
-    const text = previous.value;
-    const done = text === null ? <u64>0 : parseCount(text.split("|")[0]);
-    const saved = dapr.state.save(STORE, KeyValue.text(key, (done + 1).toString() + "|" + textOf(data)));
-    if (saved.isErr) return err<Unit, string>(describe(saved.error));
-    return ok<Unit, string>(new Unit());
+    return tally("job:" + name, textOf(data));
   }
+}
+
+/**
+ * Counts one more delivery under `key` with its data: the value becomes
+ * `<count>|<data>` (job triggers, actor timers and reminders).
+ */
+export function tally(key: string, data: string): Result<Unit, string> {
+  const previous = dapr.state.getText(STORE, key);
+  if (previous.isErr) return err<Unit, string>(describe(previous.error));
+  const text = previous.value;
+  const done = text === null ? <u64>0 : parseCount(text.split("|")[0]);
+  const saved = dapr.state.save(STORE, KeyValue.text(key, (done + 1).toString() + "|" + data));
+  if (saved.isErr) return err<Unit, string>(describe(saved.error));
+  return ok<Unit, string>(new Unit());
 }
 
 /** Increments the attempt counter of event `id` and returns the new count. */

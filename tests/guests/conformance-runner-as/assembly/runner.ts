@@ -1,22 +1,26 @@
 // The AssemblyScript runner of the conformance scenarios: implements world
-// `dapr:conformance/runner` (tests/conformance/wit/runner.wit) as
-// tests/conformance/README.md describes — world `app` (every dapr:runtime
-// import and the `handler` export) plus the root-level export
-// `execute: func(step: string) -> string`.
+// `dapr:conformance/actor-runner` (tests/conformance/wit/runner.wit) as
+// tests/conformance/README.md describes — worlds `app` and `actor-app`
+// (every dapr:runtime import, the `handler` and `actor` exports) plus the
+// root-level export `execute: func(step: string) -> string`.
 //
 // `execute` translates one JSON step to a `dapr:runtime` call and its
 // outcome back to JSON (step.ts); the handler records what the host
-// delivers in `statestore` so scenarios can observe it (handler.ts).
+// delivers in `statestore` so scenarios can observe it (handler.ts); the
+// `actor` export hosts the test actor type `conformance-actor` (actor.ts).
 
-import { setHandler } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+import { setActor, setHandler } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { liftString } from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/rt";
+import { hosted } from "./actor";
 import { Runner } from "./handler";
 import { execute as executeStep } from "./step";
 
-// `cabi_realloc` and the handler's export shims.
+// `cabi_realloc` and the export shims of the handler and the actor.
 export * from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/exports";
+export * from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/exports-actor-app";
 
 setHandler(new Runner());
+setActor(hosted);
 
 // Return area of `execute`: the answer's pointer and length (UTF-16 code units).
 const RET_AREA: usize = memory.data(8, 4);

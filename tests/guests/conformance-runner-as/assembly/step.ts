@@ -13,6 +13,7 @@ import * as lockApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/
 import * as metadataApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/metadata";
 import * as jobsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/jobs";
 import * as conversationApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/conversation";
+import * as actorsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/actors";
 import { DaprError, Result, Tuple2, Unit } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { Json, obj1, parse, parseError } from "./json";
 import { Fields, each, fail, failed, failure, resetFailure, data, pairs, error, result, unlockStatus } from "./codec";
@@ -85,6 +86,14 @@ function run(text: string): Outcome {
   if (op == "jobs.get") return jobsGet(args);
   if (op == "jobs.delete") return jobsDelete(args);
   if (op == "conversation.converse") return conversationConverse(args);
+  if (op == "actors.invoke") return actorsInvoke(args);
+  if (op == "actors.get-state") return actorsGetState(args);
+  if (op == "actors.transact-state") return actorsTransactState(args);
+  if (op == "actors.register-reminder") return actorsRegisterReminder(args);
+  if (op == "actors.get-reminder") return actorsGetReminder(args);
+  if (op == "actors.unregister-reminder") return actorsUnregister(args, actorsApi.unregisterReminder);
+  if (op == "actors.register-timer") return actorsRegisterTimer(args);
+  if (op == "actors.unregister-timer") return actorsUnregister(args, actorsApi.unregisterTimer);
   if (op == "") fail("the step has no `op`");
   else fail("unknown op `" + op + "`");
   return invalidStep();
@@ -430,6 +439,104 @@ function jobsDelete(args: Fields): Outcome {
   if (failed()) return invalidStep();
   return unit(jobsApi.delete_(name));
 }
+
+// ---- actors ----
+
+/** `actor`: `{actor-type, id}`. */
+function actorRef(args: Fields): actorsApi.ActorRef {
+  const actor = args.object("actor");
+  return new actorsApi.ActorRef(actor.str("actor-type"), actor.str("id"));
+}
+
+function actorsInvoke(args: Fields): Outcome {
+  const actor = actorRef(args);
+  const method = args.str("method");
+  const payload = args.data("data");
+  if (failed()) return invalidStep();
+  const r = actorsApi.invoke(actor, method, payload);
+  return r.isErr ? runtimeError(r.error) : okValue(data(r.value));
+}
+
+function actorsGetState(args: Fields): Outcome {
+  const actor = actorRef(args);
+  const key = args.str("key");
+  if (failed()) return invalidStep();
+  const r = actorsApi.getState(actor, key);
+  if (r.isErr) return runtimeError(r.error);
+  const value = r.value;
+  return okValue(value === null ? Json.nil() : data(value));
+}
+
+/** `{"upsert": {key, value, ttl-seconds}}` or `{"delete": key}`. */
+function actorStateOperation(op: Fields): actorsApi.ActorStateOperation {
+  const deleted = op.optString("delete");
+  if (deleted !== null) return actorsApi.ActorStateOperation.delete_(deleted);
+  const which = op.variantCase();
+  const upsert = op.payload();
+  if (which != "upsert" && !failed()) fail("unknown actor state operation `" + which + "`");
+  return actorsApi.ActorStateOperation.upsert(
+    new actorsApi.ActorStateUpsert(upsert.str("key"), upsert.data("value"), upsert.optUint32("ttl-seconds")),
+  );
+}
+
+function actorsTransactState(args: Fields): Outcome {
+  const actor = actorRef(args);
+  const items = each(args.array("operations"), "operations[]");
+  const operations = new Array<actorsApi.ActorStateOperation>();
+  for (let i = 0; i < items.length; i++) operations.push(actorStateOperation(items[i]));
+  if (failed()) return invalidStep();
+  return unit(actorsApi.transactState(actor, operations));
+}
+
+function actorsRegisterReminder(args: Fields): Outcome {
+  const actor = actorRef(args);
+  const r = args.object("reminder");
+  const reminder = new actorsApi.Reminder(r.str("name"), r.str("due-time"), r.optString("period"), r.optString("ttl"), r.data("data"));
+  if (failed()) return invalidStep();
+  return unit(actorsApi.registerReminder(actor, reminder));
+}
+
+function actorsGetReminder(args: Fields): Outcome {
+  const actor = actorRef(args);
+  const name = args.str("name");
+  if (failed()) return invalidStep();
+  const r = actorsApi.getReminder(actor, name);
+  if (r.isErr) return runtimeError(r.error);
+  const reminder = r.value;
+  if (reminder === null) return okValue(Json.nil());
+  return okValue(
+    Json.obj()
+      .set("name", Json.ofStr(reminder.name))
+      .set("due-time", Json.ofStr(reminder.dueTime))
+      .set("period", Json.ofOptStr(reminder.period))
+      .set("ttl", Json.ofOptStr(reminder.ttl))
+      .set("data", data(reminder.data)),
+  );
+}
+
+/** An op taking `actor` and `name` and answering nothing: `unregister` (reminder or timer). */
+function actorsUnregister(args: Fields, unregister: (actor: actorsApi.ActorRef, name: string) => Result<Unit, DaprError>): Outcome {
+  const actor = actorRef(args);
+  const name = args.str("name");
+  if (failed()) return invalidStep();
+  return unit(unregister(actor, name));
+}
+
+function actorsRegisterTimer(args: Fields): Outcome {
+  const actor = actorRef(args);
+  const t = args.object("timer");
+  const timer = new actorsApi.Timer(
+    t.str("name"),
+    t.str("due-time"),
+    t.optString("period"),
+    t.optString("ttl"),
+    t.optString("callback"),
+    t.data("data"),
+  );
+  if (failed()) return invalidStep();
+  return unit(actorsApi.registerTimer(actor, timer));
+}
+
 
 // ---- conversation ----
 

@@ -169,9 +169,9 @@ declare function __import_invoke(p0: usize, p1: i32, p2: usize, p3: i32, p4: usi
  * Calls `method` of `actor` with `data` and returns its answer,
  * activating the actor if needed. An actor type no app hosts is
  * `not-found`; the actor's own failure (`err` from `on-invoke`) is
- * `internal` carrying the actor's message; a call back into an actor
- * whose turn is waiting on this call (a reentrant call, which would
- * never be served) is `invalid-argument`.
+ * `internal` carrying exactly the actor's message; a call back into an
+ * actor whose turn is waiting on this call (a reentrant call, which
+ * would never be served) is `unsupported`.
  */
 export function invoke(actor: ActorRef, method: string, data: Uint8Array): Result<Uint8Array, DaprError> {
   __import_invoke(changetype<usize>(actor.actorType), actor.actorType.length, changetype<usize>(actor.id), actor.id.length, changetype<usize>(method), method.length, data.dataStart, data.length, RET_AREA);
