@@ -164,10 +164,10 @@ impl Contents {
                         let data = data?;
                         let len = data.data.len() as u64;
                         module.data += len;
-                        if let wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
-                            if !is_constant(&offset_expr)? || !module.defines_memory {
-                                module.copied += len;
-                            }
+                        if let wasmparser::DataKind::Active { offset_expr, .. } = data.kind
+                            && (!is_constant(&offset_expr)? || !module.defines_memory)
+                        {
+                            module.copied += len;
                         }
                     }
                 }
@@ -185,13 +185,13 @@ impl Contents {
                     let module = modules.last_mut().expect("inside a module");
                     for element in reader {
                         let element = element?;
-                        if let wasmparser::ElementKind::Active { offset_expr, .. } = element.kind {
-                            if !is_constant(&offset_expr)? || !module.defines_table {
-                                module.eager_elements += u64::from(match element.items {
-                                    wasmparser::ElementItems::Functions(items) => items.count(),
-                                    wasmparser::ElementItems::Expressions(_, items) => items.count(),
-                                });
-                            }
+                        if let wasmparser::ElementKind::Active { offset_expr, .. } = element.kind
+                            && (!is_constant(&offset_expr)? || !module.defines_table)
+                        {
+                            module.eager_elements += u64::from(match element.items {
+                                wasmparser::ElementItems::Functions(items) => items.count(),
+                                wasmparser::ElementItems::Expressions(_, items) => items.count(),
+                            });
                         }
                     }
                 }
