@@ -22,6 +22,7 @@ import {
   Result,
   Tuple2,
   Unit,
+  err,
   ok,
 } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { Json, obj1, parse, parseError } from "./json";
@@ -577,8 +578,10 @@ function concat(parts: Array<Uint8Array>): Uint8Array {
   return out;
 }
 
-/** Writes `chunks` to `stream` in order, then finishes it; the outputs joined, or the first error. */
-function runStream(stream: CryptoStream, chunks: Array<Uint8Array>): Result<Uint8Array, DaprError> {
+/** Writes `chunks` in order to the stream a call `started`, then finishes it; the outputs joined, or the first error. */
+function runStream(started: Result<CryptoStream, DaprError>, chunks: Array<Uint8Array>): Result<Uint8Array, DaprError> {
+  if (started.isErr) return err<Uint8Array, DaprError>(started.error);
+  const stream = started.value;
   const parts = new Array<Uint8Array>();
   for (let i = 0; i < chunks.length; i++) {
     const r = stream.write(chunks[i]);
@@ -591,14 +594,18 @@ function runStream(stream: CryptoStream, chunks: Array<Uint8Array>): Result<Uint
   return ok<Uint8Array, DaprError>(concat(parts));
 }
 
+/** What a crypto call returned: a ciphertext as hexadecimal text, a plaintext as text. */
+function cryptoOutcome(r: Result<Uint8Array, DaprError>, ciphertext: bool): Outcome {
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(ciphertext ? hex(r.value) : data(r.value));
+}
+
 function cryptoEncrypt(args: Fields): Outcome {
   const component = cryptoComponent(args);
   const options = encryptOptions(args);
   const plaintext = args.data("plaintext");
   if (failed()) return invalidStep();
-  const r = cryptoClient.encrypt(component, plaintext, options);
-  if (r.isErr) return runtimeError(r.error);
-  return okValue(hex(r.value));
+  return cryptoOutcome(cryptoClient.encrypt(component, plaintext, options), true);
 }
 
 function cryptoDecrypt(args: Fields): Outcome {
@@ -606,9 +613,7 @@ function cryptoDecrypt(args: Fields): Outcome {
   const options = decryptOptions(args);
   const ciphertext = args.hex("ciphertext");
   if (failed()) return invalidStep();
-  const r = cryptoClient.decrypt(component, ciphertext, options);
-  if (r.isErr) return runtimeError(r.error);
-  return okValue(data(r.value));
+  return cryptoOutcome(cryptoClient.decrypt(component, ciphertext, options), false);
 }
 
 function cryptoEncryptStream(args: Fields): Outcome {
@@ -618,11 +623,7 @@ function cryptoEncryptStream(args: Fields): Outcome {
   if (failed()) return invalidStep();
   const chunks = new Array<Uint8Array>();
   for (let i = 0; i < texts.length; i++) chunks.push(Uint8Array.wrap(String.UTF8.encode(texts[i])));
-  const stream = cryptoClient.encryptStream(component, options);
-  if (stream.isErr) return runtimeError(stream.error);
-  const r = runStream(stream.value, chunks);
-  if (r.isErr) return runtimeError(r.error);
-  return okValue(hex(r.value));
+  return cryptoOutcome(runStream(cryptoClient.encryptStream(component, options), chunks), true);
 }
 
 function cryptoDecryptStream(args: Fields): Outcome {
@@ -635,9 +636,5 @@ function cryptoDecryptStream(args: Fields): Outcome {
   const size = <i32>max<u32>(1, min<u32>(requested, <u32>ciphertext.length));
   const chunks = new Array<Uint8Array>();
   for (let at = 0; at < ciphertext.length; at += size) chunks.push(ciphertext.subarray(at, at + size));
-  const stream = cryptoClient.decryptStream(component, options);
-  if (stream.isErr) return runtimeError(stream.error);
-  const r = runStream(stream.value, chunks);
-  if (r.isErr) return runtimeError(r.error);
-  return okValue(data(r.value));
+  return cryptoOutcome(runStream(cryptoClient.decryptStream(component, options), chunks), false);
 }
