@@ -9,7 +9,7 @@
 // the runtime.
 
 import { Box, DaprError, Metadata, Tuple2, HttpVerb, UnlockStatus, Consistency, Concurrency, WriteOptions, Result, DataCipher } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
-import { Json, Kind, obj1, textOf } from "./json";
+import { Json, Kind, hexDigit, obj1, textOf } from "./json";
 
 /** The first decoding error of the current step, if any. */
 let invalid: string | null = null;
@@ -298,14 +298,6 @@ export function unlockStatus(status: UnlockStatus): Json {
 /** A payload as JSON text (invalid UTF-8 replaced). */
 export function data(bytes: Uint8Array): Json {
   return Json.ofStr(textOf(bytes));
-}
-
-/** The value of the hexadecimal digit `c`, -1 if it is none. */
-function hexDigit(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
 }
 
 /**
