@@ -23,6 +23,7 @@ import * as lockApi from "./bindings/dapr/runtime/lock";
 import * as metadataApi from "./bindings/dapr/runtime/metadata";
 import * as jobsApi from "./bindings/dapr/runtime/jobs";
 import * as conversationApi from "./bindings/dapr/runtime/conversation";
+import * as cryptoApi from "./bindings/dapr/runtime/crypto";
 import * as handlerApi from "./bindings/dapr/runtime/handler";
 import * as actorsApi from "./bindings/dapr/runtime/actors";
 import * as actorApi from "./bindings/dapr/runtime/actor";
@@ -63,6 +64,7 @@ export {
   Choice as ConversationChoice,
   Usage as ConversationUsage,
 } from "./bindings/dapr/runtime/conversation";
+export { DataCipher } from "./bindings/dapr/runtime/crypto";
 export { setHandler, Subscription, BulkSubscribe, CloudEvent, EventStatus, BindingEvent } from "./bindings/dapr/runtime/handler";
 export { ActorRef, ActorStateOperation, ActorStateUpsert, Reminder, Timer } from "./bindings/dapr/runtime/actors";
 export { setActor, ReminderOutcome } from "./bindings/dapr/runtime/actor";
@@ -398,6 +400,125 @@ export class ActorsClient {
   }
 }
 
+/** How `CryptoClient.encrypt` and `encryptStream` encrypt. */
+export class EncryptOptions {
+  constructor(
+    /** The key that wraps the data key (for `crypto.dapr.localstorage`, a file in its folder). */
+    public keyName: string,
+    /** The key wrap algorithm: `A256KW` or `RSA-OAEP-256` (aliases `AES` and `RSA`), any case. */
+    public keyWrapAlgorithm: string,
+    /** The data cipher; `null`: AES-GCM, Dapr's default. */
+    public cipher: Box<cryptoApi.DataCipher> | null = null,
+    /** The key the ciphertext names as the one that decrypts; `null`: `keyName`. */
+    public decryptionKeyName: string | null = null,
+    /** Name no key in the ciphertext: whoever decrypts must name it. */
+    public omitDecryptionKeyName: bool = false,
+  ) {}
+
+  /** Seals the data with `cipher` instead of the default AES-GCM. */
+  withCipher(cipher: cryptoApi.DataCipher): EncryptOptions {
+    this.cipher = new Box<cryptoApi.DataCipher>(cipher);
+    return this;
+  }
+
+  /** The binding's options, for a key of `component`. */
+  toWit(component: string): cryptoApi.EncryptOptions {
+    return new cryptoApi.EncryptOptions(
+      component,
+      this.keyName,
+      this.keyWrapAlgorithm,
+      this.cipher,
+      this.omitDecryptionKeyName,
+      this.decryptionKeyName,
+    );
+  }
+}
+
+/** How `CryptoClient.decrypt` and `decryptStream` decrypt. */
+export class DecryptOptions {
+  constructor(
+    /** The key to decrypt with; `null`: the key the ciphertext names. */
+    public keyName: string | null = null,
+  ) {}
+
+  /** The binding's options, for a key of `component`. */
+  toWit(component: string): cryptoApi.DecryptOptions {
+    return new cryptoApi.DecryptOptions(component, this.keyName);
+  }
+}
+
+/**
+ * A message encrypted or decrypted a chunk at a time (from
+ * `CryptoClient.encryptStream` or `decryptStream`): `write` every chunk in
+ * order, keeping what each returns, then `finish`; the outputs joined in
+ * order are the whole ciphertext (or plaintext). Decrypted data is returned
+ * only once its segment is authenticated. The `crypto-stream` resource is
+ * dropped by `finish` and after any error; `drop` abandons the stream early.
+ */
+export class CryptoStream {
+  /** Wraps the binding's `crypto-stream`, which this object takes over. */
+  constructor(private stream: cryptoApi.CryptoStream) {}
+
+  /** Feeds the next chunk (of any size); returns the output ready so far (possibly empty). */
+  write(chunk: Uint8Array): Result<Uint8Array, DaprError> {
+    if (this.stream.handle == 0) return this.closed();
+    const r = this.stream.write(chunk);
+    if (r.isErr) this.stream.drop();
+    return r;
+  }
+
+  /** Ends the input; returns the rest of the output. */
+  finish(): Result<Uint8Array, DaprError> {
+    if (this.stream.handle == 0) return this.closed();
+    const r = this.stream.finish();
+    this.stream.drop();
+    return r;
+  }
+
+  /** Abandons the stream (a no-op once finished, failed or dropped). */
+  drop(): void {
+    this.stream.drop();
+  }
+
+  private closed(): Result<Uint8Array, DaprError> {
+    return err<Uint8Array, DaprError>(DaprError.invalidArgument("the crypto stream is finished, failed or dropped"));
+  }
+}
+
+/** A binding call's stream, wrapped. */
+function stream(r: Result<cryptoApi.CryptoStream, DaprError>): Result<CryptoStream, DaprError> {
+  if (r.isErr) return err<CryptoStream, DaprError>(r.error);
+  return ok<CryptoStream, DaprError>(new CryptoStream(r.value));
+}
+
+/**
+ * Encryption and decryption with keys a cryptography component holds
+ * (Dapr's Cryptography API). The ciphertext is Dapr's `dapr.io/enc/v1`
+ * format, so any Dapr sidecar with the same key decrypts it, and the other
+ * way round; the keys never reach the component.
+ */
+export class CryptoClient {
+  /** Encrypts `plaintext`, small enough to hold in memory, in one call with a key of `component`. */
+  encrypt(component: string, plaintext: Uint8Array, options: EncryptOptions): Result<Uint8Array, DaprError> {
+    return cryptoApi.encrypt(options.toWit(component), plaintext);
+  }
+
+  /** Decrypts `ciphertext` (from `encrypt`, a `CryptoStream` or any Dapr sidecar) in one call with a key of `component`. */
+  decrypt(component: string, ciphertext: Uint8Array, options: DecryptOptions = new DecryptOptions()): Result<Uint8Array, DaprError> {
+    return cryptoApi.decrypt(options.toWit(component), ciphertext);
+  }
+
+  /** Starts encrypting a message of any size; the options are `encrypt`'s. */
+  encryptStream(component: string, options: EncryptOptions): Result<CryptoStream, DaprError> {
+    return stream(cryptoApi.encryptStream(options.toWit(component)));
+  }
+
+  /** Starts decrypting a message of any size; the options are `decrypt`'s. */
+  decryptStream(component: string, options: DecryptOptions = new DecryptOptions()): Result<CryptoStream, DaprError> {
+    return stream(cryptoApi.decryptStream(options.toWit(component)));
+  }
+}
+
 /** Every building block, the way Dapr's SDKs group them. */
 export class DaprClient {
   /** State management. */
@@ -420,6 +541,8 @@ export class DaprClient {
   readonly conversation: ConversationClient = new ConversationClient();
   /** Virtual actors. */
   readonly actors: ActorsClient = new ActorsClient();
+  /** Encryption and decryption with a cryptography component's keys. */
+  readonly crypto: CryptoClient = new CryptoClient();
 
   /** The app's id, runtime and components. */
   metadata(): Result<metadataApi.AppMetadata, DaprError> {

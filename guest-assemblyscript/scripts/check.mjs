@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), "as-check-"));
 const APP = `
 export * from "./bindings/exports";
 import { DaprApp, DaprClient, KeyValue, MetadataBuilder, Request, Response, HttpVerb, describe, setHandler, utf8 } from "./dapr";
-import { BulkMessage } from "./dapr";
+import { BulkMessage, DataCipher, DecryptOptions, EncryptOptions } from "./dapr";
 
 class App extends DaprApp {
   onInvoke(request: Request): Response {
@@ -41,6 +41,15 @@ class App extends DaprApp {
     d.configuration.unsubscribe("c", "id");
     d.lock.tryLock("l", "r", "o", 10);
     d.lock.unlock("l", "r", "o");
+    const sealed = d.crypto.encrypt("k", utf8("x"), new EncryptOptions("key", "A256KW").withCipher(DataCipher.Chacha20Poly1305));
+    if (sealed.isOk) d.crypto.decrypt("k", sealed.value, new DecryptOptions("key"));
+    const es = d.crypto.encryptStream("k", new EncryptOptions("key", "RSA-OAEP-256", null, "private", true));
+    if (es.isOk) {
+      es.value.write(utf8("x"));
+      es.value.finish();
+    }
+    const ds = d.crypto.decryptStream("k");
+    if (ds.isOk) ds.value.drop();
     d.metadata();
     return new Response(200, [], null, utf8(request.method));
   }

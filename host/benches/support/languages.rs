@@ -106,8 +106,28 @@ struct CoreModule {
     copied: u64,
     /// Whether it defines a memory.
     defines_memory: bool,
+    /// Its imports: each is resolved against another module's exports or
+    /// a host function at every instantiation.
+    imports: u64,
+    /// Whether it defines a table (element segments into an imported one
+    /// are applied at every instantiation).
+    defines_table: bool,
+    /// Table elements written at every instantiation: active element
+    /// segments that wasmtime cannot precompute into its lazily initialized
+    /// table image (into an imported table, or at an offset that is not a
+    /// constant, `global.get $__table_base`).
+    eager_elements: u64,
     /// Whether it has a start function (run at every instantiation).
     start: bool,
+}
+
+/// Whether a segment's offset is a constant (not `global.get` of an
+/// imported base).
+fn is_constant(offset: &wasmparser::ConstExpr) -> Result<bool> {
+    Ok(matches!(
+        offset.get_operators_reader().read()?,
+        wasmparser::Operator::I32Const { .. } | wasmparser::Operator::I64Const { .. }
+    ))
 }
 
 /// What a component file holds.
@@ -144,16 +164,34 @@ impl Contents {
                         let data = data?;
                         let len = data.data.len() as u64;
                         module.data += len;
-                        if let wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
-                            let first = offset_expr.get_operators_reader().read()?;
-                            let constant = matches!(
-                                first,
-                                wasmparser::Operator::I32Const { .. }
-                                    | wasmparser::Operator::I64Const { .. }
-                            );
-                            if !constant || !module.defines_memory {
-                                module.copied += len;
-                            }
+                        if let wasmparser::DataKind::Active { offset_expr, .. } = data.kind
+                            && (!is_constant(&offset_expr)? || !module.defines_memory)
+                        {
+                            module.copied += len;
+                        }
+                    }
+                }
+                wasmparser::Payload::ImportSection(reader) if in_module => {
+                    let module = modules.last_mut().expect("inside a module");
+                    for import in reader.into_imports() {
+                        import?;
+                        module.imports += 1;
+                    }
+                }
+                wasmparser::Payload::TableSection(reader) if in_module => {
+                    modules.last_mut().expect("inside a module").defines_table = reader.count() > 0;
+                }
+                wasmparser::Payload::ElementSection(reader) if in_module => {
+                    let module = modules.last_mut().expect("inside a module");
+                    for element in reader {
+                        let element = element?;
+                        if let wasmparser::ElementKind::Active { offset_expr, .. } = element.kind
+                            && (!is_constant(&offset_expr)? || !module.defines_table)
+                        {
+                            module.eager_elements += u64::from(match element.items {
+                                wasmparser::ElementItems::Functions(items) => items.count(),
+                                wasmparser::ElementItems::Expressions(_, items) => items.count(),
+                            });
                         }
                     }
                 }
@@ -379,7 +417,7 @@ pub fn bench_languages() -> Result<()> {
     // What the components hold.
     println!("-- components (bytes; core modules counted inside the component with wasmparser)");
     println!(
-        "{:<15}  {:<10}  {:>11}  {:>7}  {:>13}  {:>11}  {:>11}  {:>13}  {:>6}",
+        "{:<15}  {:<10}  {:>11}  {:>7}  {:>13}  {:>11}  {:>11}  {:>13}  {:>6}  {:>7}  {:>14}",
         "language",
         "component",
         "bytes",
@@ -388,7 +426,9 @@ pub fn bench_languages() -> Result<()> {
         "data bytes",
         "copied",
         "memory bytes",
-        "starts"
+        "starts",
+        "imports",
+        "eager elements"
     );
     let mut contents = Vec::new();
     for lang in &langs {
@@ -398,7 +438,7 @@ pub fn bench_languages() -> Result<()> {
         ] {
             let c = Contents::of(path)?;
             println!(
-                "{:<15}  {:<10}  {:>11}  {:>7}  {:>13}  {:>11}  {:>11}  {:>13}  {:>6}",
+                "{:<15}  {:<10}  {:>11}  {:>7}  {:>13}  {:>11}  {:>11}  {:>13}  {:>6}  {:>7}  {:>14}",
                 lang.name,
                 kind,
                 c.bytes,
@@ -407,7 +447,9 @@ pub fn bench_languages() -> Result<()> {
                 c.sum(|m| m.data),
                 c.sum(|m| m.copied),
                 c.sum(|m| m.memory),
-                c.modules.iter().filter(|m| m.start).count()
+                c.modules.iter().filter(|m| m.start).count(),
+                c.sum(|m| m.imports),
+                c.sum(|m| m.eager_elements)
             );
             if kind == "seed demo" {
                 contents.push(c);
@@ -431,7 +473,10 @@ pub fn bench_languages() -> Result<()> {
          instantiation; `copied`: those wasmtime cannot map copy-on-write from a memory image \
          (into an imported memory, or at a non-constant offset), copied at every instantiation; \
          `memory bytes`: the initial size of the memories defined; `starts`: core modules with a \
-         start function, run at every instantiation)"
+         start function, run at every instantiation; `imports`: core imports, each resolved at \
+         every instantiation; `eager elements`: table entries written at every instantiation \
+         (element segments into an imported table or at a non-constant offset) instead of \
+         initialized lazily)"
     );
 
     // Start-up: compile, cache load, and `wasmtime-dapr run` of the seed demo.

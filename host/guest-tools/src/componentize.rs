@@ -368,6 +368,8 @@ mod tests {
                (func (export "{}") (param i32) (result i32) i32.const 0)
                (func (export "{}") (param i32 i32 i32 i32 i32 i32) (result i32) i32.const 0)
                (func (export "{}") (param i32))
+               (func (export "{}") (param i32 i32) (result i32) i32.const 0)
+               (func (export "{}") (param i32))
                (func (export "{}") (param i32 i32 i32 i32 i32 i32))
                (func (export "{}") (param i32 i32 i32 i32) (result i32) i32.const 0)
                (func (export "{}") (param i32))"#,
@@ -380,6 +382,8 @@ mod tests {
             shim(&format!("{h}#on-topic-event")),
             shim(&format!("{h}#on-binding-event")),
             shim(&format!("cabi_post_{h}#on-binding-event")),
+            shim(&format!("{h}#on-bulk-topic-event")),
+            shim(&format!("cabi_post_{h}#on-bulk-topic-event")),
             shim(&format!("{h}#on-configuration-update")),
             shim(&format!("{h}#on-job-event")),
             shim(&format!("cabi_post_{h}#on-job-event")),

@@ -60,7 +60,10 @@ impl Serve {
                 }
             }
         });
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // A bound on start-up, not a timing: a cold compile of a 13–18 MB
+        // JavaScript or Python component takes 20–60 s on a 2-core machine,
+        // more when other tests compile beside it.
+        let deadline = Instant::now() + Duration::from_secs(300);
         let mut seen = Vec::new();
         loop {
             let Ok(line) = log.recv_timeout(deadline.saturating_duration_since(Instant::now()))

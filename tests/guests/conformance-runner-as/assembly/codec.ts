@@ -8,8 +8,8 @@
 // decoding goes on with defaults; a step checks `failed()` before it calls
 // the runtime.
 
-import { Box, DaprError, Metadata, Tuple2, HttpVerb, UnlockStatus, Consistency, Concurrency, WriteOptions, Result } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
-import { Json, Kind, obj1, textOf } from "./json";
+import { Box, DaprError, Metadata, Tuple2, HttpVerb, UnlockStatus, Consistency, Concurrency, WriteOptions, Result, DataCipher } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+import { Json, Kind, hexDigit, obj1, textOf } from "./json";
 
 /** The first decoding error of the current step, if any. */
 let invalid: string | null = null;
@@ -42,6 +42,8 @@ const CONCURRENCY_NAMES: string[] = ["first-write", "last-write"];
 const CONCURRENCIES: Concurrency[] = [Concurrency.FirstWrite, Concurrency.LastWrite];
 const UNLOCK_NAMES: string[] = ["success", "lock-does-not-exist", "lock-belongs-to-others"];
 const UNLOCK_STATUSES: UnlockStatus[] = [UnlockStatus.Success, UnlockStatus.LockDoesNotExist, UnlockStatus.LockBelongsToOthers];
+const CIPHER_NAMES: string[] = ["aes-gcm", "chacha20-poly1305"];
+const CIPHERS: DataCipher[] = [DataCipher.AesGcm, DataCipher.Chacha20Poly1305];
 
 /** A JSON object whose fields are decoded by WIT name; a missing object behaves like an empty one. */
 export class Fields {
@@ -98,6 +100,26 @@ export class Fields {
   /** A payload given as text (default empty). */
   data(name: string): Uint8Array {
     return Uint8Array.wrap(String.UTF8.encode(this.str(name)));
+  }
+
+  /** Bytes given as hexadecimal text (default empty). */
+  hex(name: string): Uint8Array {
+    const text = this.str(name);
+    const out = new Uint8Array(text.length >> 1);
+    if (text.length % 2 != 0) {
+      this.wrong(name, "hexadecimal text");
+      return out;
+    }
+    for (let i = 0; i < out.length; i++) {
+      const high = hexDigit(text.charCodeAt(2 * i));
+      const low = hexDigit(text.charCodeAt(2 * i + 1));
+      if (high < 0 || low < 0) {
+        this.wrong(name, "hexadecimal text");
+        return out;
+      }
+      out[i] = <u8>(high * 16 + low);
+    }
+    return out;
   }
 
   /** An unsigned 32-bit integer (default 0). */
@@ -242,6 +264,12 @@ export class Fields {
     return new WriteOptions(concurrency, options.consistency("consistency"));
   }
 
+  /** An optional `data-cipher` (default `null`). */
+  optCipher(name: string): Box<DataCipher> | null {
+    if (this.get(name) === null) return null;
+    return new Box<DataCipher>(CIPHERS[this.caseIndex(name, CIPHER_NAMES, 0)]);
+  }
+
   /** An `http-verb` (default `post`). */
   verb(name: string): HttpVerb {
     return VERBS[this.caseIndex(name, VERB_NAMES, 2)];
@@ -270,6 +298,25 @@ export function unlockStatus(status: UnlockStatus): Json {
 /** A payload as JSON text (invalid UTF-8 replaced). */
 export function data(bytes: Uint8Array): Json {
   return Json.ofStr(textOf(bytes));
+}
+
+/**
+ * Bytes as lowercase hexadecimal text (ciphertexts). The digits go into one
+ * UTF-16 buffer: a string per byte would be hundreds of thousands of live
+ * objects for a large ciphertext, which the garbage collector makes slow.
+ */
+export function hex(bytes: Uint8Array): Json {
+  const units = new Uint16Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    units[2 * i] = hexUnit(bytes[i] >> 4);
+    units[2 * i + 1] = hexUnit(bytes[i] & 15);
+  }
+  return Json.ofStr(String.UTF16.decodeUnsafe(units.dataStart, <usize>units.byteLength));
+}
+
+/** The UTF-16 code unit of the lowercase hexadecimal digit `d` (0 to 15). */
+function hexUnit(d: i32): u16 {
+  return <u16>(d < 10 ? 0x30 + d : 0x61 + d - 10);
 }
 
 /** `[k, v]` pairs. */

@@ -399,7 +399,8 @@ function isDigit(c: i32): bool {
   return c >= 0x30 && c <= 0x39;
 }
 
-function hexDigit(c: i32): i32 {
+/** The value of the hexadecimal digit `c` (either case), -1 if it is none. */
+export function hexDigit(c: i32): i32 {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const l = c | 0x20;
   if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;

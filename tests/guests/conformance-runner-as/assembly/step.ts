@@ -14,9 +14,20 @@ import * as metadataApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindi
 import * as jobsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/jobs";
 import * as conversationApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/conversation";
 import * as actorsApi from "@wasmtime-dapr/guest-assemblyscript/assembly/bindings/dapr/runtime/actors";
-import { DaprError, Result, Tuple2, Unit } from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
+import {
+  CryptoClient,
+  CryptoStream,
+  DaprError,
+  DecryptOptions,
+  EncryptOptions,
+  Result,
+  Tuple2,
+  Unit,
+  err,
+  ok,
+} from "@wasmtime-dapr/guest-assemblyscript/assembly/dapr";
 import { Json, obj1, parse, parseError } from "./json";
-import { Fields, each, fail, failed, failure, resetFailure, data, pairs, error, result, unlockStatus } from "./codec";
+import { Fields, each, fail, failed, failure, resetFailure, data, hex, pairs, error, result, unlockStatus } from "./codec";
 
 /** What a step produced: a value, a runtime error, or a decoding failure. */
 class Outcome {
@@ -94,6 +105,10 @@ function run(text: string): Outcome {
   if (op == "actors.unregister-reminder") return actorsUnregister(args, actorsApi.unregisterReminder);
   if (op == "actors.register-timer") return actorsRegisterTimer(args);
   if (op == "actors.unregister-timer") return actorsUnregister(args, actorsApi.unregisterTimer);
+  if (op == "crypto.encrypt") return cryptoEncrypt(args);
+  if (op == "crypto.decrypt") return cryptoDecrypt(args);
+  if (op == "crypto.encrypt-stream") return cryptoEncryptStream(args);
+  if (op == "crypto.decrypt-stream") return cryptoDecryptStream(args);
   if (op == "") fail("the step has no `op`");
   else fail("unknown op `" + op + "`");
   return invalidStep();
@@ -629,4 +644,104 @@ function conversationConverse(args: Fields): Outcome {
     outputs.push(Json.obj().set("choices", choices).set("model", Json.ofOptStr(o.model)).set("usage", usage));
   }
   return okValue(Json.obj().set("context-id", Json.ofOptStr(r.value.contextId)).set("outputs", outputs));
+}
+
+// ---- crypto (through the SDK's CryptoClient) ----
+
+const cryptoClient = new CryptoClient();
+
+/** The crypto ops' component (in `options`). */
+function cryptoComponent(args: Fields): string {
+  return args.object("options").str("component");
+}
+
+/** `options` of an encryption, as the SDK takes them. */
+function encryptOptions(args: Fields): EncryptOptions {
+  const o = args.object("options");
+  return new EncryptOptions(
+    o.str("key-name"),
+    o.str("key-wrap-algorithm"),
+    o.optCipher("data-encryption-cipher"),
+    o.optString("decryption-key-name"),
+    o.bool("omit-decryption-key-name"),
+  );
+}
+
+/** `options` of a decryption, as the SDK takes them. */
+function decryptOptions(args: Fields): DecryptOptions {
+  return new DecryptOptions(args.object("options").optString("key-name"));
+}
+
+/** Joins byte arrays. */
+function concat(parts: Array<Uint8Array>): Uint8Array {
+  let length = 0;
+  for (let i = 0; i < parts.length; i++) length += parts[i].length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    out.set(parts[i], at);
+    at += parts[i].length;
+  }
+  return out;
+}
+
+/** Writes `chunks` in order to the stream a call `started`, then finishes it; the outputs joined, or the first error. */
+function runStream(started: Result<CryptoStream, DaprError>, chunks: Array<Uint8Array>): Result<Uint8Array, DaprError> {
+  if (started.isErr) return err<Uint8Array, DaprError>(started.error);
+  const stream = started.value;
+  const parts = new Array<Uint8Array>();
+  for (let i = 0; i < chunks.length; i++) {
+    const r = stream.write(chunks[i]);
+    if (r.isErr) return r;
+    parts.push(r.value);
+  }
+  const r = stream.finish();
+  if (r.isErr) return r;
+  parts.push(r.value);
+  return ok<Uint8Array, DaprError>(concat(parts));
+}
+
+/** What a crypto call returned: a ciphertext as hexadecimal text, a plaintext as text. */
+function cryptoOutcome(r: Result<Uint8Array, DaprError>, ciphertext: bool): Outcome {
+  if (r.isErr) return runtimeError(r.error);
+  return okValue(ciphertext ? hex(r.value) : data(r.value));
+}
+
+function cryptoEncrypt(args: Fields): Outcome {
+  const component = cryptoComponent(args);
+  const options = encryptOptions(args);
+  const plaintext = args.data("plaintext");
+  if (failed()) return invalidStep();
+  return cryptoOutcome(cryptoClient.encrypt(component, plaintext, options), true);
+}
+
+function cryptoDecrypt(args: Fields): Outcome {
+  const component = cryptoComponent(args);
+  const options = decryptOptions(args);
+  const ciphertext = args.hex("ciphertext");
+  if (failed()) return invalidStep();
+  return cryptoOutcome(cryptoClient.decrypt(component, ciphertext, options), false);
+}
+
+function cryptoEncryptStream(args: Fields): Outcome {
+  const component = cryptoComponent(args);
+  const options = encryptOptions(args);
+  const texts = args.strings("chunks");
+  if (failed()) return invalidStep();
+  const chunks = new Array<Uint8Array>();
+  for (let i = 0; i < texts.length; i++) chunks.push(Uint8Array.wrap(String.UTF8.encode(texts[i])));
+  return cryptoOutcome(runStream(cryptoClient.encryptStream(component, options), chunks), true);
+}
+
+function cryptoDecryptStream(args: Fields): Outcome {
+  const component = cryptoComponent(args);
+  const options = decryptOptions(args);
+  const ciphertext = args.hex("ciphertext");
+  const requested = args.uint32("chunk-size");
+  if (failed()) return invalidStep();
+  // At least 1, at most the whole ciphertext (so that `at + size` cannot overflow).
+  const size = <i32>max<u32>(1, min<u32>(requested, <u32>ciphertext.length));
+  const chunks = new Array<Uint8Array>();
+  for (let at = 0; at < ciphertext.length; at += size) chunks.push(ciphertext.subarray(at, at + size));
+  return cryptoOutcome(runStream(cryptoClient.decryptStream(component, options), chunks), false);
 }
