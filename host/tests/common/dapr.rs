@@ -12,12 +12,30 @@ use std::time::{Duration, Instant};
 use super::repo;
 
 /// A free loopback port.
+///
+/// Ports come from below the kernel's ephemeral range (32768 and up on
+/// Linux), each at most once per test process, from a block chosen by the
+/// process id: a port picked here and bound a moment later by daprd,
+/// redis or placement is then not handed meanwhile to an outbound
+/// connection or to another test of the same process. A port some other
+/// process holds is skipped.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 10_000;
+    const SPAN: u32 = 22_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        (std::process::id() % 44) * 500,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// The path the repository script `script` prints last (it builds or
