@@ -3,7 +3,8 @@
 //! the `expire` reminder clearing a cart, and a reminder registered before
 //! the host stopped firing after a new `serve` starts on the same data
 //! directory; then the same through a real daprd (with placement and
-//! scheduler): the Python Dapr SDK calling the cart hosted in Wasm, and a
+//! scheduler): the Python Dapr SDK calling the cart hosted in Wasm, an
+//! actor hosted in Wasm calling one the Python Dapr SDK hosts, and a
 //! reminder firing after the host and daprd restarted.
 
 mod common;
@@ -12,7 +13,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::dapr::{ControlPlane, Daprd, FAST_REDELIVERY, free_port, python_with_dapr_sdk};
+use common::dapr::{
+    ControlPlane, Daprd, FAST_REDELIVERY, Process, free_port, python_with_dapr_sdk,
+};
 use common::serve::Serve;
 use wasmtime_dapr::blocks::actors::{ActorClient, ActorRef, CallChain};
 use wasmtime_dapr::runtime::{Limits, RuntimeConfig, Sandbox};
@@ -261,4 +264,92 @@ fn a_reminder_fires_after_the_host_and_daprd_restart() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Starts `tests/python-client/ledger.py` (the actor type `Ledger`, hosted
+/// natively by the Python Dapr SDK) on `port`, with its actor state through
+/// `daprd_http_port`; waits until it answers.
+fn start_ledger(port: u16, daprd_http_port: u16) -> Process {
+    let ledger = Process(
+        Command::new(python_with_dapr_sdk())
+            .arg(common::repo().join("tests/python-client/ledger.py"))
+            .arg(port.to_string())
+            .env("DAPR_HTTP_PORT", daprd_http_port.to_string())
+            .env_remove("DAPR_API_TOKEN")
+            .spawn()
+            .unwrap(),
+    );
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while common::serve::try_http(addr, "GET", "/healthz", b"").map(|(s, _)| s) != Some(200) {
+        assert!(Instant::now() < deadline, "ledger.py did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ledger
+}
+
+/// An actor hosted in Wasm (the Rust conformance runner's
+/// `conformance-actor`, whose `call` method invokes another actor) calls
+/// the actor type `Ledger` that the Python Dapr SDK hosts natively behind
+/// another daprd: placement finds it, its answers come back through the
+/// Wasm actor, and its state lasts from call to call.
+#[test]
+fn a_wasm_actor_calls_an_actor_the_python_sdk_hosts() {
+    let plane = ControlPlane::start();
+    let wasm_side = daprd_for_actors(&plane, "wasm-side");
+    let ledger_port = free_port();
+    let mut native_side = Daprd::next_to(&wasm_side, "ledger", ledger_port);
+    native_side.with_args(&["--app-protocol", "http"]);
+    native_side.use_control_plane(&plane);
+    // daprd first: the SDK waits for its sidecar before it serves; daprd
+    // waits for the app before it asks for its actor types.
+    native_side.spawn();
+    let _ledger = start_ledger(ledger_port, native_side.http_port);
+    let runner = common::guest("conformance_runner.wasm");
+    let serve = Serve::start(&[
+        &format!("wasm-side={}", runner.display()),
+        "--dapr-grpc-endpoint",
+        &wasm_side.endpoint(),
+    ]);
+    let hosted = "actors: wasm-side hosts conformance-actor";
+    assert!(
+        serve.startup.iter().any(|l| l.contains(hosted)),
+        "{:?}",
+        serve.startup
+    );
+    let call = |target: &str| {
+        wasm_side.http(
+            "PUT",
+            "/v1.0/actors/conformance-actor/relay-1/method/call",
+            target.as_bytes(),
+        )
+    };
+    // The first call waits for placement to hand both sidecars the table
+    // that has both types in it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        let answer = call("Ledger/alice/add/\"apple\"");
+        if answer.0 == 200 || Instant::now() > deadline {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let text =
+        |(status, body): (u16, Vec<u8>)| (status, String::from_utf8_lossy(&body).into_owned());
+    assert_eq!(
+        text(first),
+        (200, "1".to_owned()),
+        "wasm side: {}\nnative side: {}",
+        wasm_side.log(),
+        native_side.log()
+    );
+    assert_eq!(
+        text(call("Ledger/alice/add/\"pear\"")),
+        (200, "2".to_owned())
+    );
+    assert_eq!(
+        text(call("Ledger/alice/items")),
+        (200, r#"["apple","pear"]"#.to_owned())
+    );
+    assert_eq!(text(call("Ledger/bob/items")), (200, "[]".to_owned()));
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The Python Dapr SDK (the version requirements.txt pins) for the interop
-# tests, in target/dapr-python-venv, made again only when requirements.txt
-# changed. Prints the venv's python3.
+# The Python Dapr SDK and its FastAPI actor extension (the versions
+# requirements.txt pins) for the interop tests, in target/dapr-python-venv,
+# made again only when requirements.txt changed. Prints the venv's python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=target/dapr-python-venv

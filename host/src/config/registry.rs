@@ -486,6 +486,43 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_one_marked_state_store_holds_actor_state_for_the_apps_in_its_scope() {
+        let marked = [(ACTOR_STATE_STORE, "True ")];
+        let scoped = registry(vec![
+            spec("cache", "state.in-memory", &[], &[]),
+            spec("actors", "state.in-memory", &marked, &["a"]),
+        ])
+        .unwrap();
+        let actor_state = |app: &str| {
+            scoped.actor_state_of(
+                app,
+                &scoped.for_app(app, None, AppAccess::default()).entries,
+            )
+        };
+        assert!(actor_state("a").is_ok());
+        assert!(matches!(
+            actor_state("b"),
+            Err(Error::Denied(m)) if m.contains("`actors`") && m.contains("`b`")
+        ));
+        let unmarked = registry(vec![spec("cache", "state.in-memory", &[], &[])]).unwrap();
+        assert!(matches!(
+            unmarked.actor_state_of("a", &unmarked.for_app("a", None, AppAccess::default()).entries),
+            Err(Error::NotFound(m)) if m.contains(ACTOR_STATE_STORE)
+        ));
+        let err = registry(vec![
+            spec("one", "state.in-memory", &marked, &[]),
+            spec("two", "state.in-memory", &marked, &[]),
+        ])
+        .err()
+        .expect("two marked stores")
+        .to_string();
+        assert!(
+            err.contains("one, two") && err.contains("mark only one"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn component_names_are_unique() {
         let err = registry(vec![

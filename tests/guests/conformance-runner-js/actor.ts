@@ -5,7 +5,8 @@
  * instance, turn after turn, keeps counting); `set` (`key=value`) and `get`
  * (`key`) use actor state; `turn` notes in actor state that a turn is
  * running, waits 50 ms and counts, noting an overlap if another turn was
- * running; `timer` (`name=period`) registers a timer on itself. Timers and
+ * running; `timer` (`name=period`) registers a timer on itself; `call`
+ * (`type/id/method/data`) calls another actor and answers its answer. Timers and
  * reminders are recorded in `statestore` as `actor-timer:<id>:<name>` and
  * `actor-reminder:<id>:<name>` = `<count>|<data>`; a reminder whose data is
  * `cancel` cancels itself.
@@ -67,6 +68,12 @@ class ConformanceActor extends Actor {
     sleep(50);
     actors.deleteState(this.ref, "busy");
     return String(this.#add("turns"));
+  }
+
+  call(call: ActorCall): Uint8Array {
+    const [actorType, id, method, ...data] = call.text().split("/");
+    if (method === undefined) throw new Error("call takes type/id/method/data");
+    return actors.invoke(actors.ref(actorType, id), method, data.join("/"));
   }
 
   timer(call: ActorCall): void {

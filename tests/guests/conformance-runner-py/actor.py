@@ -4,7 +4,8 @@
 instance, turn after turn, keeps counting); ``set`` (``key=value``) and
 ``get`` (``key``) use actor state; ``turn`` notes in actor state that a turn
 is running, waits 50 ms and counts, noting an overlap if another turn was
-running; ``timer`` (``name=period``) registers a timer on itself. Timers and
+running; ``timer`` (``name=period``) registers a timer on itself; ``call``
+(``type/id/method/data``) calls another actor and answers its answer. Timers and
 reminders are recorded in ``statestore`` as ``actor-timer:<id>:<name>`` and
 ``actor-reminder:<id>:<name>`` = ``<count>|<data>``; a reminder whose data is
 ``cancel`` cancels itself."""
@@ -55,6 +56,13 @@ class ConformanceActor(dapr_wasm.Actor):
         time.sleep(0.05)
         actors.delete_state(self.ref, "busy")
         return str(self._add("turns"))
+
+    def call(self, call: ActorCall) -> bytes:
+        parts = call.text().split("/", 3)
+        if len(parts) < 3:
+            raise ValueError("call takes type/id/method/data")
+        callee = actors.ActorRef(parts[0], parts[1])
+        return actors.invoke(callee, parts[2], parts[3] if len(parts) > 3 else b"")
 
     def timer(self, call: ActorCall) -> None:
         name, period = split(call.text(), "timer takes name=period")

@@ -4,7 +4,8 @@
 // instance, turn after turn, keeps counting); `set` (`key=value`) and `get`
 // (`key`) use actor state; `turn` notes in actor state that a turn is
 // running, waits 50 ms and counts, noting an overlap if another turn was
-// running; `timer` (`name=period`) registers a timer on itself. Timers and
+// running; `timer` (`name=period`) registers a timer on itself; `call`
+// (`type/id/method/data`) calls another actor and answers its answer. Timers and
 // reminders are recorded in `statestore` as `actor-timer:<id>:<name>` and
 // `actor-reminder:<id>:<name>` = `<count>|<data>`; a reminder whose data is
 // `cancel` cancels itself.
@@ -66,7 +67,18 @@ class ConformanceActor extends DaprActor {
       const timer = new Timer(text.slice(0, at), "0s", text.slice(at + 1), null, "tick", utf8("timer-data"));
       return this.empty(actors.registerTimer(this.ref, timer));
     }
+    if (method == "call") return this.call(fromUtf8(data));
     return this.noMethod(method);
+  }
+
+  /** Calls the actor `target` names (`type/id/method/data`); its answer. */
+  private call(target: string): Result<Uint8Array, string> {
+    const parts = target.split("/");
+    if (parts.length < 3) return err<Uint8Array, string>("call takes type/id/method/data");
+    const data = parts.length > 3 ? parts.slice(3).join("/") : "";
+    const answer = actors.invoke(new ActorRef(parts[0], parts[1]), parts[2], utf8(data));
+    if (answer.isErr) return err<Uint8Array, string>(describe(answer.error));
+    return ok<Uint8Array, string>(answer.value);
   }
 
   onTimer(name: string, callback: string | null, data: Uint8Array): Result<Unit, string> {

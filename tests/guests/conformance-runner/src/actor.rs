@@ -4,7 +4,8 @@
 //! keeps counting); `set` (`key=value`) and `get` (`key`) use actor state;
 //! `turn` notes in actor state that a turn is running, waits 50 ms and
 //! counts, noting an overlap if another turn was running; `timer`
-//! (`name=period`) registers a timer on itself. Timers and reminders are
+//! (`name=period`) registers a timer on itself; `call`
+//! (`type/id/method/data`) calls another actor and answers its answer. Timers and reminders are
 //! recorded in `statestore` as `actor-timer:<id>:<name>` and
 //! `actor-reminder:<id>:<name>` = `<count>|<data>`; a reminder whose data is
 //! `cancel` cancels itself.
@@ -79,6 +80,18 @@ impl Guest for Runner {
                     .data("timer-data");
                 actors::register_timer(&actor, &timer).map_err(failed)?;
                 Ok(Vec::new())
+            }
+            "call" => {
+                let data = text(&data).into_owned();
+                let mut parts = data.splitn(4, '/');
+                let (Some(actor_type), Some(id), Some(method)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err("call takes type/id/method/data".to_owned());
+                };
+                let callee = ActorRef::new(actor_type, id);
+                actors::invoke(&callee, method, parts.next().unwrap_or("").as_bytes())
+                    .map_err(failed)
             }
             other => Err(format!("conformance-actor has no method `{other}`")),
         }
