@@ -185,13 +185,21 @@ fn serve_cart(daprd: &Daprd, dir: &Path, expiry: &str) -> Serve {
     serve
 }
 
+/// `tests/python-client/<script>` run by the Python Dapr SDK's venv,
+/// reaching the daprd whose HTTP port is `daprd_http_port`.
+fn python_script(script: &str, daprd_http_port: u16) -> Command {
+    let mut command = Command::new(python_with_dapr_sdk());
+    command
+        .arg(common::repo().join("tests/python-client").join(script))
+        .env("DAPR_HTTP_PORT", daprd_http_port.to_string())
+        .env_remove("DAPR_API_TOKEN");
+    command
+}
+
 /// Runs `tests/python-client/cart.py` with `args` against `daprd`; its output.
 fn python_cart(daprd: &Daprd, args: &[&str]) -> String {
-    let out = Command::new(python_with_dapr_sdk())
-        .arg(common::repo().join("tests/python-client/cart.py"))
+    let out = python_script("cart.py", daprd.http_port)
         .args(args)
-        .env("DAPR_HTTP_PORT", daprd.http_port.to_string())
-        .env_remove("DAPR_API_TOKEN")
         .output()
         .unwrap();
     assert!(
@@ -271,11 +279,8 @@ fn a_reminder_fires_after_the_host_and_daprd_restart() {
 /// `daprd_http_port`; waits until it answers.
 fn start_ledger(port: u16, daprd_http_port: u16) -> Process {
     let ledger = Process(
-        Command::new(python_with_dapr_sdk())
-            .arg(common::repo().join("tests/python-client/ledger.py"))
+        python_script("ledger.py", daprd_http_port)
             .arg(port.to_string())
-            .env("DAPR_HTTP_PORT", daprd_http_port.to_string())
-            .env_remove("DAPR_API_TOKEN")
             .spawn()
             .unwrap(),
     );
