@@ -31,6 +31,13 @@
 //!   `wasmtime-dapr serve`, with and without 1-in-7 retries, on the durable
 //!   and the in-memory embedded broker and on daprd + redis (see
 //!   `support/pubsub.rs`; daprd skipped with the reason when unavailable).
+//! - `apps`: whole apps as their own processes behind one daprd + redis,
+//!   driven over HTTP: `wasmtime-dapr serve state_loop.wasm` against a
+//!   native Rust app on the `dapr` crate's client (this binary re-executed),
+//!   and `wasmtime-dapr serve orders.wasm` against the same app in Node.js
+//!   with the Dapr JavaScript SDK (`tests/bench-node`); req/s, latency, CPU
+//!   per 1,000 requests, memory and start time (see `support/apps.rs`;
+//!   skipped with the reason without redis-server, daprd or node).
 //!
 //! Tuning through the environment (defaults in brackets):
 //! `BENCH_ITERS` [20000], `BENCH_STATE_OPS` [2000], `BENCH_STATE_ROUNDS` [15],
@@ -42,7 +49,10 @@
 //! `tests/daprd/build.sh` prints); for `languages`: `BENCH_LANG_COLD_RUNS`
 //! [2; 0 skips the start section], `BENCH_LANG_CALLS` [1000], `BENCH_LANG_OPS` [2000],
 //! `BENCH_LANG_ROUNDS` [15], `BENCH_LANG_ENTRY_CALLS` [21]; for `spin`:
-//! `BENCH_SPIN_SECS` [5]; for `pubsub`: `BENCH_PUBSUB_EVENTS` [10000].
+//! `BENCH_SPIN_SECS` [5]; for `pubsub`: `BENCH_PUBSUB_EVENTS` [10000]; for
+//! `apps`: `BENCH_APPS_SECS` [5], `BENCH_APPS_WARMUP_SECS` [1],
+//! `BENCH_APPS_ROUNDS` [3], `BENCH_APPS_CPU_REQUESTS` [2000],
+//! `BENCH_APPS_STARTS` [5].
 
 #[path = "support/sidecar.rs"]
 mod sidecar;
@@ -56,6 +66,9 @@ mod spin;
 #[path = "support/pubsub.rs"]
 mod pubsub;
 
+#[path = "support/apps.rs"]
+mod apps;
+
 use std::convert::Infallible;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -67,7 +80,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::rt::TokioIo;
 use wasmtime_dapr::backend::sidecar::SidecarOptions;
 use wasmtime_dapr::blocks::EmbeddedComponent as _;
@@ -90,11 +103,16 @@ const GROUPS: &[&str] = &[
     "languages",
     "spin",
     "pubsub",
+    "apps",
 ];
 const WASMTIME_VERSION: &str = "48.0.8";
 const HELLO_BODY: &[u8] = b"Hello, world!";
 
 fn main() {
+    // The native app of group `apps`: this binary re-executed to serve.
+    if apps::serve_native_if_asked() {
+        return;
+    }
     // `cargo bench` passes `--bench`; everything that is not a flag is a group.
     let requested: Vec<String> = std::env::args()
         .skip(1)
@@ -136,6 +154,7 @@ fn main() {
             "languages" => languages::bench_languages(),
             "spin" => spin::bench_spin(),
             "pubsub" => pubsub::bench_pubsub(),
+            "apps" => apps::bench_apps(),
             _ => unreachable!(),
         };
         match result {
@@ -798,24 +817,38 @@ impl ChildGuard {
 
     /// Polls `GET /` until it answers 200; returns when that happened.
     fn wait_ready(&mut self, addr: SocketAddr, timeout: Duration) -> Result<Instant> {
+        self.poll_until("server", timeout, Duration::from_micros(500), || {
+            http_get_200(addr)
+        })
+    }
+
+    /// Calls `ready` every `interval` until it returns true; returns when
+    /// that happened. Fails when the process exits or `timeout` passes first.
+    fn poll_until(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+        interval: Duration,
+        mut ready: impl FnMut() -> bool,
+    ) -> Result<Instant> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait()? {
                 bail!(
-                    "server exited with {status} before answering; its stderr:\n{}",
+                    "{name} exited with {status} before it was ready; its log:\n{}",
                     self.log_tail()
                 );
             }
-            if http_get_200(addr) {
+            if ready() {
                 return Ok(Instant::now());
             }
             if Instant::now() > deadline {
                 bail!(
-                    "server did not answer 200 within {timeout:?}; its stderr:\n{}",
+                    "{name} was not ready within {timeout:?}; its log:\n{}",
                     self.log_tail()
                 );
             }
-            std::thread::sleep(Duration::from_micros(500));
+            std::thread::sleep(interval);
         }
     }
 }
@@ -856,7 +889,7 @@ fn dapr_binary() -> PathBuf {
 }
 
 fn dapr_serve_command(
-    hello: &Path,
+    component: impl AsRef<std::ffi::OsStr>,
     addr: SocketAddr,
     data_dir: &Path,
     cache_dir: &Path,
@@ -864,7 +897,7 @@ fn dapr_serve_command(
     let mut command = Command::new(dapr_binary());
     command
         .arg("serve")
-        .arg(hello)
+        .arg(component)
         .arg("--listen")
         .arg(addr.to_string())
         .arg("--data-dir")
@@ -997,31 +1030,103 @@ struct LoadResult {
     latency: Stats,
 }
 
-/// Warm-up, then the measured run, against `addr`.
+/// What every request of the load generator sends and the answer it
+/// expects; anything else counts as an error.
+#[derive(Clone)]
+struct Workload {
+    method: hyper::Method,
+    path_and_query: String,
+    /// The JSON body of the request with this sequence number, if any.
+    body: Option<fn(u64) -> String>,
+    status: u16,
+    /// The whole body expected, if checked.
+    answer: Option<Bytes>,
+}
+
+impl Workload {
+    /// `GET path_and_query`, answered 200 with `answer`.
+    fn get(path_and_query: &str, answer: &[u8]) -> Workload {
+        Workload {
+            method: hyper::Method::GET,
+            path_and_query: path_and_query.to_string(),
+            body: None,
+            status: 200,
+            answer: Some(Bytes::copy_from_slice(answer)),
+        }
+    }
+
+    fn request(&self, seq: u64) -> Result<hyper::Request<Full<Bytes>>> {
+        let request = hyper::Request::builder()
+            .method(self.method.clone())
+            .uri(&self.path_and_query)
+            .header(hyper::header::HOST, "127.0.0.1");
+        Ok(match self.body {
+            Some(body) => request
+                .header(hyper::header::CONTENT_TYPE, "application/json")
+                .body(Full::new(Bytes::from(body(seq))))?,
+            None => request.body(Full::new(Bytes::new()))?,
+        })
+    }
+
+    fn expects(&self, status: hyper::StatusCode, body: &[u8]) -> bool {
+        status == self.status && self.answer.as_ref().is_none_or(|answer| answer == body)
+    }
+}
+
+/// Warm-up, then the measured run of `GET /` answered `Hello, world!`,
+/// against `addr`.
 fn drive(addr: SocketAddr, conns: usize, warmup_secs: u64, secs: u64) -> Result<LoadResult> {
+    drive_with(
+        addr,
+        &Workload::get("/", HELLO_BODY),
+        conns,
+        Duration::from_secs(warmup_secs),
+        Duration::from_secs(secs),
+        MAX_REQUESTS,
+    )
+}
+
+/// `workload` against `addr` on `conns` keep-alive connections: `warmup`
+/// unmeasured, then measured until `duration` has passed or `limit`
+/// requests were sent.
+fn drive_with(
+    addr: SocketAddr,
+    workload: &Workload,
+    conns: usize,
+    warmup: Duration,
+    duration: Duration,
+    limit: u64,
+) -> Result<LoadResult> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        if warmup_secs > 0 {
-            load(addr, conns, Duration::from_secs(warmup_secs)).await?;
+        if !warmup.is_zero() {
+            load(addr, workload, conns, warmup, MAX_REQUESTS).await?;
         }
-        load(addr, conns, Duration::from_secs(secs)).await
+        load(addr, workload, conns, duration, limit).await
     })
 }
 
 /// At most this many requests per run, whatever the duration.
 const MAX_REQUESTS: u64 = 20_000_000;
 
-async fn load(addr: SocketAddr, conns: usize, duration: Duration) -> Result<LoadResult> {
+async fn load(
+    addr: SocketAddr,
+    workload: &Workload,
+    conns: usize,
+    duration: Duration,
+    limit: u64,
+) -> Result<LoadResult> {
     let issued = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let until = start + duration;
     let mut tasks = Vec::with_capacity(conns);
     for _ in 0..conns {
         let issued = issued.clone();
+        let workload = workload.clone();
         tasks.push(tokio::spawn(async move {
-            connection_loop(addr, until, issued).await
+            connection_loop(addr, &workload, until, issued, limit).await
         }));
     }
     let mut samples = Vec::new();
@@ -1043,11 +1148,14 @@ async fn load(addr: SocketAddr, conns: usize, duration: Duration) -> Result<Load
 }
 
 /// Sends requests one after another on one keep-alive connection until
-/// `until`; returns the latencies of the successful ones and the error count.
+/// `until` or until `issued` reaches `limit`; returns the latencies of the
+/// successful ones and the error count.
 async fn connection_loop(
     addr: SocketAddr,
+    workload: &Workload,
     until: Instant,
     issued: Arc<AtomicU64>,
+    limit: u64,
 ) -> Result<(Vec<u64>, u64)> {
     let mut samples = Vec::with_capacity(1 << 16);
     let mut errors = 0u64;
@@ -1060,16 +1168,18 @@ async fn connection_loop(
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);
         loop {
-            if Instant::now() >= until || issued.fetch_add(1, Ordering::Relaxed) >= MAX_REQUESTS {
+            if Instant::now() >= until {
+                break 'connect;
+            }
+            let seq = issued.fetch_add(1, Ordering::Relaxed);
+            if seq >= limit {
                 break 'connect;
             }
             if sender.ready().await.is_err() {
                 errors += 1;
                 continue 'connect;
             }
-            let request = hyper::Request::get("/")
-                .header(hyper::header::HOST, "127.0.0.1")
-                .body(Empty::<Bytes>::new())?;
+            let request = workload.request(seq)?;
             let start = Instant::now();
             // A server that never answers ends the run (as errors) shortly
             // after its end instead of hanging it.
@@ -1077,7 +1187,7 @@ async fn connection_loop(
                 let response = sender.send_request(request).await?;
                 let status = response.status();
                 let body = response.into_body().collect().await?.to_bytes();
-                anyhow::Ok(status == 200 && body == HELLO_BODY)
+                anyhow::Ok(workload.expects(status, &body))
             };
             let patience = tokio::time::Instant::from_std(until + Duration::from_secs(10));
             let outcome = match tokio::time::timeout_at(patience, answer).await {

@@ -23,7 +23,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::*;
 
-const APP_ID: &str = "bench";
+pub(crate) const APP_ID: &str = "bench";
 const CONCURRENCY: [usize; 2] = [1, 16];
 const TARGET_RATIO: f64 = 0.95;
 
@@ -79,11 +79,7 @@ pub fn bench_dapr() -> Result<()> {
             state: state_host.apps()[APP_ID].clone(),
             orders: orders_host.apps()[APP_ID].clone(),
         };
-        let channel = Endpoint::from_shared(endpoint)?
-            .connect_timeout(Duration::from_secs(2))
-            .tcp_nodelay(true)
-            .connect_lazy();
-        let native = Target::Native(DaprClient::new(channel));
+        let native = Target::Native(native_client(endpoint)?);
         // The key must exist before the gets.
         native.call(Op::Save, 1, 0).await?;
         guest.call(Op::Get, 1, 0).await?;
@@ -169,44 +165,13 @@ impl Target {
                 for _ in 0..n {
                     match op {
                         Op::Get => {
-                            let r = client
-                                .get_state(proto::GetStateRequest {
-                                    store_name: "statestore".into(),
-                                    key: "bench".into(),
-                                    consistency:
-                                        common::state_options::StateConsistency::ConsistencyEventual
-                                            as i32,
-                                    metadata: Default::default(),
-                                })
-                                .await?
-                                .into_inner();
+                            let r = native_get(&mut client).await?;
                             if r.data.is_empty() {
                                 bail!("native get: key `bench` missing");
                             }
                             std::hint::black_box(r);
                         }
-                        Op::Save => {
-                            let options = common::StateOptions {
-                                concurrency:
-                                    common::state_options::StateConcurrency::ConcurrencyLastWrite
-                                        as i32,
-                                consistency:
-                                    common::state_options::StateConsistency::ConsistencyEventual
-                                        as i32,
-                            };
-                            client
-                                .save_state(proto::SaveStateRequest {
-                                    store_name: "statestore".into(),
-                                    states: vec![common::StateItem {
-                                        key: "bench".into(),
-                                        value: vec![b'x'; 64],
-                                        etag: None,
-                                        metadata: Default::default(),
-                                        options: Some(options),
-                                    }],
-                                })
-                                .await?;
-                        }
+                        Op::Save => native_save(&mut client).await?,
                         Op::Publish => {
                             client
                                 .publish_event(proto::PublishEventRequest {
@@ -224,6 +189,53 @@ impl Target {
         }
         Ok(())
     }
+}
+
+/// The `dapr` crate's client on one channel with the host's settings (lazy
+/// connect, `TCP_NODELAY`).
+pub(crate) fn native_client(endpoint: String) -> Result<DaprClient<Channel>> {
+    let channel = Endpoint::from_shared(endpoint)?
+        .connect_timeout(Duration::from_secs(2))
+        .tcp_nodelay(true)
+        .connect_lazy();
+    Ok(DaprClient::new(channel))
+}
+
+/// `GetState` of key `bench` in `statestore`, eventual consistency.
+pub(crate) async fn native_get(
+    client: &mut DaprClient<Channel>,
+) -> Result<proto::GetStateResponse> {
+    Ok(client
+        .get_state(proto::GetStateRequest {
+            store_name: "statestore".into(),
+            key: "bench".into(),
+            consistency: common::state_options::StateConsistency::ConsistencyEventual as i32,
+            metadata: Default::default(),
+        })
+        .await?
+        .into_inner())
+}
+
+/// `SaveState` of 64 bytes `x` to key `bench` in `statestore`, last-write,
+/// eventual consistency.
+pub(crate) async fn native_save(client: &mut DaprClient<Channel>) -> Result<()> {
+    let options = common::StateOptions {
+        concurrency: common::state_options::StateConcurrency::ConcurrencyLastWrite as i32,
+        consistency: common::state_options::StateConsistency::ConsistencyEventual as i32,
+    };
+    client
+        .save_state(proto::SaveStateRequest {
+            store_name: "statestore".into(),
+            states: vec![common::StateItem {
+                key: "bench".into(),
+                value: vec![b'x'; 64],
+                etag: None,
+                metadata: Default::default(),
+                options: Some(options),
+            }],
+        })
+        .await?;
+    Ok(())
 }
 
 fn full_body(
@@ -469,7 +481,7 @@ async fn cpu(guest: &Target, native: &Target, calls: usize, daprd: u32, redis: u
 }
 
 /// utime + stime of `/proc/<pid>/stat`, in clock ticks (all threads).
-fn cpu_ticks(pid: &str) -> Result<u64> {
+pub(crate) fn cpu_ticks(pid: &str) -> Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .with_context(|| format!("/proc/{pid}/stat"))?;
     // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
@@ -481,7 +493,7 @@ fn cpu_ticks(pid: &str) -> Result<u64> {
     Ok(fields[11].parse::<u64>()? + fields[12].parse::<u64>()?)
 }
 
-fn clock_ticks_per_s() -> f64 {
+pub(crate) fn clock_ticks_per_s() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
         .output()
@@ -568,7 +580,7 @@ pub(crate) struct Daprd {
 
 impl Daprd {
     /// daprd for app `APP_ID` without an app channel.
-    fn start(daprd: &Path, dir: &Path) -> Result<Daprd> {
+    pub(crate) fn start(daprd: &Path, dir: &Path) -> Result<Daprd> {
         Self::start_for(daprd, dir, APP_ID, None, "")
     }
 
@@ -676,29 +688,17 @@ fn spawn_logged(mut command: Command, log: PathBuf) -> Result<ChildGuard> {
     Ok(ChildGuard { child, log })
 }
 
+/// Waits until `ready` (polled every 50 ms), failing when `process` exits
+/// or `timeout` passes first.
 pub(crate) fn wait_until(
     process: &mut ChildGuard,
     name: &str,
     timeout: Duration,
-    mut ready: impl FnMut() -> bool,
+    ready: impl FnMut() -> bool,
 ) -> Result<()> {
-    let deadline = Instant::now() + timeout;
-    while !ready() {
-        if let Some(status) = process.child.try_wait()? {
-            bail!(
-                "{name} exited with {status}; its log:\n{}",
-                process.log_tail()
-            );
-        }
-        if Instant::now() > deadline {
-            bail!(
-                "{name} not ready within {timeout:?}; its log:\n{}",
-                process.log_tail()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
+    process
+        .poll_until(name, timeout, Duration::from_millis(50), ready)
+        .map(drop)
 }
 
 fn redis_ping(port: u16) -> bool {
@@ -714,14 +714,31 @@ fn redis_ping(port: u16) -> bool {
 
 /// The status of one `GET path` on a fresh connection.
 pub(crate) fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    http_status_of(addr, "GET", path, None)
+}
+
+/// The status of one `method path` on a fresh connection, with a JSON
+/// `body` if given.
+pub(crate) fn http_status_of(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+) -> Option<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .ok()?;
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    let mut request = request.into_bytes();
+    request.extend_from_slice(body.unwrap_or_default());
+    stream.write_all(&request).ok()?;
     let mut buf = Vec::new();
     let _ = stream.read_to_end(&mut buf);
     String::from_utf8_lossy(&buf)
