@@ -80,7 +80,7 @@ test: build
     cargo test --release --manifest-path {{guests}} -p conformance-runner --target x86_64-unknown-linux-gnu
 
 # The benchmarks (see BENCHMARKS.md); optionally only some groups
-# (instantiate, state, serve, cold-start, dapr, languages, spin, pubsub).
+# (instantiate, state, serve, cold-start, dapr, languages, spin, pubsub, apps).
 # wasmtime-cli, which `serve` and `spin` compare against, is installed only
 # when one of them runs.
 bench *groups: build
