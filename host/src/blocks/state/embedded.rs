@@ -68,16 +68,26 @@ pub trait Rows {
 }
 
 /// The storage engine behind a state store.
+///
+/// Every operation runs on the calling (async) thread when it can finish
+/// without waiting: reads always, writes unless another writer holds the
+/// store. Only a write that would wait moves to Tokio's blocking pool.
 pub trait RowStore: Send + Sync + 'static {
-    /// Whether [`RowStore::atomic`] blocks the thread (it then runs on Tokio's
-    /// blocking pool).
-    const BLOCKING: bool;
-
     /// The clock that decides expiry.
     fn clock(&self) -> &Clock;
 
+    /// Runs `f`, which only reads, over the rows as last committed.
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Rows) -> BackendResult<T>) -> BackendResult<T>;
+
+    /// Runs `f` over the rows atomically (as [`RowStore::atomic`]) if that
+    /// needs no waiting for another writer; else hands `f` back unrun.
+    fn try_atomic<T, F>(&self, f: F) -> Result<BackendResult<T>, F>
+    where
+        F: FnOnce(&mut dyn Rows) -> BackendResult<T>;
+
     /// Runs `f` over the rows atomically: its writes take effect only if it
-    /// returns `Ok`, and no other scope interleaves with it.
+    /// returns `Ok`, and no other scope interleaves with it. May block the
+    /// thread while another writer holds the store.
     fn atomic<T>(&self, f: impl FnOnce(&mut dyn Rows) -> BackendResult<T>) -> BackendResult<T>;
 }
 
@@ -96,25 +106,31 @@ impl<E: RowStore> AppView<E> {
         }
     }
 
-    /// Runs `f` atomically with the current time, off the async threads if
-    /// the engine blocks.
-    async fn run<T, F>(&self, f: F) -> BackendResult<T>
+    /// Runs `f` atomically with the current time: in place, or on the
+    /// blocking pool if the store is held by another writer.
+    async fn write<T, F>(&self, f: F) -> BackendResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Rows, i64) -> BackendResult<T> + Send + 'static,
     {
-        let engine = self.engine.clone();
-        let job = move || {
-            let now = engine.clock().now_ms();
-            engine.atomic(|rows| f(rows, now))
-        };
-        if E::BLOCKING {
-            tokio::task::spawn_blocking(job)
-                .await
-                .map_err(Error::internal)?
-        } else {
-            job()
+        let now = self.engine.clock().now_ms();
+        match self.engine.try_atomic(move |rows| f(rows, now)) {
+            Ok(out) => out,
+            Err(job) => {
+                let engine = self.engine.clone();
+                tokio::task::spawn_blocking(move || engine.atomic(job))
+                    .await
+                    .map_err(Error::internal)?
+            }
         }
+    }
+
+    /// The live row of `key` (an expired one reads as missing; the store's
+    /// purge removes it).
+    fn load(&self, key: &str) -> BackendResult<Option<Record>> {
+        let now = self.engine.clock().now_ms();
+        let record = self.engine.read(|rows| rows.load(key))?;
+        Ok(record.filter(|record| record.is_live(now)))
     }
 }
 
@@ -122,16 +138,13 @@ impl<E: RowStore> AppView<E> {
 impl<E: RowStore> StateStore for AppView<E> {
     async fn get(&self, key: &str, _: Consistency, _: &Metadata) -> BackendResult<Option<Value>> {
         let key = scoped(&self.prefix, key)?;
-        let record = self
-            .run(move |rows, now| load_live(rows, &key, now))
-            .await?;
-        Ok(record.map(to_value))
+        Ok(self.load(&key)?.map(to_value))
     }
 
     async fn save(&self, items: Vec<SaveItem>) -> BackendResult<()> {
         for item in items {
             let prefix = self.prefix.clone();
-            self.run(move |rows, now| save_item(rows, &prefix, item, now))
+            self.write(move |rows, now| save_item(rows, &prefix, item, now))
                 .await?;
         }
         Ok(())
@@ -139,13 +152,13 @@ impl<E: RowStore> StateStore for AppView<E> {
 
     async fn delete(&self, item: DeleteItem) -> BackendResult<()> {
         let prefix = self.prefix.clone();
-        self.run(move |rows, now| delete_item(rows, &prefix, item, now))
+        self.write(move |rows, now| delete_item(rows, &prefix, item, now))
             .await
     }
 
     async fn transact(&self, operations: Vec<Operation>, _: &Metadata) -> BackendResult<()> {
         let prefix = self.prefix.clone();
-        self.run(move |rows, now| {
+        self.write(move |rows, now| {
             operations.into_iter().try_for_each(|op| match op {
                 Operation::Upsert(item) => save_item(rows, &prefix, item, now),
                 Operation::Delete(item) => delete_item(rows, &prefix, item, now),
@@ -156,8 +169,7 @@ impl<E: RowStore> StateStore for AppView<E> {
 
     async fn query(&self, query: &str, _: &Metadata) -> BackendResult<QueryResponse> {
         let query = Query::parse(query)?;
-        let prefix = self.prefix.clone();
-        let rows = self.run(move |rows, _| rows.scan(&prefix)).await?;
+        let rows = self.engine.read(|rows| rows.scan(&self.prefix))?;
         let now = self.engine.clock().now_ms();
         let candidates = rows
             .into_iter()
@@ -181,11 +193,11 @@ impl<E: RowStore> StateStore for AppView<E> {
                 Error::InvalidArgument(format!("{text:?} is not a cursor this store returned"))
             })?,
         };
-        let prefix = self.prefix.clone();
+        let now = self.engine.clock().now_ms();
         // One key past the page says whether another page follows.
         let mut keys = self
-            .run(move |rows, now| rows.keys(&prefix, now, offset, limit.saturating_add(1)))
-            .await?;
+            .engine
+            .read(|rows| rows.keys(&self.prefix, now, offset, limit.saturating_add(1)))?;
         let more = keys.len() > limit as usize;
         keys.truncate(limit as usize);
         let next = offset.saturating_add(keys.len() as u64);
@@ -207,7 +219,7 @@ impl<E: RowStore> StateStore for AppView<E> {
     async fn swap(&self, key: &str, expected: Option<&str>, data: Vec<u8>) -> BackendResult<bool> {
         let key = scoped(&self.prefix, key)?;
         let expected = expected.map(str::to_string);
-        self.run(move |rows, now| {
+        self.write(move |rows, now| {
             let current = load_live(rows, &key, now)?;
             if current.as_ref().map(|r| &r.etag) != expected.as_ref() {
                 return Ok(false);
@@ -356,6 +368,9 @@ pub mod conformance {
         pub b: Arc<dyn StateStore>,
         /// The store's clock (unix ms).
         pub clock: Arc<AtomicI64>,
+        /// Where the store keeps its files, if anywhere; removed with the
+        /// fixture.
+        pub dir: Option<tempfile::TempDir>,
     }
 
     /// Generates one `#[tokio::test]` per check for a fixture constructor.

@@ -42,11 +42,22 @@ impl MemoryStateStore {
     }
 }
 
+/// Nothing here waits for long: every scope runs in place under the map's
+/// lock.
 impl RowStore for MemoryStateStore {
-    const BLOCKING: bool = false;
-
     fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Rows) -> BackendResult<T>) -> BackendResult<T> {
+        self.atomic(f)
+    }
+
+    fn try_atomic<T, F>(&self, f: F) -> Result<BackendResult<T>, F>
+    where
+        F: FnOnce(&mut dyn Rows) -> BackendResult<T>,
+    {
+        Ok(self.atomic(f))
     }
 
     fn atomic<T>(&self, f: impl FnOnce(&mut dyn Rows) -> BackendResult<T>) -> BackendResult<T> {
@@ -154,6 +165,7 @@ mod tests {
             a: store.for_app("a"),
             b: store.for_app("b"),
             clock: cell,
+            dir: None,
         }
     }
 
