@@ -164,8 +164,15 @@ struct CommonArgs {
     /// gRPC message to and from daprd (match daprd's --max-body-size).
     #[arg(long, value_name = "SIZE", default_value = "4Mi")]
     max_body_size: ByteSize,
+    /// How many HTTP requests one instance serves (1: a fresh instance
+    /// for every request). Only for apps that keep nothing across requests:
+    /// a request sees what earlier ones left in the instance's memory.
+    /// Not for JavaScript components, which answer one request per instance.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    max_instance_reuse_count: u32,
     /// A TOML file of per-app settings (`[apps.ID]`: timeout, memory-limit,
-    /// max-instances, max-queued, max-body-size) over the flags above.
+    /// max-instances, max-queued, max-body-size, max-instance-reuse-count)
+    /// over the flags above.
     #[arg(long, value_name = "FILE")]
     runtime_config: Option<PathBuf>,
     /// Preopen a host directory: HOST or HOST::GUEST.
@@ -356,6 +363,9 @@ fn options(
     if common.max_instances == Some(0) {
         bail!("--max-instances must be at least 1");
     }
+    if common.max_instance_reuse_count == 0 {
+        bail!("--max-instance-reuse-count must be at least 1");
+    }
     let memory_bytes = common
         .memory_limit
         .checked_mul(1 << 20)
@@ -366,6 +376,7 @@ fn options(
         max_instances: common.max_instances,
         max_queued: common.max_queued,
         max_body_bytes: common.max_body_size.0,
+        max_instance_reuse: common.max_instance_reuse_count,
         ..Limits::default()
     };
     let runtime_file = match &common.runtime_config {

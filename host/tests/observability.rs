@@ -100,6 +100,56 @@ fn metrics_count_requests_host_calls_and_instances() {
     assert_eq!(http(ops, "POST", "/metrics", b"").0, 405);
 }
 
+/// With `--max-instance-reuse-count 3` an instance serves three requests,
+/// then a fresh one takes over; an instance whose request trapped is
+/// dropped, not reused.
+#[test]
+fn instances_are_reused_up_to_the_count_and_never_after_a_trap() {
+    let data = tempfile::tempdir().unwrap();
+    let faults = common::guest("faults.wasm");
+    let server = Serve::start(&[
+        faults.to_str().unwrap(),
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--metrics",
+        "127.0.0.1:0",
+        "--max-instance-reuse-count",
+        "3",
+    ]);
+    let ops = server.metrics_addr();
+    let instantiations = || {
+        let metrics = text(&http(ops, "GET", "/metrics", b"").1);
+        sample(
+            &metrics,
+            r#"wasmtime_dapr_instantiations_total{app="faults"}"#,
+        )
+        .unwrap_or(0.0)
+    };
+    let ok = || assert_eq!(server.request("GET", "/ok", b""), (200, b"ok".to_vec()));
+    let before = instantiations();
+    ok();
+    ok();
+    ok();
+    assert_eq!(
+        instantiations() - before,
+        1.0,
+        "three requests, one instance"
+    );
+    ok();
+    assert_eq!(
+        instantiations() - before,
+        2.0,
+        "the fourth needs a fresh one"
+    );
+    assert_eq!(server.request("GET", "/trap", b"").0, 500);
+    ok();
+    assert_eq!(
+        instantiations() - before,
+        3.0,
+        "the instance that trapped is not reused"
+    );
+}
+
 /// While the only instance spins and nothing may queue, the app is not
 /// ready (and refuses with 503, counted); after the deadline it is again.
 #[test]

@@ -9,6 +9,7 @@
 //! max-queued = 16         # requests waiting for an instance before 503
 //! max-body-size = "16Mi"  # bodies, state values, gRPC messages
 //! actor-idle-timeout = 600  # seconds an actor stays active without a call
+//! max-instance-reuse-count = 1  # HTTP requests per instance (1: fresh each)
 //!
 //! [apps.orders.grants]    # once present, whatever is not granted is denied
 //! state = ["statestore"]
@@ -60,6 +61,8 @@ pub struct AppSettings {
     /// Seconds an actor stays active without a call, for an actor type
     /// that sets no idle timeout of its own.
     pub actor_idle_timeout: Option<f64>,
+    /// HTTP requests one instance serves (1: a fresh instance each).
+    pub max_instance_reuse_count: Option<u32>,
     /// The names the app may use, by grant key (see [`Grants`]); once
     /// present, everything else is denied.
     pub grants: Option<BTreeMap<String, Vec<String>>>,
@@ -181,6 +184,12 @@ impl AppSettings {
         if let Some(n) = self.max_queued {
             limits.max_queued = n;
         }
+        if let Some(n) = self.max_instance_reuse_count {
+            if n == 0 {
+                bail!("max-instance-reuse-count must be at least 1");
+            }
+            limits.max_instance_reuse = n;
+        }
         if let Some(Size(size)) = self.max_body_size {
             limits.max_body_bytes = size.0;
         }
@@ -212,6 +221,7 @@ mod tests {
             max-queued = 0
             max-body-size = 1048576
             actor-idle-timeout = 90
+            max-instance-reuse-count = 100
             "#,
         )
         .unwrap();
@@ -223,6 +233,7 @@ mod tests {
         assert_eq!(orders.max_queued, 0);
         assert_eq!(orders.max_body_bytes, 1 << 20);
         assert_eq!(orders.actor_idle_timeout, Duration::from_secs(90));
+        assert_eq!(orders.max_instance_reuse, 100);
     }
 
     #[test]
@@ -274,6 +285,9 @@ mod tests {
         assert!(error("[apps.a]\ntimeout = 1e30").contains("timeout = 1e30"));
         assert!(error("[apps.a]\ntimeout = -1").contains("[apps.a]"));
         assert!(error("[apps.a]\nmax-instances = 0").contains("max-instances"));
+        assert!(
+            error("[apps.a]\nmax-instance-reuse-count = 0").contains("max-instance-reuse-count")
+        );
         assert!(error("apps = 3").contains("invalid type"));
     }
 }

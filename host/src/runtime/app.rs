@@ -1,14 +1,14 @@
 //! A loaded component serving one app id: what it exports, and how each kind
 //! of inbound call runs in a fresh instance with limits.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi_http::WasiHttpView;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use super::engine::Runtime;
@@ -51,6 +51,16 @@ pub struct App {
     command: Option<CommandPre<HostState>>,
     pub(super) actor: Option<ActorIndices>,
     pub(super) pre: InstancePre<HostState>,
+    /// HTTP instances waiting for their next request (`max_instance_reuse`
+    /// above 1).
+    idle: Arc<Mutex<Vec<IdleInstance>>>,
+}
+
+/// An instance that served HTTP requests and may serve more.
+struct IdleInstance {
+    store: Store<HostState>,
+    proxy: Proxy,
+    served: u32,
 }
 
 impl Exports {
@@ -100,6 +110,7 @@ impl App {
             command,
             actor,
             pre,
+            idle: Arc::default(),
         }
     }
 
@@ -412,21 +423,37 @@ impl App {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let proxy = self.proxy.clone().ok_or_else(|| {
+        let proxy_pre = self.proxy.clone().ok_or_else(|| {
             anyhow!(
                 "app `{}` does not export wasi:http/incoming-handler",
                 self.id
             )
         })?;
         let slot = self.admission.admit(Queueing::Bounded).await?;
-        let mut store = self.new_store(&[])?;
+        let timeout = self.limits.timeout;
+        let idle = self.idle.lock().unwrap().pop();
+        let (mut store, instance, served) = match idle {
+            Some(IdleInstance {
+                mut store,
+                proxy,
+                served,
+            }) => {
+                store.data_mut().restart_deadline(timeout);
+                (store, Some(proxy), served)
+            }
+            None => (self.new_store(&[])?, None, 0),
+        };
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let request = store.data_mut().http().new_incoming_request(
             wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http,
             request,
         )?;
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
-        let timeout = self.limits.timeout;
+        // An instance that served this request well serves the next one too,
+        // up to the reuse count; at most `max_instances` wait, so idle and
+        // running ones together stay within the app's share of the slots.
+        let keep = (served + 1 < self.limits.max_instance_reuse)
+            .then(|| (self.idle.clone(), self.admission.instances() as usize));
         // The guest runs on this task until it sets the response; only if it
         // is still running then (streaming the body) does it move to its own
         // task, holding the instance slot until it ends. Small responses
@@ -437,17 +464,31 @@ impl App {
             async move {
                 let _slot = slot;
                 let call = async {
-                    let proxy = proxy.instantiate_async(&mut store).await?;
+                    let proxy = match instance {
+                        Some(proxy) => proxy,
+                        None => proxy_pre.instantiate_async(&mut store).await?,
+                    };
                     proxy
                         .wasi_http_incoming_handler()
                         .call_handle(&mut store, request, outparam)
                         .await?;
-                    anyhow::Ok(())
+                    anyhow::Ok(proxy)
                 };
-                match tokio::time::timeout(grace(timeout), call).await {
-                    Ok(result) => result,
-                    Err(_) => Err(anyhow!("exceeded the {timeout:?} deadline")),
+                let proxy = match tokio::time::timeout(grace(timeout), call).await {
+                    Ok(result) => result?,
+                    Err(_) => return Err(anyhow!("exceeded the {timeout:?} deadline")),
+                };
+                if let Some((idle, most)) = keep {
+                    let mut idle = idle.lock().unwrap();
+                    if idle.len() < most {
+                        idle.push(IdleInstance {
+                            store,
+                            proxy,
+                            served: served + 1,
+                        });
+                    }
                 }
+                Ok(())
             },
             TraceContext::current(),
         ));

@@ -36,6 +36,11 @@ pub struct Limits {
     /// How long an actor of this app stays active without a call, for an
     /// actor type that sets no idle timeout of its own.
     pub actor_idle_timeout: Duration,
+    /// How many HTTP requests one instance serves. 1 (the default) gives
+    /// every request a fresh instance; more is for apps that keep nothing
+    /// across requests, since a later request sees what an earlier one left
+    /// in the instance's memory.
+    pub max_instance_reuse: u32,
 }
 
 impl Default for Limits {
@@ -47,6 +52,7 @@ impl Default for Limits {
             max_queued: 64,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             actor_idle_timeout: crate::blocks::actors::DEFAULT_IDLE_TIMEOUT,
+            max_instance_reuse: 1,
         }
     }
 }
