@@ -947,6 +947,7 @@ fn bench_serve() -> Result<()> {
     let conns = env_usize("BENCH_SERVE_CONNS", 16).max(1);
     let secs = env_usize("BENCH_SERVE_SECS", 10).max(1) as u64;
     let warmup_secs = env_usize("BENCH_SERVE_WARMUP_SECS", 2) as u64;
+    let reuse = env_usize("BENCH_SERVE_REUSE", 1000).max(2);
     let hello = guest("hello")?;
     let wasmtime = wasmtime_cli();
     if !wasmtime.is_file() {
@@ -973,75 +974,81 @@ fn bench_serve() -> Result<()> {
          GET / on 127.0.0.1, {warmup_secs} s warm-up then {secs} s measured per server"
     );
     println!(
-        "both servers: one fresh instance per request (wasmtime serve given --max-instance-reuse-count 1, its WASIp2 default)"
+        "both servers given the same --max-instance-reuse-count: 1 (a fresh instance per request, \
+         the default of both) then {reuse} (BENCH_SERVE_REUSE)"
     );
+    for reuse in [1, reuse] {
+        println!("-- --max-instance-reuse-count {reuse}");
+        let mut results = Vec::new();
+        // wasmtime-dapr serve
+        {
+            let addr = free_addr()?;
+            let mut command = dapr_serve_command(
+                &hello,
+                addr,
+                &dir.path().join("data"),
+                &dir.path().join("cache"),
+            );
+            command
+                .arg("--max-instance-reuse-count")
+                .arg(reuse.to_string());
+            println!("server A: {}", describe(&command));
+            let mut server = ChildGuard::spawn(command, dir.path().join("dapr.log"))?;
+            server.wait_ready(addr, Duration::from_secs(120))?;
+            results.push((
+                "wasmtime-dapr serve".to_string(),
+                drive(addr, conns, warmup_secs, secs)?,
+            ));
+        }
+        // wasmtime serve
+        {
+            let addr = free_addr()?;
+            let mut command = Command::new(&wasmtime);
+            command
+                .arg("serve")
+                .arg("-S")
+                .arg("cli=y")
+                .arg("--max-instance-reuse-count")
+                .arg(reuse.to_string())
+                .arg("--addr")
+                .arg(addr.to_string())
+                .arg(&hello);
+            println!("server B: {}   ({version})", describe(&command));
+            let mut server = ChildGuard::spawn(command, dir.path().join("wasmtime.log"))?;
+            server.wait_ready(addr, Duration::from_secs(120))?;
+            results.push((
+                format!(
+                    "wasmtime serve {}",
+                    version.split_whitespace().nth(1).unwrap_or("")
+                ),
+                drive(addr, conns, warmup_secs, secs)?,
+            ));
+        }
 
-    let mut results = Vec::new();
-    // wasmtime-dapr serve
-    {
-        let addr = free_addr()?;
-        let command = dapr_serve_command(
-            &hello,
-            addr,
-            &dir.path().join("data"),
-            &dir.path().join("cache"),
-        );
-        println!("server A: {}", describe(&command));
-        let mut server = ChildGuard::spawn(command, dir.path().join("dapr.log"))?;
-        server.wait_ready(addr, Duration::from_secs(120))?;
-        results.push((
-            "wasmtime-dapr serve".to_string(),
-            drive(addr, conns, warmup_secs, secs)?,
-        ));
-    }
-    // wasmtime serve
-    {
-        let addr = free_addr()?;
-        let mut command = Command::new(&wasmtime);
-        command
-            .arg("serve")
-            .arg("-S")
-            .arg("cli=y")
-            .arg("--max-instance-reuse-count")
-            .arg("1")
-            .arg("--addr")
-            .arg(addr.to_string())
-            .arg(&hello);
-        println!("server B: {}   ({version})", describe(&command));
-        let mut server = ChildGuard::spawn(command, dir.path().join("wasmtime.log"))?;
-        server.wait_ready(addr, Duration::from_secs(120))?;
-        results.push((
-            format!(
-                "wasmtime serve {}",
-                version.split_whitespace().nth(1).unwrap_or("")
-            ),
-            drive(addr, conns, warmup_secs, secs)?,
-        ));
-    }
-
-    println!(
-        "{:<24}  {:>9}  {:>6}  {:>10}  {:>9}  {:>9}  {:>9}",
-        "server", "requests", "errors", "req/s", "p50 us", "p99 us", "mean us"
-    );
-    for (name, r) in &results {
         println!(
-            "{:<24}  {:>9}  {:>6}  {:>10.0}  {:>9}  {:>9}  {:>9}",
-            name,
-            r.latency.n,
-            r.errors,
-            r.rps,
-            us(r.latency.p50),
-            us(r.latency.p99),
-            us(r.latency.mean)
+            "{:<24}  {:>9}  {:>6}  {:>10}  {:>9}  {:>9}  {:>9}",
+            "server", "requests", "errors", "req/s", "p50 us", "p99 us", "mean us"
+        );
+        for (name, r) in &results {
+            println!(
+                "{:<24}  {:>9}  {:>6}  {:>10.0}  {:>9}  {:>9}  {:>9}",
+                name,
+                r.latency.n,
+                r.errors,
+                r.rps,
+                us(r.latency.p50),
+                us(r.latency.p99),
+                us(r.latency.mean)
+            );
+        }
+        let (a, b) = (&results[0].1, &results[1].1);
+        println!(
+            "ratio wasmtime-dapr / wasmtime (reuse {reuse}): req/s {:.2}x   p50 latency {:.2}x   p99 latency {:.2}x",
+            a.rps / b.rps,
+            a.latency.p50 / b.latency.p50,
+            a.latency.p99 / b.latency.p99
         );
     }
-    let (a, b) = (&results[0].1, &results[1].1);
-    println!(
-        "ratio wasmtime-dapr / wasmtime: req/s {:.2}x   p50 latency {:.2}x   p99 latency {:.2}x",
-        a.rps / b.rps,
-        a.latency.p50 / b.latency.p50,
-        a.latency.p99 / b.latency.p99
-    );
     Ok(())
 }
 

@@ -667,7 +667,8 @@ impl AppProcess {
 }
 
 /// `wasmtime-dapr serve bench=COMPONENT` on `addr`, its environment cleared
-/// of Dapr settings.
+/// of Dapr settings, each instance serving `BENCH_APPS_REUSE` requests
+/// (default 1: a fresh instance per request, `serve`'s default).
 fn serve_command(component: &Path, addr: SocketAddr, data_dir: &Path, cache_dir: &Path) -> Command {
     let mut command = dapr_serve_command(
         format!("{APP_ID}={}", component.display()),
@@ -675,6 +676,10 @@ fn serve_command(component: &Path, addr: SocketAddr, data_dir: &Path, cache_dir:
         data_dir,
         cache_dir,
     );
+    let reuse = env_usize("BENCH_APPS_REUSE", 1).max(1);
+    command
+        .arg("--max-instance-reuse-count")
+        .arg(reuse.to_string());
     without_dapr_env(&mut command);
     command
 }
