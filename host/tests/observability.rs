@@ -100,17 +100,27 @@ fn metrics_count_requests_host_calls_and_instances() {
     assert_eq!(http(ops, "POST", "/metrics", b"").0, 405);
 }
 
+/// `serve faults.wasm` with `extra` flags and a data directory of its own
+/// (kept as long as the server runs).
+fn serve_faults(extra: &[&str]) -> (Serve, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let faults = common::guest("faults.wasm");
+    let mut args = vec![
+        faults.to_str().unwrap().to_string(),
+        "--data-dir".into(),
+        data.path().to_str().unwrap().into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    (Serve::start(&args), data)
+}
+
 /// With `--max-instance-reuse-count 3` an instance serves three requests,
 /// then a fresh one takes over; an instance whose request trapped is
 /// dropped, not reused.
 #[test]
 fn instances_are_reused_up_to_the_count_and_never_after_a_trap() {
-    let data = tempfile::tempdir().unwrap();
-    let faults = common::guest("faults.wasm");
-    let server = Serve::start(&[
-        faults.to_str().unwrap(),
-        "--data-dir",
-        data.path().to_str().unwrap(),
+    let (server, _data) = serve_faults(&[
         "--metrics",
         "127.0.0.1:0",
         "--max-instance-reuse-count",
@@ -154,12 +164,7 @@ fn instances_are_reused_up_to_the_count_and_never_after_a_trap() {
 /// ready (and refuses with 503, counted); after the deadline it is again.
 #[test]
 fn readiness_follows_overload_and_rejections_are_counted() {
-    let data = tempfile::tempdir().unwrap();
-    let faults = common::guest("faults.wasm");
-    let server = Serve::start(&[
-        faults.to_str().unwrap(),
-        "--data-dir",
-        data.path().to_str().unwrap(),
+    let (server, _data) = serve_faults(&[
         "--max-instances",
         "1",
         "--max-queued",

@@ -103,18 +103,8 @@ pub fn bench_apps() -> Result<()> {
     let knobs = Knobs::from_env();
     let state_loop = guest("state_loop")?;
     let orders = guest("orders")?;
-    if !on_path("redis-server") {
-        println!(
-            "SKIPPED: redis-server is not on PATH (Debian/Ubuntu: apt-get install -y redis-server)"
-        );
+    let Some(daprd) = super::sidecar::redis_and_daprd() else {
         return Ok(());
-    }
-    let daprd = match find_daprd() {
-        Ok(path) => path,
-        Err(why) => {
-            println!("SKIPPED: no daprd: {why:#}");
-            return Ok(());
-        }
     };
     let dir = tempfile::tempdir()?;
     let sidecar_dir = dir.path().join("daprd");

@@ -25,7 +25,27 @@ use super::*;
 
 pub(crate) const APP_ID: &str = "bench";
 const CONCURRENCY: [usize; 2] = [1, 16];
-const TARGET_RATIO: f64 = 0.95;
+/// Target guest/native throughput with one op per call, and with a batch.
+const TARGET_RATIO: f64 = 0.90;
+const TARGET_RATIO_BATCH: f64 = 0.98;
+
+/// The daprd to run, when it and `redis-server` are there; else prints why
+/// the group is skipped.
+pub(crate) fn redis_and_daprd() -> Option<PathBuf> {
+    if !on_path("redis-server") {
+        println!(
+            "SKIPPED: redis-server is not on PATH (Debian/Ubuntu: apt-get install -y redis-server)"
+        );
+        return None;
+    }
+    match find_daprd() {
+        Ok(path) => Some(path),
+        Err(why) => {
+            println!("SKIPPED: no daprd: {why:#}");
+            None
+        }
+    }
+}
 
 pub fn bench_dapr() -> Result<()> {
     let ops = env_usize("BENCH_DAPR_OPS", 3_000).max(16);
@@ -34,18 +54,8 @@ pub fn bench_dapr() -> Result<()> {
     let cpu_calls = env_usize("BENCH_DAPR_CPU_CALLS", 5_000).max(16);
     let state_loop = guest("state_loop")?;
     let orders = guest("orders")?;
-    if !on_path("redis-server") {
-        println!(
-            "SKIPPED: redis-server is not on PATH (Debian/Ubuntu: apt-get install -y redis-server)"
-        );
+    let Some(daprd) = redis_and_daprd() else {
         return Ok(());
-    }
-    let daprd = match find_daprd() {
-        Ok(path) => path,
-        Err(why) => {
-            println!("SKIPPED: no daprd: {why:#}");
-            return Ok(());
-        }
     };
     let dir = tempfile::tempdir()?;
     let sidecar = Daprd::start(&daprd, dir.path())?;
@@ -376,7 +386,12 @@ async fn measure(
             median(&native_cell.ops_per_s),
         );
         let ratio = g / nat;
-        let met = ratio >= TARGET_RATIO;
+        let met = ratio
+            >= if *n == 1 {
+                TARGET_RATIO
+            } else {
+                TARGET_RATIO_BATCH
+            };
         if !met {
             missed.push(format!("{} c={conc} {n} op/call: {ratio:.3}", op.name()));
         }
@@ -425,10 +440,12 @@ async fn measure(
         );
     }
     if missed.is_empty() {
-        println!("target guest/native op/s >= {TARGET_RATIO}: MET everywhere");
+        println!(
+            "target guest/native op/s >= {TARGET_RATIO} (1 op/call), >= {TARGET_RATIO_BATCH} (batch): MET everywhere"
+        );
     } else {
         println!(
-            "target guest/native op/s >= {TARGET_RATIO}: MISSED for {}",
+            "target guest/native op/s >= {TARGET_RATIO} (1 op/call), >= {TARGET_RATIO_BATCH} (batch): MISSED for {}",
             missed.join("; ")
         );
     }
