@@ -28,8 +28,8 @@ use hyper::service::service_fn;
 use tonic::transport::Channel;
 
 use super::sidecar::{
-    APP_ID, Daprd, clock_ticks_per_s, cpu_ticks, find_daprd, http_status, http_status_of,
-    native_client, native_get, native_save, on_path, version_of,
+    APP_ID, Daprd, clock_ticks_per_s, cpu_ticks, http_status, http_status_of, native_client,
+    native_get, native_save, on_path, version_of,
 };
 use super::*;
 
