@@ -157,6 +157,15 @@ impl App {
 
     /// A fresh store for one call of this app (its deadline starts now).
     pub fn new_store(&self, args: &[String]) -> Result<Store<HostState>> {
+        if self.limits.max_instance_reuse > 1 {
+            // Idle HTTP instances give way, so that with this one the app
+            // holds no more instance slots than its limit.
+            let (limit, busy) = (self.admission.instances(), self.admission.busy());
+            let mut idle = self.idle.lock().unwrap();
+            while !idle.is_empty() && idle.len() + busy as usize > limit as usize {
+                idle.pop();
+            }
+        }
         crate::metrics::metrics().instantiation(&self.id);
         self.runtime
             .new_store(&self.limits, self.components.clone(), args)
