@@ -248,9 +248,7 @@ fn state_pair(
     for (w, &(op, n)) in STATE_WORKLOADS.iter().enumerate() {
         for conc in CONCURRENCY {
             let (ra, rb) = (&runs[&(w, conc, 0)], &runs[&(w, conc, 1)]);
-            let (a_rps, b_rps) = (median(&ra.rps), median(&rb.rps));
-            let (a_p50, b_p50) = (median(&ra.p50), median(&rb.p50));
-            let (a_p99, b_p99) = (median(&ra.p99), median(&rb.p99));
+            let ((a_rps, a_p50, a_p99), (b_rps, b_p50, b_p99)) = (ra.medians(), rb.medians());
             println!(
                 "{:<5} {:>3} {:>5}  {:>8.0} {:>8.0}  {:>8.0} {:>8.0}  {:>9} {:>9}  {:>9} {:>9}  {:>9.3} {:>7.2} {:>7.2}  {:>9}",
                 op,
@@ -457,9 +455,7 @@ fn orders_pair(
     );
     for conc in CONCURRENCY {
         let (ra, rb) = (&runs[&(conc, 0)], &runs[&(conc, 1)]);
-        let (a_rps, b_rps) = (median(&ra.rps), median(&rb.rps));
-        let (a_p50, b_p50) = (median(&ra.p50), median(&rb.p50));
-        let (a_p99, b_p99) = (median(&ra.p99), median(&rb.p99));
+        let ((a_rps, a_p50, a_p99), (b_rps, b_p50, b_p99)) = (ra.medians(), rb.medians());
         println!(
             "{:<5}  {:>8.0} {:>8.0} {:>9.3}  {:>9} {:>9}  {:>9} {:>9}  {:>7.2} {:>7.2}  {:>10}",
             conc,
@@ -720,6 +716,11 @@ impl Runs {
         self.p99.push(result.latency.p99);
         self.errors += result.errors;
         self.requests += result.latency.n as u64 + result.errors;
+    }
+
+    /// The medians over the rounds: req/s, p50 and p99 latency.
+    fn medians(&self) -> (f64, f64, f64) {
+        (median(&self.rps), median(&self.p50), median(&self.p99))
     }
 }
 

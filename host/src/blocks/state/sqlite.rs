@@ -24,7 +24,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StateBlock;
 use super::embedded::{AppView, Record, RowStore, Rows};
@@ -78,11 +78,10 @@ struct Readers {
     target: String,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
-    checkpointing: AtomicBool,
+    /// Whether a checkpoint is running, signalled when it ends.
+    checkpointing: (Mutex<bool>, Condvar),
     /// Set while a checkpoint needs the write lock.
     hold_writers: AtomicBool,
-    /// Checkpoints finished so far, signalled at the end of each.
-    checkpoints: (Mutex<u64>, Condvar),
 }
 
 /// The SQL of one table, formatted once.
@@ -158,9 +157,8 @@ impl SqliteStateDb {
                 target: target.to_string(),
                 busy_timeout,
                 idle: Mutex::default(),
-                checkpointing: AtomicBool::new(false),
+                checkpointing: Default::default(),
                 hold_writers: AtomicBool::new(false),
-                checkpoints: Default::default(),
             }))
         } else {
             None
@@ -237,9 +235,12 @@ impl Readers {
         if let Some(conn) = self.idle.lock().unwrap().pop() {
             return Ok(conn);
         }
-        let flags = OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&self.target, flags).map_err(sql_error)?;
-        conn.busy_timeout(self.busy_timeout).map_err(sql_error)?;
+        let conn =
+            crate::backend::embedded::sqlite::open(&self.target, self.busy_timeout, "NORMAL")
+                .map_err(|err| match err.downcast_ref::<rusqlite::Error>() {
+                    Some(sql) if is_busy(sql) => Error::Unavailable(format!("sqlite: {err:#}")),
+                    _ => Error::Internal(format!("sqlite: {err:#}")),
+                })?;
         conn.pragma_update(None, "query_only", true)
             .map_err(sql_error)?;
         Ok(conn)
@@ -256,18 +257,21 @@ impl Readers {
     /// Copies the WAL into the database on the blocking pool (in place
     /// outside a Tokio runtime), unless a checkpoint is already running.
     fn checkpoint_in_background(self: &Arc<Self>) {
-        if self.checkpointing.swap(true, Ordering::AcqRel) {
-            return;
+        {
+            let mut running = self.checkpointing.0.lock().unwrap();
+            if *running {
+                return;
+            }
+            *running = true;
         }
         let readers = self.clone();
         let job = move || {
             if let Err(err) = readers.checkpoint() {
                 tracing::debug!("state.sqlite checkpoint: {err:?}");
             }
-            let mut round = readers.checkpoints.0.lock().unwrap();
-            *round = round.wrapping_add(1);
-            readers.checkpointing.store(false, Ordering::Release);
-            readers.checkpoints.1.notify_all();
+            let (running, ended) = &readers.checkpointing;
+            *running.lock().unwrap() = false;
+            ended.notify_all();
         };
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => drop(handle.spawn_blocking(job)),
@@ -305,15 +309,14 @@ impl Readers {
     /// Waits (at most `limit`) for a running checkpoint to end; false if
     /// none is running.
     fn wait_for_checkpoint(&self, limit: Duration) -> bool {
-        let round = self.checkpoints.0.lock().unwrap();
-        if !self.checkpointing.load(Ordering::Acquire) {
+        let (running, ended) = &self.checkpointing;
+        let running = running.lock().unwrap();
+        if !*running {
             return false;
         }
-        let start = *round;
         drop(
-            self.checkpoints
-                .1
-                .wait_timeout_while(round, limit, |now| *now == start)
+            ended
+                .wait_timeout_while(running, limit, |running| *running)
                 .unwrap(),
         );
         true
@@ -559,25 +562,32 @@ mod tests {
         Fixture, get, item, state_store_conformance,
     };
 
-    /// A store in memory: one connection does everything.
-    fn fixture() -> Fixture {
+    /// The views of apps `a` and `b` of a store at `target` (kept in `dir`,
+    /// if any), with its manual clock; `readers` says whether reads get
+    /// connections of their own.
+    fn fixture_at(target: &str, dir: Option<tempfile::TempDir>, readers: bool) -> Fixture {
         let (clock, cell) = Clock::manual(1_000);
         let db = SqliteStateDb::with_target(
             "db",
             KeyPrefix::AppId,
             "state",
-            ":memory:",
+            target,
             Duration::from_secs(1),
             clock,
         )
         .unwrap();
-        assert!(db.readers.is_none());
+        assert_eq!(db.readers.is_some(), readers);
         Fixture {
             a: db.for_app("a"),
             b: db.for_app("b"),
             clock: cell,
-            dir: None,
+            dir,
         }
+    }
+
+    /// A store in memory: one connection does everything.
+    fn fixture() -> Fixture {
+        fixture_at(":memory:", None, false)
     }
 
     state_store_conformance!(fixture());
@@ -588,25 +598,9 @@ mod tests {
         use super::*;
 
         fn fixture() -> Fixture {
-            let (clock, cell) = Clock::manual(1_000);
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("state.db");
-            let db = SqliteStateDb::with_target(
-                "db",
-                KeyPrefix::AppId,
-                "state",
-                path.to_str().unwrap(),
-                Duration::from_secs(1),
-                clock,
-            )
-            .unwrap();
-            assert!(db.readers.is_some());
-            Fixture {
-                a: db.for_app("a"),
-                b: db.for_app("b"),
-                clock: cell,
-                dir: Some(dir),
-            }
+            fixture_at(path.to_str().unwrap(), Some(dir), true)
         }
 
         state_store_conformance!(fixture());
