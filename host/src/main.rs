@@ -136,6 +136,13 @@ struct NewArgs {
     sdk: Option<PathBuf>,
 }
 
+/// How guest code is shown to a native profiler (`--profile`).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Profile {
+    /// A perf map (/tmp/perf-PID.map) for Linux `perf`.
+    Perfmap,
+}
+
 /// Options shared by `serve` and `run`.
 #[derive(Args)]
 struct CommonArgs {
@@ -190,6 +197,10 @@ struct CommonArgs {
     /// Where compiled components are cached.
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// Make guest code visible to a native profiler: `perfmap` writes
+    /// /tmp/perf-PID.map, which `perf report` reads to name guest functions.
+    #[arg(long, value_enum, value_name = "STRATEGY")]
+    profile: Option<Profile>,
     /// Do not cache compiled components.
     #[arg(long)]
     no_cache: bool,
@@ -436,6 +447,7 @@ fn options(
                 inherit_stdio,
                 inherit_network: common.inherit_network,
             },
+            perf_map: common.profile == Some(Profile::Perfmap),
         },
         resources: common.resources_path,
         data_dir: common

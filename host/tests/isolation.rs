@@ -231,3 +231,50 @@ async fn apps_share_the_instance_slots() {
         assert_eq!(app.busy_instances(), 0);
     }
 }
+
+/// With instance reuse, an idle HTTP instance holds a pooling slot; when
+/// the app needs a fresh instance for an event, the idle one gives way.
+/// Here the pool has one slot: the event finds it taken by the idle
+/// instance the first request left, and is served only if that one goes.
+#[tokio::test]
+async fn idle_instances_give_way_to_an_event() {
+    use wasmtime_dapr::wit::exports::dapr::runtime::handler::{CloudEvent, EventStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let options = embedded(
+        &[("sink", "event_sink.wasm")],
+        RuntimeConfig {
+            instance_slots: 1,
+            limits: Limits {
+                max_instances: Some(1),
+                max_instance_reuse: 10,
+                ..Limits::default()
+            },
+            ..RuntimeConfig::default()
+        },
+        dir.path(),
+    );
+    let server = Server::load(&options).await.unwrap();
+    let sink = server.app("sink").unwrap();
+    let counted = |body: &str| body.contains(r#""distinct":1"#);
+    let (status, body) = get(&sink, "/count?n=1&from=5").await.unwrap();
+    assert_eq!((status, counted(&body)), (200, false), "{body}");
+    let event = CloudEvent {
+        path: "numbers".into(),
+        id: "5".into(),
+        source: "test".into(),
+        event_type: "com.dapr.event.sent".into(),
+        spec_version: "1.0".into(),
+        data_content_type: "application/json".into(),
+        data: br#"{"n":5,"retryEvery":0}"#.to_vec(),
+        topic: "numbers".into(),
+        pubsub: "pubsub".into(),
+        extensions: Vec::new(),
+    };
+    let status = sink.on_topic_event(event).await;
+    assert!(
+        matches!(status, Ok(EventStatus::Success)),
+        "the event found no instance slot: {status:?}"
+    );
+    let (status, body) = get(&sink, "/count?n=1&from=5").await.unwrap();
+    assert_eq!((status, counted(&body)), (200, true), "{body}");
+}

@@ -654,7 +654,9 @@ impl AppProcess {
 
 /// `wasmtime-dapr serve bench=COMPONENT` on `addr`, its environment cleared
 /// of Dapr settings, each instance serving `BENCH_APPS_REUSE` requests
-/// (default 1: a fresh instance per request, `serve`'s default).
+/// (default 1: a fresh instance per request, `serve`'s default); with
+/// `BENCH_PERF_MAP` set, it writes a perf map (`--profile perfmap`) for
+/// `perf record -p PID`.
 fn serve_command(component: &Path, addr: SocketAddr, data_dir: &Path, cache_dir: &Path) -> Command {
     let mut command = dapr_serve_command(
         format!("{APP_ID}={}", component.display()),
@@ -666,6 +668,9 @@ fn serve_command(component: &Path, addr: SocketAddr, data_dir: &Path, cache_dir:
     command
         .arg("--max-instance-reuse-count")
         .arg(reuse.to_string());
+    if std::env::var_os("BENCH_PERF_MAP").is_some() {
+        command.arg("--profile").arg("perfmap");
+    }
     without_dapr_env(&mut command);
     command
 }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use wasmtime::component::Linker;
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy, Store,
+    UpdateDeadline,
 };
 
 use super::limits::Limits;
@@ -41,6 +42,9 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// What WASI may reach beyond the building blocks.
     pub sandbox: Sandbox,
+    /// Write `/tmp/perf-PID.map` naming every compiled guest function, so
+    /// that `perf` attributes guest code (on Linux).
+    pub perf_map: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -52,6 +56,7 @@ impl Default for RuntimeConfig {
             instance_slots: 256,
             cache_dir: None,
             sandbox: Sandbox::default(),
+            perf_map: false,
         }
     }
 }
@@ -170,6 +175,9 @@ fn engine_config(runtime: &RuntimeConfig, pooling: bool) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    if runtime.perf_map {
+        config.profiler(ProfilingStrategy::PerfMap);
+    }
     if pooling {
         let mut pool = PoolingAllocationConfig::default();
         let instances = runtime.instance_slots.max(1);
