@@ -105,6 +105,69 @@ const GROUPS: &[&str] = &[
     "apps",
 ];
 const WASMTIME_VERSION: &str = "48.0.8";
+
+/// The bench binary's allocator: the system allocator, counting
+/// allocations (`alloc`, `alloc_zeroed`, `realloc`) while
+/// [`count_allocations`] measures.
+struct CountingAllocator;
+
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+fn counted() {
+    if COUNTING.load(Ordering::Relaxed) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        counted();
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        counted();
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        counted();
+        unsafe { std::alloc::System.realloc(ptr, layout, size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Runs `work` and returns its output with the number of allocations the
+/// whole process made meanwhile (every thread: the work's own and what
+/// runs on its behalf, such as the gRPC connection's task).
+async fn count_allocations<T>(work: impl Future<Output = T>) -> (T, u64) {
+    let before = start_counting();
+    let out = work.await;
+    (out, stop_counting(before))
+}
+
+/// [`count_allocations`] of synchronous work.
+fn count_allocations_of<T>(work: impl FnOnce() -> T) -> (T, u64) {
+    let before = start_counting();
+    let out = work();
+    (out, stop_counting(before))
+}
+
+fn start_counting() -> u64 {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+    before
+}
+
+fn stop_counting(before: u64) -> u64 {
+    COUNTING.store(false, Ordering::Relaxed);
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
 const HELLO_BODY: &[u8] = b"Hello, world!";
 
 fn main() {
@@ -242,6 +305,8 @@ async fn load_host_with(
             .collect(),
         runtime: RuntimeConfig {
             cache_dir: Some(shared_cache_dir()),
+            // `perf record` names guest functions through the perf map.
+            perf_map: std::env::var_os("BENCH_PERF_MAP").is_some(),
             ..RuntimeConfig::default()
         },
         resources: None,
@@ -546,6 +611,30 @@ fn bench_instantiate() -> Result<()> {
         }
 
         print_latency_table(&rows);
+        // Allocations of the two public per-call paths.
+        const COUNTED: u64 = 1_000;
+        let (handler, handler_allocations) = count_allocations(async {
+            for _ in 0..COUNTED {
+                std::hint::black_box(runner.input_bindings().await?);
+            }
+            anyhow::Ok(())
+        })
+        .await;
+        let (http, http_allocations) = count_allocations(async {
+            for _ in 0..COUNTED {
+                let response = hello.handle_http(get_request("/")?).await?;
+                expect_response(response, HELLO_BODY).await?;
+            }
+            anyhow::Ok(())
+        })
+        .await;
+        (handler?, http?);
+        println!(
+            "allocations per fresh instance + call ({COUNTED} calls): handler {:.1}, http {:.1} \
+             (http includes the bench's request and response)",
+            handler_allocations as f64 / COUNTED as f64,
+            http_allocations as f64 / COUNTED as f64
+        );
         let fresh = &rows[0].1;
         let reused = rows
             .iter()
@@ -701,6 +790,26 @@ fn bench_state() -> Result<()> {
             },
             guest_gets / raw_gets
         );
+        println!(
+            "allocations per op (heap allocations of this process over one round of {n} ops):"
+        );
+        println!(
+            "{:<5}  {:>7}  {:>7}  {:>7}",
+            "op", "guest", "native", "sqlite"
+        );
+        for op in ["get", "save"] {
+            let (guest, a) = count_allocations(guest_round(&app, op, n)).await;
+            let (native, b) = count_allocations(native_round(&*native, op, n)).await;
+            let (raw, c) = count_allocations_of(|| raw.round(op, n));
+            (guest?, native?, raw?);
+            let per_op = |count: u64| count as f64 / n as f64;
+            println!(
+                "{op:<5}  {:>7.1}  {:>7.1}  {:>7.1}",
+                per_op(a),
+                per_op(b),
+                per_op(c)
+            );
+        }
         for (op_index, op) in [(1, "get"), (0, "save")] {
             let range = |v: &Vec<f64>| {
                 let (lo, hi) = v

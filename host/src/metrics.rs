@@ -6,7 +6,8 @@
 //! The instrumented layers record into [`metrics()`]; [`encode`] renders
 //! them with the current instance counts of the apps given.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -164,15 +165,21 @@ impl Metrics {
 
     /// Records one inbound call of `app`.
     pub fn inbound(&self, app: &str, kind: &str, outcome: &str, took: Duration) {
+        self.inbound_of(app, kind, outcome).record(took);
+    }
+
+    /// The count and latencies of `app`'s inbound calls of `kind` ending
+    /// in `outcome`.
+    fn inbound_of(&self, app: &str, kind: &str, outcome: &str) -> Calls {
         let labels = InboundLabels {
             app: app.to_string(),
             kind: kind.to_string(),
             outcome: outcome.to_string(),
         };
-        self.inbound.get_or_create(&labels).inc();
-        self.inbound_seconds
-            .get_or_create(&labels)
-            .observe(took.as_secs_f64());
+        Calls {
+            count: self.inbound.get_or_create(&labels).clone(),
+            seconds: self.inbound_seconds.get_or_create(&labels).clone(),
+        }
     }
 
     /// Records one host call of `app`.
@@ -184,21 +191,23 @@ impl Metrics {
         outcome: &str,
         took: Duration,
     ) {
+        self.host_calls_of(app, block, operation, outcome)
+            .record(took);
+    }
+
+    /// The count and latencies of `app`'s host calls of `operation` of
+    /// `block` ending in `outcome`.
+    fn host_calls_of(&self, app: &str, block: &str, operation: &str, outcome: &str) -> Calls {
         let labels = HostCallLabels {
             app: app.to_string(),
             block: block.to_string(),
             operation: operation.to_string(),
             outcome: outcome.to_string(),
         };
-        self.host_calls.get_or_create(&labels).inc();
-        self.host_call_seconds
-            .get_or_create(&labels)
-            .observe(took.as_secs_f64());
-    }
-
-    /// Records one fresh instance of `app`.
-    pub fn instantiation(&self, app: &str) {
-        self.instantiations.get_or_create(&app_labels(app)).inc();
+        Calls {
+            count: self.host_calls.get_or_create(&labels).clone(),
+            seconds: self.host_call_seconds.get_or_create(&labels).clone(),
+        }
     }
 
     /// Records one call of `app` refused as overloaded.
@@ -228,6 +237,90 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
     }
+}
+
+/// The counter and latency histogram of one label set (handles on the
+/// series in the registry).
+struct Calls {
+    count: Counter,
+    seconds: Histogram,
+}
+
+impl Calls {
+    fn record(&self, took: Duration) {
+        self.count.inc();
+        self.seconds.observe(took.as_secs_f64());
+    }
+}
+
+/// One app's handles on the process's [`metrics()`], each label set
+/// resolved once: recording a call then allocates nothing and looks up
+/// its series by its static label values (the operation and outcome names).
+pub struct AppMetrics {
+    app: String,
+    instantiations: Counter,
+    inbound: RwLock<HashMap<(&'static str, &'static str), Calls>>,
+    host_calls: RwLock<HashMap<(&'static str, &'static str, &'static str), Calls>>,
+}
+
+impl AppMetrics {
+    /// The metrics of app `app`.
+    pub fn new(app: &str) -> Self {
+        let instantiations = metrics()
+            .instantiations
+            .get_or_create(&app_labels(app))
+            .clone();
+        AppMetrics {
+            app: app.to_string(),
+            instantiations,
+            inbound: RwLock::default(),
+            host_calls: RwLock::default(),
+        }
+    }
+
+    /// Records one inbound call of `kind` that ended in `outcome`.
+    pub fn inbound(&self, kind: &'static str, outcome: &'static str, took: Duration) {
+        record(&self.inbound, (kind, outcome), took, || {
+            metrics().inbound_of(&self.app, kind, outcome)
+        });
+    }
+
+    /// Records one host call of `operation` of `block` that ended in
+    /// `outcome`.
+    pub fn host_call(
+        &self,
+        block: &'static str,
+        operation: &'static str,
+        outcome: &'static str,
+        took: Duration,
+    ) {
+        record(&self.host_calls, (block, operation, outcome), took, || {
+            metrics().host_calls_of(&self.app, block, operation, outcome)
+        });
+    }
+
+    /// Records one fresh instance.
+    pub fn instantiation(&self) {
+        self.instantiations.inc();
+    }
+}
+
+/// Records a call that took `took` in the series of `key` in `cache`,
+/// resolved by `resolve` the first time.
+fn record<K: std::hash::Hash + Eq>(
+    cache: &RwLock<HashMap<K, Calls>>,
+    key: K,
+    took: Duration,
+    resolve: impl FnOnce() -> Calls,
+) {
+    let read = cache.read().unwrap_or_else(PoisonError::into_inner);
+    if let Some(calls) = read.get(&key) {
+        calls.record(took);
+        return;
+    }
+    drop(read);
+    let mut write = cache.write().unwrap_or_else(PoisonError::into_inner);
+    write.entry(key).or_insert_with(resolve).record(took);
 }
 
 fn app_labels(app: &str) -> AppLabels {
@@ -287,5 +380,29 @@ mod tests {
             );
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn an_apps_metrics_record_into_the_process_series() {
+        let app = AppMetrics::new("cached");
+        for _ in 0..2 {
+            app.host_call("state", "get", "ok", Duration::from_micros(5));
+            app.inbound("http", "2xx", Duration::from_micros(50));
+        }
+        app.host_call("state", "get", "not-found", Duration::from_micros(5));
+        app.instantiation();
+        let text = metrics().encode([]);
+        for line in [
+            r#"wasmtime_dapr_host_calls_total{app="cached",block="state",operation="get",outcome="ok"} 2"#,
+            r#"wasmtime_dapr_host_calls_total{app="cached",block="state",operation="get",outcome="not-found"} 1"#,
+            r#"wasmtime_dapr_host_call_duration_seconds_count{app="cached",block="state",operation="get",outcome="ok"} 2"#,
+            r#"wasmtime_dapr_inbound_calls_total{app="cached",kind="http",outcome="2xx"} 2"#,
+            r#"wasmtime_dapr_instantiations_total{app="cached"} 1"#,
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from:\n{text}"
+            );
+        }
     }
 }

@@ -95,6 +95,7 @@ pub fn bench_dapr() -> Result<()> {
         guest.call(Op::Get, 1, 0).await?;
 
         measure(&guest, &native, ops, rounds, batch).await?;
+        allocations(&guest, &native, batch).await?;
         cpu(&guest, &native, cpu_calls, daprd_pid, redis_pid).await
     });
     drop(sidecar);
@@ -454,6 +455,44 @@ async fn measure(
 
 // ---------------------------------------------------------------------------
 // CPU per 1,000 calls
+
+/// Allocations per op of each side, counted over calls of one op and of
+/// `batch` ops at concurrency 1 (the whole process: the guest's request
+/// and instance, or the native call, and the gRPC connection's work).
+async fn allocations(guest: &Target, native: &Target, batch: usize) -> Result<()> {
+    const CALLS: usize = 200;
+    println!();
+    println!(
+        "allocations per op (heap allocations of this process, {CALLS} calls at concurrency 1, \
+         after the warm-up; guest: one request of n ops; native: n gRPC calls)"
+    );
+    println!(
+        "{:<10}  {:>3}  {:>10}  {:>10}  {:>10}",
+        "op", "n", "guest", "native", "guest - native"
+    );
+    for op in [Op::Get, Op::Save, Op::Publish] {
+        for n in [1, batch] {
+            if op == Op::Publish && n > 1 {
+                continue;
+            }
+            let mut per_op = [0.0; 2];
+            for (i, target) in [guest, native].into_iter().enumerate() {
+                let (done, allocations) = count_allocations(run(target, op, 1, n, CALLS)).await;
+                done?;
+                per_op[i] = allocations as f64 / (CALLS * n) as f64;
+            }
+            println!(
+                "{:<10}  {:>3}  {:>10.1}  {:>10.1}  {:>10.1}",
+                op.name(),
+                n,
+                per_op[0],
+                per_op[1],
+                per_op[0] - per_op[1]
+            );
+        }
+    }
+    Ok(())
+}
 
 async fn cpu(guest: &Target, native: &Target, calls: usize, daprd: u32, redis: u32) -> Result<()> {
     let tick = clock_ticks_per_s();

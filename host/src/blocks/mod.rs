@@ -168,7 +168,7 @@ pub(crate) async fn observed<R: crate::metrics::Outcome>(
     let result = traced.run(call.instrument(span.clone())).await;
     let (outcome, took) = (result.outcome(), started.elapsed());
     span.in_scope(|| tracing::debug!(outcome, micros = took.as_micros() as u64, "host call"));
-    crate::metrics::metrics().host_call(&app.app_id, block, operation, outcome, took);
+    app.metrics.host_call(block, operation, outcome, took);
     traced.end(outcome);
     result
 }

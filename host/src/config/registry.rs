@@ -191,6 +191,7 @@ impl Registry {
             .collect();
         let actor_state = self.actor_state_of(app_id, &entries);
         AppComponents {
+            metrics: crate::metrics::AppMetrics::new(app_id),
             actors: self.actors.clone().for_app(app_id, actor_state),
             app_id: app_id.to_string(),
             backend: self.backend,
@@ -282,6 +283,8 @@ pub struct AppComponents {
     /// The runtime config's grants, `wasi:keyvalue` labels and
     /// `wasi:config` sources for this app.
     pub access: AppAccess,
+    /// This app's inbound-call, host-call and instantiation metrics.
+    pub metrics: crate::metrics::AppMetrics,
 }
 
 impl AppComponents {

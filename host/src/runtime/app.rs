@@ -166,7 +166,7 @@ impl App {
                 idle.pop();
             }
         }
-        crate::metrics::metrics().instantiation(&self.id);
+        self.components.metrics.instantiation();
         self.runtime
             .new_store(&self.limits, self.components.clone(), args)
     }
@@ -232,12 +232,16 @@ impl App {
 
     /// Records one inbound call of `kind` in the metrics (and an overload
     /// rejection as such).
-    pub(crate) fn record(&self, kind: &str, outcome: &str, took: std::time::Duration) {
-        let metrics = crate::metrics::metrics();
+    pub(crate) fn record(
+        &self,
+        kind: &'static str,
+        outcome: &'static str,
+        took: std::time::Duration,
+    ) {
         if outcome == "overloaded" {
-            metrics.overload(&self.id);
+            crate::metrics::metrics().overload(&self.id);
         }
-        metrics.inbound(&self.id, kind, outcome, took);
+        self.components.metrics.inbound(kind, outcome, took);
     }
 
     fn handler(&self) -> Result<&GuestIndices> {
