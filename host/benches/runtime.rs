@@ -628,7 +628,8 @@ fn bench_instantiate() -> Result<()> {
             anyhow::Ok(())
         })
         .await;
-        (handler?, http?);
+        handler?;
+        http?;
         println!(
             "allocations per fresh instance + call ({COUNTED} calls): handler {:.1}, http {:.1} \
              (http includes the bench's request and response)",
@@ -801,7 +802,9 @@ fn bench_state() -> Result<()> {
             let (guest, a) = count_allocations(guest_round(&app, op, n)).await;
             let (native, b) = count_allocations(native_round(&*native, op, n)).await;
             let (raw, c) = count_allocations_of(|| raw.round(op, n));
-            (guest?, native?, raw?);
+            guest?;
+            native?;
+            raw?;
             let per_op = |count: u64| count as f64 / n as f64;
             println!(
                 "{op:<5}  {:>7.1}  {:>7.1}  {:>7.1}",
