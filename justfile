@@ -50,10 +50,12 @@ build-js:
     scripts/build-js.sh
 
 # The C seed demo (examples/seed-demo-c): wit-bindgen's C generator, pinned
-# to the guests' wit-bindgen version, installed once into target/c-tools;
-# then clang (wasm32-wasi) and `wasmtime-dapr componentize`.
+# to the guests' wit-bindgen version, installed once into target/c-tools
+# (unoptimized: it compiles in a fraction of the time and generates the
+# bindings in well under a second); then clang (wasm32-wasi) and
+# `wasmtime-dapr componentize`.
 build-c: build-host
-    test -x target/c-tools/bin/wit-bindgen || cargo install --locked wit-bindgen-cli@0.62.0 --no-default-features --features c --root target/c-tools
+    test -x target/c-tools/bin/wit-bindgen || cargo install --locked --debug wit-bindgen-cli@0.62.0 --no-default-features --features c --root target/c-tools
     make -C examples/seed-demo-c
 
 # Serve the cart actor example (examples/cart-actor) on the embedded backend

@@ -42,7 +42,8 @@ const NATIVE_DAPR_ENV: &str = "BENCH_NATIVE_APP_DAPR";
 const CONCURRENCY: [usize; 2] = [1, 16];
 /// The concurrency of the CPU measurements.
 const CPU_CONCURRENCY: usize = 16;
-/// Pair 1's workloads: route and state ops per request.
+/// Pair 1's workloads: route and state ops per request (`BENCH_APPS_STATE`
+/// picks some, as `get:50,save:1`).
 const STATE_WORKLOADS: [(&str, usize); 4] = [("get", 1), ("get", 50), ("save", 1), ("save", 50)];
 /// How often readiness is polled (also while timing starts).
 const POLL: Duration = Duration::from_micros(500);
@@ -57,6 +58,8 @@ struct Knobs {
     rounds: usize,
     cpu_requests: u64,
     starts: usize,
+    /// Pair 1's workloads.
+    state: Vec<(&'static str, usize)>,
 }
 
 impl Knobs {
@@ -67,6 +70,7 @@ impl Knobs {
             rounds: env_usize("BENCH_APPS_ROUNDS", 3).max(1),
             cpu_requests: env_usize("BENCH_APPS_CPU_REQUESTS", 2_000).max(CPU_CONCURRENCY) as u64,
             starts: env_usize("BENCH_APPS_STARTS", 5).max(1),
+            state: state_workloads(),
         }
     }
 
@@ -97,6 +101,31 @@ impl Knobs {
             )
         })
     }
+}
+
+/// Pair 1's workloads: those `BENCH_APPS_STATE` lists (`OP:N`, comma
+/// separated, OP `get` or `save`), or all of [`STATE_WORKLOADS`]; exits
+/// with a message on a malformed list.
+fn state_workloads() -> Vec<(&'static str, usize)> {
+    let Ok(list) = std::env::var("BENCH_APPS_STATE") else {
+        return STATE_WORKLOADS.to_vec();
+    };
+    let mut picked = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let found = item.split_once(':').and_then(|(op, n)| {
+            let n: usize = n.parse().ok()?;
+            let op = ["get", "save"].into_iter().find(|o| *o == op)?;
+            (n >= 1).then_some((op, n))
+        });
+        match found {
+            Some(workload) => picked.push(workload),
+            None => {
+                eprintln!("BENCH_APPS_STATE: `{item}` is not OP:N (OP get or save, N at least 1)");
+                std::process::exit(2);
+            }
+        }
+    }
+    picked
 }
 
 pub fn bench_apps() -> Result<()> {
@@ -211,7 +240,7 @@ fn state_pair(
     let mut runs: BTreeMap<(usize, usize, usize), Runs> = BTreeMap::new();
     let mut cpu: BTreeMap<(usize, usize), Vec<CpuSample>> = BTreeMap::new();
     for round in 0..knobs.rounds {
-        for (w, &(op, n)) in STATE_WORKLOADS.iter().enumerate() {
+        for (w, &(op, n)) in knobs.state.iter().enumerate() {
             let workload = Workload::get(&format!("/{op}?n={n}"), n.to_string().as_bytes());
             for conc in CONCURRENCY {
                 for side in order(round) {
@@ -245,7 +274,7 @@ fn state_pair(
         "p99 A/B",
         "errors A/B"
     );
-    for (w, &(op, n)) in STATE_WORKLOADS.iter().enumerate() {
+    for (w, &(op, n)) in knobs.state.iter().enumerate() {
         for conc in CONCURRENCY {
             let (ra, rb) = (&runs[&(w, conc, 0)], &runs[&(w, conc, 1)]);
             let ((a_rps, a_p50, a_p99), (b_rps, b_p50, b_p99)) = (ra.medians(), rb.medians());
@@ -294,7 +323,7 @@ fn state_pair(
         "A redis s/1k",
         "B redis s/1k"
     );
-    for (w, &(op, n)) in STATE_WORKLOADS.iter().enumerate() {
+    for (w, &(op, n)) in knobs.state.iter().enumerate() {
         let (ca, cb) = (CpuSummary::of(&cpu[&(w, 0)]), CpuSummary::of(&cpu[&(w, 1)]));
         println!(
             "{:<5} {:>3} {:>8}  {:>8.0} {:>8.0}  {:>10.3} {:>10.3} {:>9.2}  {:>12.3} {:>12.3}  {:>12.3} {:>12.3}",
