@@ -163,11 +163,6 @@ impl Metrics {
         }
     }
 
-    /// Records one inbound call of `app`.
-    pub fn inbound(&self, app: &str, kind: &str, outcome: &str, took: Duration) {
-        self.inbound_of(app, kind, outcome).record(took);
-    }
-
     /// The count and latencies of `app`'s inbound calls of `kind` ending
     /// in `outcome`.
     fn inbound_of(&self, app: &str, kind: &str, outcome: &str) -> Calls {
@@ -180,19 +175,6 @@ impl Metrics {
             count: self.inbound.get_or_create(&labels).clone(),
             seconds: self.inbound_seconds.get_or_create(&labels).clone(),
         }
-    }
-
-    /// Records one host call of `app`.
-    pub fn host_call(
-        &self,
-        app: &str,
-        block: &str,
-        operation: &str,
-        outcome: &str,
-        took: Duration,
-    ) {
-        self.host_calls_of(app, block, operation, outcome)
-            .record(took);
     }
 
     /// The count and latencies of `app`'s host calls of `operation` of
@@ -257,6 +239,7 @@ impl Calls {
 /// resolved once: recording a call then allocates nothing and looks up
 /// its series by its static label values (the operation and outcome names).
 pub struct AppMetrics {
+    metrics: &'static Metrics,
     app: String,
     instantiations: Counter,
     inbound: RwLock<HashMap<(&'static str, &'static str), Calls>>,
@@ -264,13 +247,19 @@ pub struct AppMetrics {
 }
 
 impl AppMetrics {
-    /// The metrics of app `app`.
+    /// The metrics of app `app`, in the process's [`metrics()`].
     pub fn new(app: &str) -> Self {
-        let instantiations = metrics()
+        Self::in_registry(metrics(), app)
+    }
+
+    /// The metrics of app `app` in `metrics`.
+    fn in_registry(metrics: &'static Metrics, app: &str) -> Self {
+        let instantiations = metrics
             .instantiations
             .get_or_create(&app_labels(app))
             .clone();
         AppMetrics {
+            metrics,
             app: app.to_string(),
             instantiations,
             inbound: RwLock::default(),
@@ -281,7 +270,7 @@ impl AppMetrics {
     /// Records one inbound call of `kind` that ended in `outcome`.
     pub fn inbound(&self, kind: &'static str, outcome: &'static str, took: Duration) {
         record(&self.inbound, (kind, outcome), took, || {
-            metrics().inbound_of(&self.app, kind, outcome)
+            self.metrics.inbound_of(&self.app, kind, outcome)
         });
     }
 
@@ -295,7 +284,8 @@ impl AppMetrics {
         took: Duration,
     ) {
         record(&self.host_calls, (block, operation, outcome), took, || {
-            metrics().host_calls_of(&self.app, block, operation, outcome)
+            self.metrics
+                .host_calls_of(&self.app, block, operation, outcome)
         });
     }
 
@@ -358,16 +348,23 @@ mod tests {
 
     #[test]
     fn calls_are_counted_by_their_labels_and_instances_read_at_encoding() {
-        let m = Metrics::new();
-        m.inbound("a", "http", "2xx", Duration::from_micros(50));
-        m.inbound("a", "http", "2xx", Duration::from_micros(70));
-        m.host_call("a", "state", "get", "not-found", Duration::from_micros(5));
+        let m: &'static Metrics = Box::leak(Box::new(Metrics::new()));
+        let app = AppMetrics::in_registry(m, "a");
+        app.inbound("http", "2xx", Duration::from_micros(50));
+        app.inbound("http", "2xx", Duration::from_micros(70));
+        app.host_call("state", "get", "not-found", Duration::from_micros(5));
+        app.host_call("state", "get", "ok", Duration::from_micros(5));
+        app.host_call("state", "get", "ok", Duration::from_micros(5));
+        app.instantiation();
         m.overload("a");
         m.component_load("hit");
         let text = m.encode([("a".to_string(), 2, 8)]);
         for line in [
             r#"wasmtime_dapr_inbound_calls_total{app="a",kind="http",outcome="2xx"} 2"#,
             r#"wasmtime_dapr_host_calls_total{app="a",block="state",operation="get",outcome="not-found"} 1"#,
+            r#"wasmtime_dapr_host_calls_total{app="a",block="state",operation="get",outcome="ok"} 2"#,
+            r#"wasmtime_dapr_host_call_duration_seconds_count{app="a",block="state",operation="get",outcome="ok"} 2"#,
+            r#"wasmtime_dapr_instantiations_total{app="a"} 1"#,
             r#"wasmtime_dapr_overload_rejections_total{app="a"} 1"#,
             r#"wasmtime_dapr_component_loads_total{result="hit"} 1"#,
             r#"wasmtime_dapr_instances_in_flight{app="a"} 2"#,
@@ -380,29 +377,5 @@ mod tests {
             );
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
-    }
-
-    #[test]
-    fn an_apps_metrics_record_into_the_process_series() {
-        let app = AppMetrics::new("cached");
-        for _ in 0..2 {
-            app.host_call("state", "get", "ok", Duration::from_micros(5));
-            app.inbound("http", "2xx", Duration::from_micros(50));
-        }
-        app.host_call("state", "get", "not-found", Duration::from_micros(5));
-        app.instantiation();
-        let text = metrics().encode([]);
-        for line in [
-            r#"wasmtime_dapr_host_calls_total{app="cached",block="state",operation="get",outcome="ok"} 2"#,
-            r#"wasmtime_dapr_host_calls_total{app="cached",block="state",operation="get",outcome="not-found"} 1"#,
-            r#"wasmtime_dapr_host_call_duration_seconds_count{app="cached",block="state",operation="get",outcome="ok"} 2"#,
-            r#"wasmtime_dapr_inbound_calls_total{app="cached",kind="http",outcome="2xx"} 2"#,
-            r#"wasmtime_dapr_instantiations_total{app="cached"} 1"#,
-        ] {
-            assert!(
-                text.lines().any(|l| l == line),
-                "{line} missing from:\n{text}"
-            );
-        }
     }
 }
